@@ -1,0 +1,35 @@
+// Command cedarheights serves the Cedar Heights Music Academy: PocketBase
+// (auth, collections, admin UI, SQLite) plus the academy's own hooks,
+// routes and CLI commands.
+package main
+
+import (
+	"log"
+	_ "time/tzdata" // the academy's IANA zone must resolve in minimal images too
+
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/plugins/migratecmd"
+	"github.com/pocketbase/pocketbase/tools/osutils"
+
+	"cedarheights/cli"
+	"cedarheights/hooks"
+	_ "cedarheights/pb_migrations"
+)
+
+func main() {
+	app := pocketbase.New()
+
+	// Automigrate writes migration files from admin-UI schema edits; only
+	// wanted while developing (go run), never in the built binary.
+	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{
+		Dir:         "pb_migrations",
+		Automigrate: osutils.IsProbablyGoRun(),
+	})
+
+	hooks.Register(app)
+	cli.Register(app)
+
+	if err := app.Start(); err != nil {
+		log.Fatal(err)
+	}
+}
