@@ -13,5 +13,6 @@ func Register(app core.App) {
 	bindRecordHooks(app)
 	bindMiddlewares(app)
 	bindRoutes(app)
+	bindHealth(app)
 	bindStatic(app)
 }
