@@ -66,3 +66,15 @@ func datesIntersect(aFrom, aTo, bFrom, bTo time.Time) bool {
 	}
 	return true
 }
+
+// validOn reports whether the window applies on a local calendar date
+// (given as midnight UTC, like ValidFrom/ValidTo).
+func (w WeeklyWindow) validOn(date time.Time) bool {
+	if !w.ValidFrom.IsZero() && date.Before(dateOf(w.ValidFrom)) {
+		return false
+	}
+	if !w.ValidTo.IsZero() && date.After(dateOf(w.ValidTo)) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,120 @@
+package scheduling
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Alternative is a free slot offered instead of a requested time, with a
+// score (higher is better) and the reasons behind it.
+type Alternative struct {
+	Teacher string    `json:"teacher"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Score   float64   `json:"score"`
+	Reasons []string  `json:"reasons"`
+}
+
+// Candidate is another teacher who could take the lesson, with its
+// calendar (which must include the student's bookings).
+type Candidate struct {
+	Calendar Calendar
+	// Level reports whether the teacher teaches the student's level.
+	Level bool
+}
+
+// AlternativesQuery describes the search around a refused request.
+type AlternativesQuery struct {
+	Request Request
+	// Around bounds the search: this long before and after the request.
+	Around time.Duration
+	Limit  int
+}
+
+// RankAlternatives returns the best free slots: the same teacher first (same
+// weekday and nearby time score highest, then other days), then other
+// qualified teachers. own is the requested teacher's calendar; others are
+// teachers who teach the instrument.
+func RankAlternatives(own Calendar, others []Candidate, q AlternativesQuery) []Alternative {
+	if q.Limit <= 0 {
+		q.Limit = 5
+	}
+	if q.Around <= 0 {
+		q.Around = 14 * 24 * time.Hour
+	}
+	req := q.Request
+	from := req.Start.Add(-q.Around)
+	if from.Before(own.Now) {
+		from = own.Now
+	}
+	slotQuery := SlotQuery{From: from, To: req.Start.Add(q.Around), Minutes: req.Minutes}
+
+	var out []Alternative
+	collect := func(cal Calendar, base float64, reasons []string) {
+		for _, s := range cal.FreeSlots(slotQuery) {
+			r := req
+			r.Teacher, r.Start = cal.Teacher.ID, s.Start
+			if len(cal.blocking(r)) > 0 { // the student or room is busy then
+				continue
+			}
+			score, why := proximity(req.Start.In(own.Zone), s.Start.In(own.Zone))
+			out = append(out, Alternative{
+				Teacher: cal.Teacher.ID, Start: s.Start, End: s.End,
+				Score: math.Round((base+score)*10) / 10, Reasons: append(slices.Clone(reasons), why...),
+			})
+		}
+	}
+
+	collect(own, 100, []string{"same teacher"})
+	for _, c := range others {
+		if c.Calendar.Teacher.ID == req.Teacher || !slices.Contains(c.Calendar.Teacher.Lengths, req.Minutes) {
+			continue
+		}
+		base, reasons := 50.0, []string{"teaches the instrument"}
+		if c.Level {
+			base += 10
+			reasons = append(reasons, "teaches the student's level")
+		}
+		collect(c.Calendar, base, reasons)
+	}
+
+	slices.SortStableFunc(out, func(a, b Alternative) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return a.Start.Compare(b.Start)
+	})
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out
+}
+
+// proximity scores how close a slot is to the requested local time: the
+// same weekday and time of day matter more than the date.
+func proximity(want, got time.Time) (float64, []string) {
+	var reasons []string
+	score := 0.0
+	days := math.Abs(float64(dateOf(got).Sub(dateOf(want)) / (24 * time.Hour)))
+	if got.Weekday() == want.Weekday() {
+		score += 20
+		reasons = append(reasons, "same weekday")
+	}
+	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
+	if minutes == 0 {
+		reasons = append(reasons, "same time of day")
+	} else {
+		reasons = append(reasons, fmt.Sprintf("%d min from the requested time", int(minutes)))
+	}
+	score -= minutes / 15 // a quarter hour costs one point
+	score -= days         // a day costs one point
+	if days != 0 {
+		reasons = append(reasons, fmt.Sprintf("%d days away", int(days)))
+	}
+	return score, reasons
+}
