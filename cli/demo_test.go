@@ -1,0 +1,372 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"cedarheights/hooks"
+	"cedarheights/internal/testapp"
+	_ "cedarheights/pb_migrations"
+)
+
+func TestMain(m *testing.M) { os.Exit(testapp.RunMain(m)) }
+
+// vancouver has daylight saving: on 2026-11-01 clocks go back an hour.
+var vancouver = mustZone("America/Vancouver")
+
+// demoNow falls inside the fall 2026 term, which spans the DST change.
+var demoNow = time.Date(2026, time.October, 20, 19, 0, 0, 0, time.UTC)
+
+func mustZone(name string) *time.Location {
+	zone, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return zone
+}
+
+// bareApp is an empty academy (migrations and hooks, no fixtures) whose
+// settings use zone, so that counts are exact.
+func bareApp(t *testing.T, zone string) *tests.TestApp {
+	t.Helper()
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Cleanup)
+	hooks.Register(app)
+	records, err := app.FindRecordsByFilter("academy", "", "", 1, 0)
+	if err != nil || len(records) != 1 {
+		t.Fatalf("academy settings: %v (%d records)", err, len(records))
+	}
+	records[0].Set("timezone", zone)
+	if err := app.Save(records[0]); err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+func counts(t *testing.T, app core.App) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, c := range []string{"instruments", "users", "teachers", "availability", "pricing_plans", "closures", "students", "enrollments", "lessons", "audit_logs"} {
+		n, err := app.CountRecords(c)
+		if err != nil {
+			t.Fatalf("count %s: %v", c, err)
+		}
+		out[c] = int(n)
+	}
+	return out
+}
+
+func TestLoadDemoIsCompleteAndIdempotent(t *testing.T) {
+	app := bareApp(t, "America/Vancouver")
+	var log bytes.Buffer
+	plan, first, err := loadDemo(app, demoSizes["demo"], demoNow, &log)
+	if err != nil {
+		t.Fatalf("first load: %v\n%s", err, log.String())
+	}
+
+	lessons := 0
+	for i, s := range plan.Students {
+		lessons += len(plan.Lessons(s, i))
+	}
+	want := map[string]int{
+		"instruments": 10, "users": 1 + 8 + 60, "teachers": 8, "availability": 32, "pricing_plans": 10,
+		"closures": len(plan.Closures), "students": 100, "enrollments": plan.scheduled(), "lessons": lessons,
+	}
+	after := counts(t, app)
+	for c, n := range want {
+		if after[c] != n || first.Created[c] != n {
+			t.Errorf("%s: %d in the database, %d reported created, want %d", c, after[c], first.Created[c], n)
+		}
+	}
+	if plan.scheduled() < 60 || lessons < 60*12 {
+		t.Errorf("too thin a term: %d scheduled students, %d lessons", plan.scheduled(), lessons)
+	}
+	if len(plan.Closures) == 0 {
+		t.Error("the fall term has no closures")
+	}
+	for _, phase := range []string{"users", "lessons"} {
+		if !strings.Contains(log.String(), phase) {
+			t.Errorf("no progress line for %s in\n%s", phase, log.String())
+		}
+	}
+
+	// Second run: nothing new, nothing changed (audit entries included).
+	log.Reset()
+	_, second, err := loadDemo(app, demoSizes["demo"], demoNow.Add(72*time.Hour), &log)
+	if err != nil {
+		t.Fatalf("second load: %v\n%s", err, log.String())
+	}
+	for c, n := range second.Created {
+		if n != 0 {
+			t.Errorf("second run created %d %s", n, c)
+		}
+	}
+	if again := counts(t, app); !equalCounts(after, again) {
+		t.Errorf("second run changed counts: %v → %v", after, again)
+	}
+	if second.Existing["lessons"] != lessons {
+		t.Errorf("second run found %d lessons, want %d", second.Existing["lessons"], lessons)
+	}
+
+	assertNoOverlaps(t, app)
+	assertWallClock(t, app, vancouver)
+	assertNoLessonOnClosures(t, app, plan)
+}
+
+func equalCounts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// assertNoOverlaps checks in SQL that no teacher and no student has two
+// lessons at once (dates are stored as sortable UTC text).
+func assertNoOverlaps(t *testing.T, app core.App) {
+	t.Helper()
+	for _, who := range []string{"teacher", "student"} {
+		var n int
+		err := app.DB().NewQuery(`SELECT COUNT(*) FROM lessons a JOIN lessons b
+			ON a.` + who + ` = b.` + who + ` AND a.id < b.id AND a.start < b.end AND b.start < a.end`).Row(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d overlapping lesson pairs for one %s", n, who)
+		}
+	}
+}
+
+// assertWallClock checks that each enrollment's lessons all start at its
+// weekly slot in the academy's zone, and that the term really crossed a
+// daylight-saving change (two different UTC offsets).
+func assertWallClock(t *testing.T, app core.App, zone *time.Location) {
+	t.Helper()
+	enrollments, err := app.FindAllRecords("enrollments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	offsets := map[int]bool{}
+	for _, e := range enrollments {
+		lessons, err := app.FindAllRecords("lessons", dbx.HashExp{"series": e.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lessons) == 0 {
+			t.Fatalf("enrollment %s has no lessons", e.Id)
+		}
+		for _, l := range lessons {
+			local := l.GetDateTime("start").Time().In(zone)
+			if int(local.Weekday()) != e.GetInt("weekday") || local.Format("15:04") != e.GetString("start_time") {
+				t.Fatalf("lesson %s starts %s local, enrollment slot is day %d at %s",
+					l.Id, local.Format(time.RFC3339), e.GetInt("weekday"), e.GetString("start_time"))
+			}
+			if l.GetString("student") != e.GetString("student") || l.GetString("teacher") != e.GetString("teacher") {
+				t.Fatalf("lesson %s does not belong to its series' enrollment", l.Id)
+			}
+			_, off := local.Zone()
+			offsets[off] = true
+		}
+	}
+	if len(offsets) != 2 {
+		t.Errorf("lessons span %d UTC offsets, want 2 (the term crosses the end of DST)", len(offsets))
+	}
+}
+
+func assertNoLessonOnClosures(t *testing.T, app core.App, plan *demoPlan) {
+	t.Helper()
+	lessons, err := app.FindAllRecords("lessons")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lessons {
+		day := civilDate(l.GetDateTime("start").Time().In(plan.Zone))
+		if plan.closed(day) {
+			t.Fatalf("lesson %s on closure day %s", l.Id, day.Format(time.DateOnly))
+		}
+	}
+}
+
+// The demo also loads beside an academy that already has data: records it
+// would create under the same key (the fixture's Piano, Violin and
+// "Monthly 30 min" plan) are reused, not duplicated.
+func TestLoadDemoReusesExistingRecords(t *testing.T) {
+	app, f := testapp.New(t)
+	before := counts(t, app)
+	_, result, err := loadDemo(app, demoSizes["demo"], demoNow, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := counts(t, app)
+	if got := after["instruments"] - before["instruments"]; got != 8 || result.Existing["instruments"] != 2 {
+		t.Errorf("instruments: %d created, %d existing; want 8 and 2", got, result.Existing["instruments"])
+	}
+	if result.Existing["pricing_plans"] != 1 {
+		t.Errorf("pricing plans found existing = %d, want 1 (Monthly 30 min)", result.Existing["pricing_plans"])
+	}
+	piano := testapp.Record(t, app, "instruments", f.Piano)
+	students, err := app.FindAllRecords("students", dbx.NewExp("instruments LIKE {:id}", dbx.Params{"id": "%" + piano.Id + "%"}))
+	if err != nil || len(students) < 2 {
+		t.Fatalf("demo students do not use the existing Piano: %d found, %v", len(students), err)
+	}
+	assertNoOverlaps(t, app)
+}
+
+func TestDemoCommand(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		wantErr string
+		wantOut []string
+	}{
+		{name: "unknown size", args: []string{"--size", "huge"}, wantErr: `unknown --size "huge"`},
+		{name: "extra argument", args: []string{"now"}, wantErr: "unknown command"},
+		{name: "default size", args: nil, wantOut: []string{"admin@" + demoDomain, demoPassword, "superuser upsert", "lessons"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			app := bareApp(t, "UTC")
+			cmd := newDemoCommand(app)
+			var out bytes.Buffer
+			cmd.SetOut(&out)
+			cmd.SetErr(&out)
+			cmd.SetArgs(c.args)
+			err := cmd.Execute()
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error = %v, want %q", err, c.wantErr)
+				}
+				if n, _ := app.CountRecords("students"); n != 0 {
+					t.Fatalf("a failed command wrote %d students", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			for _, s := range c.wantOut {
+				if !strings.Contains(out.String(), s) {
+					t.Errorf("output lacks %q:\n%s", s, out.String())
+				}
+			}
+			if n, _ := app.CountRecords("students"); n != 100 {
+				t.Errorf("students = %d, want 100", n)
+			}
+		})
+	}
+}
+
+// The benchmark plan is checked without a database: about 50k lessons, no
+// teacher double-booked, every slot inside its teacher's availability.
+func TestBenchPlan(t *testing.T) {
+	plan := newDemoPlan(demoSizes["bench"], vancouver, demoNow, 10)
+	if len(plan.Students) != 5000 || len(plan.Teachers) != 50 {
+		t.Fatalf("%d students, %d teachers", len(plan.Students), len(plan.Teachers))
+	}
+	type span struct{ start, end time.Time }
+	byTeacher := map[int][]span{}
+	total := 0
+	for i, s := range plan.Students {
+		if s.Slot == nil {
+			if s.Status == "active" {
+				t.Fatalf("active student %d without a slot", i)
+			}
+			continue
+		}
+		if !inWindows(plan.Teachers[s.Teacher].Windows, *s.Slot) {
+			t.Fatalf("student %d slot %+v outside its teacher's availability", i, *s.Slot)
+		}
+		if !slices.Contains(plan.Teachers[s.Teacher].Instruments, s.Instrument) {
+			t.Fatalf("student %d learns %s from a teacher who does not teach it", i, s.Instrument)
+		}
+		for _, l := range plan.Lessons(s, i) {
+			byTeacher[s.Teacher] = append(byTeacher[s.Teacher], span{l.Start, l.End})
+			total++
+		}
+	}
+	if total < 40_000 || total > 60_000 {
+		t.Errorf("bench plan has %d lessons, want about 50k", total)
+	}
+	for teacher, spans := range byTeacher {
+		sort.Slice(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
+		for i := 1; i < len(spans); i++ {
+			if spans[i].start.Before(spans[i-1].end.Add(10 * time.Minute)) {
+				t.Fatalf("teacher %d: lesson at %s starts within the buffer of the one ending %s", teacher, spans[i].start, spans[i-1].end)
+			}
+		}
+	}
+}
+
+func inWindows(windows []demoWindow, s demoSlot) bool {
+	for _, w := range windows {
+		if w.Weekday == s.Weekday && s.Start >= w.Start && int(s.Start)+s.Minutes <= int(w.End) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTermStart(t *testing.T) {
+	cases := []struct {
+		today, want string
+	}{
+		{"2026-11-25", "2026-09-14"}, // inside the fall term
+		{"2026-09-14", "2026-09-14"}, // its first day
+		{"2026-09-01", "2026-09-14"}, // summer gap: the next term
+		{"2027-01-20", "2027-01-11"}, // winter term
+		{"2027-05-10", "2027-05-10"}, // summer term
+		{"2026-12-30", "2027-01-11"}, // after the fall term ended
+	}
+	for _, c := range cases {
+		today, _ := time.Parse(time.DateOnly, c.today)
+		if got := termStart(today, 15).Format(time.DateOnly); got != c.want {
+			t.Errorf("termStart(%s) = %s, want %s", c.today, got, c.want)
+		}
+	}
+	today, _ := time.Parse(time.DateOnly, "2027-03-01")
+	if got := schoolYearStart(today).Format(time.DateOnly); got != "2026-09-14" {
+		t.Errorf("schoolYearStart = %s", got)
+	}
+}
+
+func TestClosuresBetween(t *testing.T) {
+	from, _ := time.Parse(time.DateOnly, "2026-09-14")
+	names := []string{}
+	for _, c := range closuresBetween(from, from.AddDate(0, 0, 7*15-1)) {
+		names = append(names, c.Name+" "+c.From.Format(time.DateOnly))
+	}
+	want := []string{"Thanksgiving 2026 2026-10-12", "Remembrance Day 2026 2026-11-11", "Winter break 2026–2027 2026-12-21"}
+	if strings.Join(names, ", ") != strings.Join(want, ", ") {
+		t.Errorf("closures = %v, want %v", names, want)
+	}
+}
+
+// A lesson keeps its local time across the DST change; its UTC time moves.
+func TestLessonsKeepWallClockAcrossDST(t *testing.T) {
+	plan := &demoPlan{Size: demoSize{Weeks: 2}, Zone: vancouver, Now: demoNow, TermStart: time.Date(2026, time.October, 26, 0, 0, 0, 0, time.UTC)}
+	got := plan.Lessons(demoStudent{Slot: &demoSlot{Weekday: time.Monday, Start: 16 * 60, Minutes: 30}}, 1)
+	want := []string{"2026-10-26T23:00:00Z", "2026-11-03T00:00:00Z"}
+	if len(got) != 2 || got[0].Start.Format(time.RFC3339) != want[0] || got[1].Start.Format(time.RFC3339) != want[1] {
+		t.Fatalf("lessons = %+v, want starts %v", got, want)
+	}
+	if got[0].Status != "scheduled" || got[1].End.Sub(got[1].Start) != 30*time.Minute {
+		t.Fatalf("lesson = %+v", got[0])
+	}
+}
