@@ -1,0 +1,261 @@
+package hooks
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/inflector"
+	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/search"
+	"github.com/pocketbase/pocketbase/tools/security"
+)
+
+// access.go is the one place the custom routes apply the collections' API
+// rules. Handlers never decide who may do what: they ask these helpers, which
+// evaluate the rule stored on the collection (superusers bypass every rule, a
+// nil rule means superusers only), so /api/v1 and PocketBase's record API
+// always give the same answer.
+
+// findVisible loads a record the caller may view under the collection's
+// ViewRule. A missing record and a hidden one both answer 404, so a parent
+// probing another family's ids learns nothing.
+func findVisible(e *core.RequestEvent, collectionName, id string) (*core.Record, error) {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return nil, requestError(e, err)
+	}
+	record, err := e.App.FindRecordById(collectionName, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, e.NotFoundError("", nil)
+	}
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	ok, err := e.App.CanAccessRecord(record, info, record.Collection().ViewRule)
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	if !ok {
+		return nil, e.NotFoundError("", nil)
+	}
+	return record, nil
+}
+
+// checkRule answers 403 unless rule (the collection's Update or Delete rule)
+// lets the caller write record with body as the submitted data, so rules
+// such as `@request.body.status:isset = false` see what is being written.
+// It runs on app so that a transaction checks against its own state.
+func checkRule(app core.App, e *core.RequestEvent, record *core.Record, rule *string, body map[string]any) error {
+	info, err := infoWithBody(e, body)
+	if err != nil {
+		return err
+	}
+	ok, err := app.CanAccessRecord(record, info, rule)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	if !ok {
+		return e.ForbiddenError("The collection's rules do not allow this change.", nil)
+	}
+	return nil
+}
+
+// checkCreate answers 403 unless the collection's CreateRule lets the caller
+// create record (not yet saved) from body. Like PocketBase's own create
+// endpoint, it evaluates the rule against a one-row CTE holding the new
+// record's values, so nothing is written (and no hook runs) before access is
+// decided.
+func checkCreate(app core.App, e *core.RequestEvent, record *core.Record, body map[string]any) error {
+	info, err := infoWithBody(e, body)
+	if err != nil {
+		return err
+	}
+	collection := record.Collection()
+	if info.HasSuperuserAuth() || (collection.CreateRule != nil && *collection.CreateRule == "") {
+		return nil
+	}
+	if collection.CreateRule == nil {
+		return e.ForbiddenError("Only superusers can perform this action.", nil)
+	}
+
+	probe := record.Clone()
+	if probe.Id == "" {
+		probe.Id = "__probe__" + security.PseudorandomString(8)
+	}
+	values, err := probe.DBExport(app)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+
+	// The CTE borrows the collection's shape under a name of its own, so the
+	// rule's field references resolve to the probe row, not the table.
+	suffix := "__probe_" + security.PseudorandomString(6)
+	shadow := *collection
+	shadow.Id += suffix
+	shadow.Name += inflector.Columnify(suffix)
+
+	params := make(dbx.Params, len(values))
+	columns := make([]string, 0, len(values))
+	for name, v := range values {
+		name = inflector.Columnify(name)
+		params["probe_"+name] = v
+		columns = append(columns, "{:probe_"+name+"} AS [["+name+"]]")
+	}
+	query := app.DB().Select("(1)").
+		PreFragment(fmt.Sprintf("WITH {{%s}} AS (SELECT %s)", shadow.Name, strings.Join(columns, ","))).
+		From(shadow.Name).
+		AndBind(params)
+
+	resolver := core.NewRecordFieldResolver(app, &shadow, info, true)
+	expr, err := search.FilterData(*collection.CreateRule).BuildExpr(resolver)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	query.AndWhere(expr)
+	if err := resolver.UpdateQuery(query); err != nil {
+		return e.InternalServerError("", err)
+	}
+	var exists int
+	err = query.Limit(1).Row(&exists)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return e.InternalServerError("", err)
+	}
+	if exists == 0 {
+		return e.ForbiddenError("The collection's rules do not allow creating this record.", nil)
+	}
+	return nil
+}
+
+// listQuery narrows a rule-checked list. Filter is PocketBase filter syntax
+// with {:placeholders} bound from Params (the same language as the rules and
+// the SDK's `filter`); Where holds extra plain SQL conditions.
+type listQuery struct {
+	Filter    string
+	Params    dbx.Params
+	Where     []dbx.Expression
+	Sort      string
+	Page      int
+	PerPage   int
+	SkipTotal bool
+}
+
+// listVisible lists the records of a collection the caller may see under
+// its ListRule, narrowed by q, the way PocketBase's list endpoint does: the
+// rule and the filters are resolved by one field resolver into one query.
+func listVisible(e *core.RequestEvent, collectionName string, q listQuery) (*search.Result, []*core.Record, error) {
+	query, resolver, err := visibleQuery(e, collectionName, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	provider := search.NewProvider(resolver).
+		Query(query).
+		CountCol("_rowid_").
+		Page(q.Page).
+		PerPage(q.PerPage).
+		SkipTotal(q.SkipTotal)
+	if q.Sort != "" {
+		provider.Sort(search.ParseSortFromString(q.Sort))
+	}
+	records := []*core.Record{}
+	result, err := provider.Exec(&records)
+	if err != nil {
+		return nil, nil, e.InternalServerError("", err)
+	}
+	return result, records, nil
+}
+
+// allVisible is listVisible without pages, for the children of a page that
+// is already bounded (e.g. the windows of the listed teachers); q.Sort names
+// plain columns only.
+func allVisible(e *core.RequestEvent, collectionName string, q listQuery) ([]*core.Record, error) {
+	query, resolver, err := visibleQuery(e, collectionName, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := resolver.UpdateQuery(query); err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	for _, s := range search.ParseSortFromString(q.Sort) {
+		if s.Name != "" {
+			query.AndOrderBy("[[" + collectionName + "." + s.Name + "]] " + s.Direction)
+		}
+	}
+	records := []*core.Record{}
+	if err := query.All(&records); err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	return records, nil
+}
+
+// visibleQuery builds the select of collection under its ListRule (skipped
+// for superusers; a nil rule admits superusers only) and q's filters.
+func visibleQuery(e *core.RequestEvent, collectionName string, q listQuery) (*dbx.SelectQuery, *core.RecordFieldResolver, error) {
+	collection, err := e.App.FindCachedCollectionByNameOrId(collectionName)
+	if err != nil {
+		return nil, nil, e.InternalServerError("", err)
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return nil, nil, requestError(e, err)
+	}
+	superuser := info.HasSuperuserAuth()
+	if collection.ListRule == nil && !superuser {
+		return nil, nil, e.ForbiddenError("Only superusers can perform this action.", nil)
+	}
+
+	query := e.App.RecordQuery(collection)
+	resolver := core.NewRecordFieldResolver(e.App, collection, info, true)
+	if !superuser && *collection.ListRule != "" {
+		expr, err := search.FilterData(*collection.ListRule).BuildExpr(resolver)
+		if err != nil {
+			return nil, nil, e.InternalServerError("", err)
+		}
+		query.AndWhere(expr)
+	}
+	if q.Filter != "" {
+		expr, err := search.FilterData(q.Filter).BuildExpr(resolver, q.Params)
+		if err != nil {
+			return nil, nil, e.InternalServerError("", err)
+		}
+		query.AndWhere(expr)
+	}
+	for _, w := range q.Where {
+		query.AndWhere(w)
+	}
+	return query, resolver, nil
+}
+
+// infoWithBody is the caller's request info with body as the submitted data
+// (a copy: the cached request info stays as the client sent it).
+func infoWithBody(e *core.RequestEvent, body map[string]any) (*core.RequestInfo, error) {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return nil, requestError(e, err)
+	}
+	clone := info.Clone()
+	clone.Body = body
+	return clone, nil
+}
+
+// requestError turns a failure to read the request (malformed JSON, a body
+// over the limit) into PocketBase's error shape, keeping a 413 a 413.
+func requestError(e *core.RequestEvent, err error) error {
+	if apiErr := asApiError(err); apiErr != nil {
+		return apiErr
+	}
+	return e.BadRequestError("Failed to read the submitted data.", err)
+}
+
+// asApiError returns the API error err carries (e.g. one a hook returned,
+// or a 413 from the body limit), or nil.
+func asApiError(err error) *router.ApiError {
+	var apiErr *router.ApiError
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	return nil
+}
