@@ -1,0 +1,229 @@
+package hooks
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// students.go: the seed's /api/v1/students routes over the students
+// collection. Who may list, view, create, change, soft delete or restore
+// which student is decided by the collection's rules (see access.go).
+
+func bindStudentRoutes(g *router.RouterGroup[*core.RequestEvent]) {
+	s := g.Group("/students").Bind(apis.RequireAuth())
+	s.GET("", listStudents)
+	s.POST("", createStudent)
+	s.GET("/{id}", viewStudent)
+	s.PUT("/{id}", updateStudent)
+	s.PATCH("/{id}", updateStudent)
+	s.DELETE("/{id}", softDeleteStudent)
+	s.POST("/{id}/restore", restoreStudent)
+}
+
+// studentSorts are the allowed ?sort= values; each ends on id so pages
+// never overlap.
+var studentSorts = map[string]string{
+	"name":        "last_name,first_name,id",
+	"-name":       "-last_name,-first_name,-id",
+	"created":     "created,id",
+	"-created":    "-created,-id",
+	"updated":     "updated,id",
+	"-updated":    "-updated,-id",
+	"birth_date":  "birth_date,id",
+	"-birth_date": "-birth_date,-id",
+	"status":      "status,last_name,first_name,id",
+}
+
+var studentStatuses = []any{"prospect", "active", "paused", "withdrawn"}
+
+// studentFilters are the list's query parameters besides pagination.
+type studentFilters struct {
+	Status         string `json:"status"`
+	Instrument     string `json:"instrument"`
+	Teacher        string `json:"teacher"`
+	Parent         string `json:"parent"`
+	Q              string `json:"q"`
+	IncludeDeleted string `json:"include_deleted"`
+}
+
+func (f studentFilters) validate() error {
+	return validation.ValidateStruct(&f,
+		validation.Field(&f.Status, validation.In(studentStatuses...).Error("Must be prospect, active, paused or withdrawn.")),
+		validation.Field(&f.Instrument, isRecordId),
+		validation.Field(&f.Teacher, isRecordId),
+		validation.Field(&f.Parent, isRecordId),
+		validation.Field(&f.Q, validation.RuneLength(0, 100)),
+		validation.Field(&f.IncludeDeleted, isFlag),
+	)
+}
+
+// query turns the filters into PocketBase filter syntax; they narrow the
+// ListRule and never widen it (a parent asking for ?parent=<other family>
+// gets an empty page). Deleted students are left out unless asked for, and
+// even then only callers whose rules show deleted rows (admins) see them.
+func (f studentFilters) query() listQuery {
+	var conds []string
+	params := dbx.Params{}
+	add := func(cond, name, value string) {
+		if value != "" {
+			conds = append(conds, cond)
+			params[name] = value
+		}
+	}
+	add("status = {:status}", "status", f.Status)
+	add("instruments:each ?= {:instrument}", "instrument", f.Instrument)
+	add("preferred_teacher = {:teacher}", "teacher", f.Teacher)
+	add("parent = {:parent}", "parent", f.Parent)
+	add("(first_name ~ {:q} || last_name ~ {:q})", "q", f.Q)
+	if !flag(f.IncludeDeleted) {
+		conds = append(conds, `deleted = ""`)
+	}
+	return listQuery{Filter: strings.Join(conds, " && "), Params: params}
+}
+
+func listStudents(e *core.RequestEvent) error {
+	q := e.Request.URL.Query()
+	filters := studentFilters{
+		Status: q.Get("status"), Instrument: q.Get("instrument"), Teacher: q.Get("teacher"),
+		Parent: q.Get("parent"), Q: q.Get("q"), IncludeDeleted: q.Get("include_deleted"),
+	}
+	page := readPageParams(e)
+	if err := mergeErrors(filters.validate(), page.validate(studentSorts)); err != nil {
+		return e.BadRequestError("Invalid query parameters.", err)
+	}
+	lq := filters.query()
+	page.apply(&lq, studentSorts, "name")
+
+	result, records, err := listVisible(e, "students", lq)
+	if err != nil {
+		return err
+	}
+	if err := apis.EnrichRecords(e, records); err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, result)
+}
+
+func viewStudent(e *core.RequestEvent) error {
+	record, err := findVisible(e, "students", e.Request.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return respondRecord(e, http.StatusOK, record)
+}
+
+func createStudent(e *core.RequestEvent) error {
+	collection, err := e.App.FindCachedCollectionByNameOrId("students")
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	body, err := recordBody(e, collection)
+	if err != nil {
+		return err
+	}
+	// The CreateRule compares the submitted parent with the caller; without
+	// one it would answer 403 where the honest answer is a missing field.
+	if _, ok := body["parent"]; !ok {
+		return e.BadRequestError("Invalid submitted data.", validation.Errors{"parent": validation.ErrRequired})
+	}
+	record := core.NewRecord(collection)
+	record.Load(body)
+	err = e.App.RunInTransaction(func(txApp core.App) error {
+		if err := checkCreate(txApp, e, record, body); err != nil {
+			return err
+		}
+		if err := txApp.Save(record); err != nil {
+			return saveError(e, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return respondRecord(e, http.StatusOK, record)
+}
+
+// updateStudent serves PUT and PATCH alike: fields left out keep their
+// values (PocketBase's update semantics).
+func updateStudent(e *core.RequestEvent) error {
+	record, err := findVisible(e, "students", e.Request.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	body, err := recordBody(e, record.Collection())
+	if err != nil {
+		return err
+	}
+	if err := writeStudent(e, record, body); err != nil {
+		return err
+	}
+	return respondRecord(e, http.StatusOK, record)
+}
+
+// softDeleteStudent stamps `deleted`; the UpdateRule decides who may, as if
+// the client had sent {"deleted": now}. Deleting twice keeps the first stamp.
+func softDeleteStudent(e *core.RequestEvent) error {
+	record, err := findVisible(e, "students", e.Request.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if record.GetDateTime("deleted").IsZero() {
+		if err := writeStudent(e, record, map[string]any{"deleted": types.NowDateTime().String()}); err != nil {
+			return err
+		}
+	}
+	return e.NoContent(http.StatusNoContent)
+}
+
+// restoreStudent clears `deleted`. Only callers who can see deleted students
+// and whose UpdateRule allows clearing the stamp (admins) get this far.
+func restoreStudent(e *core.RequestEvent) error {
+	record, err := findVisible(e, "students", e.Request.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := writeStudent(e, record, map[string]any{"deleted": ""}); err != nil {
+		return err
+	}
+	return respondRecord(e, http.StatusOK, record)
+}
+
+// writeStudent checks the UpdateRule for body and saves it, atomically.
+func writeStudent(e *core.RequestEvent, record *core.Record, body map[string]any) error {
+	return e.App.RunInTransaction(func(txApp core.App) error {
+		if err := checkRule(txApp, e, record, record.Collection().UpdateRule, body); err != nil {
+			return err
+		}
+		record.Load(body)
+		if err := txApp.Save(record); err != nil {
+			return saveError(e, err)
+		}
+		return nil
+	})
+}
+
+// respondRecord answers one record the way PocketBase's record API does
+// (expand, email visibility, ?fields=).
+func respondRecord(e *core.RequestEvent, status int, record *core.Record) error {
+	if err := apis.EnrichRecord(e, record); err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(status, record)
+}
+
+// saveError answers a failed Save as PocketBase's record API does: field
+// errors (validation, unique indexes) as a 400 naming each field.
+func saveError(e *core.RequestEvent, err error) error {
+	if apiErr := asApiError(err); apiErr != nil {
+		return apiErr
+	}
+	return e.BadRequestError("Failed to save the record.", err)
+}
