@@ -11,6 +11,8 @@ import (
 // Register binds every hook and route of the package to app.
 func Register(app core.App) {
 	bindRecordHooks(app)
+	bindLessonRules(app)
+	bindClosureLessons(app)
 	bindMiddlewares(app)
 	bindRoutes(app)
 	bindHealth(app)

@@ -34,6 +34,8 @@ const (
 	idPayments      = "pbc_payments"
 	idAuditLogs     = "pbc_audit_logs"
 	idAcademy       = "pbc_academy"
+	idMakeupCredits = "pbc_makeup_credits"
+	idCalendarFeeds = "pbc_calendar_feeds"
 )
 
 const (

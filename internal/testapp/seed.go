@@ -7,6 +7,17 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
+// NextMonday is 16:00 UTC on the Monday at least a week ahead: the fixture
+// lessons sit there (Monday 16:00 with teacher X, Wednesday 11:00 with
+// teacher Y, inside their availability; the academy's zone is UTC).
+func NextMonday() time.Time {
+	d := time.Now().UTC().AddDate(0, 0, 7)
+	for d.Weekday() != time.Monday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 16, 0, 0, 0, time.UTC)
+}
+
 // seed writes the fixture academy. Lessons sit a week ahead so they stay in
 // the future whenever the tests run.
 func seed(app core.App) (*Fixtures, error) {
@@ -45,7 +56,7 @@ func seed(app core.App) (*Fixtures, error) {
 	f.AvailabilityX = s.record("availability", map[string]any{"teacher": f.TeacherX, "weekday": 1, "start_time": "15:00", "end_time": "19:00"})
 	f.AvailabilityY = s.record("availability", map[string]any{"teacher": f.TeacherY, "weekday": 3, "start_time": "10:00", "end_time": "14:00"})
 
-	week := time.Now().UTC().Truncate(time.Hour).AddDate(0, 0, 7)
+	week := NextMonday()
 	f.TimeOffX = s.record("time_off", map[string]any{"teacher": f.TeacherX, "start": week.AddDate(0, 1, 0), "end": week.AddDate(0, 1, 7), "reason": "Tour"})
 	f.TimeOffY = s.record("time_off", map[string]any{"teacher": f.TeacherY, "start": week.AddDate(0, 2, 0), "end": week.AddDate(0, 2, 2), "reason": "Medical"})
 	f.Closure = s.record("closures", map[string]any{"name": "Winter break", "start": week.AddDate(0, 3, 0), "end": week.AddDate(0, 3, 14)})
@@ -56,7 +67,7 @@ func seed(app core.App) (*Fixtures, error) {
 	f.StudentB1 = s.record("students", map[string]any{"parent": f.ParentB.ID, "first_name": "Ben", "last_name": "Brown", "instruments": []string{f.Violin}, "level": "advanced", "status": "active", "notes": "allergic to rosin"})
 
 	f.LessonA1 = s.record("lessons", map[string]any{"teacher": f.TeacherX, "student": f.StudentA1, "instrument": f.Piano, "room": f.Room, "start": week, "end": week.Add(30 * time.Minute), "kind": "regular", "status": "scheduled", "teacher_notes": "Practise scales"})
-	f.LessonB1 = s.record("lessons", map[string]any{"teacher": f.TeacherY, "student": f.StudentB1, "instrument": f.Violin, "start": week.Add(2 * time.Hour), "end": week.Add(3 * time.Hour), "kind": "regular", "status": "scheduled"})
+	f.LessonB1 = s.record("lessons", map[string]any{"teacher": f.TeacherY, "student": f.StudentB1, "instrument": f.Violin, "start": week.Add(43 * time.Hour), "end": week.Add(44 * time.Hour), "kind": "regular", "status": "scheduled"})
 	f.PrivateNoteA1 = s.record("lesson_private_notes", map[string]any{"lesson": f.LessonA1, "note": "Parent asked about exam fees"})
 
 	f.PlanPublic = s.record("pricing_plans", map[string]any{"name": "Monthly 30 min", "lesson_minutes": 30, "lessons_per_period": 4, "interval": "month", "amount": 14000, "currency": "cad", "public": true, "active": true})

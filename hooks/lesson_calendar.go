@@ -1,0 +1,140 @@
+package hooks
+
+import (
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"cedarheights/academy"
+	"cedarheights/scheduling"
+)
+
+// lesson_calendar.go is the PocketBase glue of the scheduling package: it
+// loads the rows around a time span into scheduling.Calendar values. Every
+// function takes core.App so a transaction passes its own and the check
+// sees what the transaction sees.
+
+// calendarScope says which lessons matter besides the teachers' own.
+type calendarScope struct {
+	Teachers []string
+	Student  string
+	Room     string
+	Span     scheduling.Interval
+}
+
+// loadCalendars returns one calendar per teacher in scope, in five queries
+// whatever the number of teachers.
+func loadCalendars(app core.App, settings academy.Settings, scope calendarScope) (map[string]scheduling.Calendar, error) {
+	out := make(map[string]scheduling.Calendar, len(scope.Teachers))
+	if len(scope.Teachers) == 0 {
+		return out, nil
+	}
+	ids := anySlice(scope.Teachers)
+	from, to := dbTime(scope.Span.Start.Add(-settings.Buffer)), dbTime(scope.Span.End.Add(settings.Buffer))
+
+	teachers, err := app.FindRecordsByIds("teachers", scope.Teachers)
+	if err != nil {
+		return nil, err
+	}
+	windows, err := app.FindAllRecords("availability", dbx.In("teacher", ids...))
+	if err != nil {
+		return nil, err
+	}
+	timeOff, err := app.FindAllRecords("time_off", dbx.In("teacher", ids...),
+		dbx.NewExp("[[start]] < {:to} AND [[end]] > {:from}", dbx.Params{"from": from, "to": to}))
+	if err != nil {
+		return nil, err
+	}
+	closureRows, err := app.FindAllRecords("closures",
+		dbx.NewExp("[[start]] < {:to} AND [[end]] > {:from}", dbx.Params{"from": from, "to": to}))
+	if err != nil {
+		return nil, err
+	}
+	who := dbx.Or(dbx.In("teacher", ids...), dbx.HashExp{"student": scope.Student}, dbx.HashExp{"room": scope.Room})
+	if scope.Student == "" && scope.Room == "" {
+		who = dbx.In("teacher", ids...)
+	}
+	lessons, err := app.FindAllRecords("lessons", who,
+		dbx.NewExp("[[status]] != 'cancelled' AND [[start]] < {:to} AND [[end]] > {:from}", dbx.Params{"from": from, "to": to}))
+	if err != nil {
+		return nil, err
+	}
+
+	closures := make([]scheduling.Interval, 0, len(closureRows))
+	for _, c := range closureRows {
+		closures = append(closures, recordSpan(c))
+	}
+	bookings := make([]scheduling.Booking, 0, len(lessons))
+	for _, l := range lessons {
+		bookings = append(bookings, scheduling.Booking{
+			ID: l.Id, Teacher: l.GetString("teacher"), Student: l.GetString("student"), Room: l.GetString("room"), Interval: recordSpan(l),
+		})
+	}
+	now := time.Now().UTC()
+	for _, t := range teachers {
+		cal := scheduling.Calendar{Zone: settings.Zone, Buffer: settings.Buffer, Now: now, Closures: closures, Bookings: bookings}
+		cal.Teacher = scheduling.Teacher{ID: t.Id, Instruments: t.GetStringSlice("instruments"), Lengths: lessonLengths(t)}
+		for _, w := range windows {
+			if w.GetString("teacher") == t.Id {
+				cal.Teacher.Availability = append(cal.Teacher.Availability, weeklyWindow(w))
+			}
+		}
+		for _, o := range timeOff {
+			if o.GetString("teacher") == t.Id {
+				cal.Teacher.TimeOff = append(cal.Teacher.TimeOff, recordSpan(o))
+			}
+		}
+		out[t.Id] = cal
+	}
+	return out, nil
+}
+
+// loadCalendar is loadCalendars for one teacher; ok is false when the
+// teacher does not exist.
+func loadCalendar(app core.App, settings academy.Settings, scope calendarScope) (scheduling.Calendar, bool, error) {
+	cals, err := loadCalendars(app, settings, scope)
+	if err != nil {
+		return scheduling.Calendar{}, false, err
+	}
+	cal, ok := cals[scope.Teachers[0]]
+	return cal, ok, nil
+}
+
+func recordSpan(r *core.Record) scheduling.Interval {
+	return scheduling.Interval{Start: r.GetDateTime("start").Time(), End: r.GetDateTime("end").Time()}
+}
+
+func weeklyWindow(r *core.Record) scheduling.WeeklyWindow {
+	start, _ := scheduling.ParseClock(r.GetString("start_time"))
+	end, _ := scheduling.ParseClock(r.GetString("end_time"))
+	return scheduling.WeeklyWindow{
+		Weekday:   time.Weekday(r.GetInt("weekday")),
+		Start:     start,
+		End:       end,
+		ValidFrom: r.GetDateTime("valid_from").Time(),
+		ValidTo:   r.GetDateTime("valid_to").Time(),
+	}
+}
+
+// lessonLengths reads the teacher's offered lengths (a select of "30",
+// "45", …) as minutes.
+func lessonLengths(teacher *core.Record) []int {
+	var out []int
+	for _, s := range teacher.GetStringSlice("lesson_lengths") {
+		if n, err := strconv.Atoi(s); err == nil {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// dbTime formats an instant the way PocketBase stores dates, so string
+// comparison in SQL orders them correctly.
+func dbTime(t time.Time) string {
+	return t.UTC().Format(types.DefaultDateLayout)
+}

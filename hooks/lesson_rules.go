@@ -1,0 +1,179 @@
+package hooks
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+
+	"cedarheights/academy"
+	"cedarheights/scheduling"
+)
+
+// lesson_rules.go enforces the calendar on every write path of a lesson
+// (collection API, admin UI, /api/v1 routes, Go code): the conflict check
+// runs in the same transaction as the write, and SQLite's single writer
+// makes concurrent requests for one slot queue behind it, so only one wins.
+
+func bindLessonRules(app core.App) {
+	app.OnRecordCreate("lessons").BindFunc(guardLessonWrite)
+	app.OnRecordUpdate("lessons").BindFunc(guardLessonWrite)
+}
+
+// scheduleFields are the fields whose change re-opens the conflict check;
+// marking attendance or writing notes does not.
+var scheduleFields = []string{"teacher", "student", "room", "instrument", "start", "end", "status", "kind"}
+
+func guardLessonWrite(e *core.RecordEvent) error {
+	return e.App.RunInTransaction(func(tx core.App) error {
+		e.App = tx
+		settings, err := academy.Load(tx)
+		if err != nil {
+			return err
+		}
+		if err := checkLessonFits(tx, settings, e.Record); err != nil {
+			return err
+		}
+		cancelled := becameCancelled(e.Record)
+		if cancelled {
+			recordCancellation(settings, e.Record)
+		}
+		credit, err := makeupCreditFor(tx, e.Record)
+		if err != nil {
+			return err
+		}
+		if err := e.Next(); err != nil {
+			return err
+		}
+		if credit != nil {
+			credit.Set("used_by", e.Record.Id)
+			if err := tx.Save(credit); err != nil {
+				return err
+			}
+		}
+		if cancelled {
+			return grantMakeupCredit(tx, settings, e.Record)
+		}
+		return revokeUnusedCredit(tx, e.Record)
+	})
+}
+
+// checkLessonFits refuses a lesson that breaks a scheduling rule. Cancelled
+// lessons never conflict; a lesson already in the calendar is re-checked
+// only when its schedule changes.
+func checkLessonFits(app core.App, settings academy.Settings, lesson *core.Record) error {
+	if lesson.GetString("status") == "cancelled" || !scheduleChanged(lesson) {
+		return nil
+	}
+	span := recordSpan(lesson)
+	teacher := lesson.GetString("teacher")
+	if teacher == "" || span.Start.IsZero() || span.End.IsZero() {
+		return nil // field validation names what is missing
+	}
+	if !span.Valid() {
+		return validation.Errors{"end": validation.NewError("validation_end_before_start", "Must be after the start.")}
+	}
+	conflicts, found, err := lessonConflicts(app, settings, lesson)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return nil // the relation validator reports the unknown teacher
+	}
+	if len(conflicts) > 0 {
+		return newConflictError(conflicts)
+	}
+	return nil
+}
+
+// lessonConflicts runs every scheduling rule on a lesson record.
+func lessonConflicts(app core.App, settings academy.Settings, lesson *core.Record) ([]scheduling.Conflict, bool, error) {
+	span := recordSpan(lesson)
+	req := scheduling.Request{
+		Teacher:    lesson.GetString("teacher"),
+		Student:    lesson.GetString("student"),
+		Room:       lesson.GetString("room"),
+		Instrument: lesson.GetString("instrument"),
+		Start:      span.Start,
+		Minutes:    int(span.End.Sub(span.Start) / time.Minute),
+		IgnoreID:   lesson.Id,
+		AllowPast:  mayBeInPast(lesson),
+	}
+	cal, found, err := loadCalendar(app, settings, calendarScope{Teachers: []string{req.Teacher}, Student: req.Student, Room: req.Room, Span: span})
+	if err != nil || !found {
+		return nil, found, err
+	}
+	return cal.Check(req), true, nil
+}
+
+// mayBeInPast: back-filling attendance (a completed or missed lesson) may
+// be in the past, and so may edits that leave a past lesson's time alone;
+// the collection rules already limit lesson writes to admins and teachers.
+func mayBeInPast(lesson *core.Record) bool {
+	if lesson.GetString("status") != "scheduled" {
+		return true
+	}
+	return !lesson.IsNew() && lesson.Original().GetDateTime("start").Equal(lesson.GetDateTime("start"))
+}
+
+func scheduleChanged(lesson *core.Record) bool {
+	if lesson.IsNew() {
+		return true
+	}
+	original := lesson.Original()
+	if original.GetString("status") == "cancelled" {
+		return true // un-cancelling puts it back in the calendar
+	}
+	for _, f := range scheduleFields {
+		if f != "status" && fmt.Sprint(original.Get(f)) != fmt.Sprint(lesson.Get(f)) {
+			return true
+		}
+	}
+	return false
+}
+
+// conflictError carries every broken rule; it unwraps to a 409 API error in
+// PocketBase's shape (one field error per rule) so the collection API and
+// the admin UI refuse the lesson the same way the /api/v1 routes do.
+type conflictError struct {
+	Conflicts []scheduling.Conflict
+	api       *router.ApiError
+}
+
+func newConflictError(conflicts []scheduling.Conflict) *conflictError {
+	fields := validation.Errors{}
+	for _, c := range conflicts {
+		field := conflictField(c.Reason)
+		if _, taken := fields[field]; !taken {
+			fields[field] = validation.NewError(string(c.Reason), c.Message)
+		}
+	}
+	return &conflictError{
+		Conflicts: conflicts,
+		api:       router.NewApiError(http.StatusConflict, "The lesson does not fit the calendar.", fields),
+	}
+}
+
+func (c *conflictError) Error() string { return c.api.Error() }
+func (c *conflictError) Unwrap() error { return c.api }
+
+// conflictField names the request field each rule is about.
+func conflictField(r scheduling.Reason) string {
+	switch r {
+	case scheduling.ReasonStudentBusy:
+		return "student"
+	case scheduling.ReasonRoomBusy:
+		return "room"
+	case scheduling.ReasonInstrumentNotTaught:
+		return "instrument"
+	case scheduling.ReasonLengthNotOffered:
+		return "end"
+	case scheduling.ReasonTeacherBusy, scheduling.ReasonTimeOff, scheduling.ReasonOutsideAvailability:
+		return "teacher"
+	default:
+		return "start"
+	}
+}

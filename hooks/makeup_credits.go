@@ -1,0 +1,108 @@
+package hooks
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+
+	"cedarheights/academy"
+	"cedarheights/scheduling"
+)
+
+// makeup_credits.go applies scheduling.MakeupPolicy when a lesson is
+// cancelled and spends a credit when a make-up lesson is booked. The
+// decision's reason is stored on the lesson (cancellation_note) and on the
+// credit, so the API, the admin UI and billing all show the same words.
+
+func becameCancelled(lesson *core.Record) bool {
+	if lesson.GetString("status") != "cancelled" {
+		return false
+	}
+	return lesson.IsNew() || lesson.Original().GetString("status") != "cancelled"
+}
+
+// recordCancellation stamps who cancelled, when, and the policy's answer.
+func recordCancellation(settings academy.Settings, lesson *core.Record) {
+	now := time.Now().UTC()
+	if lesson.GetDateTime("cancelled_at").IsZero() {
+		lesson.Set("cancelled_at", now)
+	}
+	if lesson.GetString("cancelled_by") == "" {
+		lesson.Set("cancelled_by", string(scheduling.CancelledByAcademy))
+	}
+	d := makeupDecision(settings, lesson)
+	note := "no make-up credit: " + d.Reason
+	if d.Credit {
+		note = "make-up credit: " + d.Reason
+	}
+	lesson.Set("cancellation_note", note)
+}
+
+func makeupDecision(settings academy.Settings, lesson *core.Record) scheduling.MakeupDecision {
+	policy := scheduling.MakeupPolicy{Notice: settings.CancellationNotice, Validity: academy.MakeupValidity}
+	return policy.Decide(
+		lesson.GetDateTime("start").Time(),
+		lesson.GetDateTime("cancelled_at").Time(),
+		scheduling.CancelledBy(lesson.GetString("cancelled_by")),
+	)
+}
+
+// grantMakeupCredit writes the credit the policy grants (once per lesson).
+func grantMakeupCredit(app core.App, settings academy.Settings, lesson *core.Record) error {
+	d := makeupDecision(settings, lesson)
+	if !d.Credit {
+		return nil
+	}
+	if _, err := app.FindFirstRecordByData("makeup_credits", "source_lesson", lesson.Id); err == nil {
+		return nil
+	}
+	credits, err := app.FindCachedCollectionByNameOrId("makeup_credits")
+	if err != nil {
+		return err
+	}
+	credit := core.NewRecord(credits)
+	credit.Set("student", lesson.GetString("student"))
+	credit.Set("source_lesson", lesson.Id)
+	credit.Set("reason", d.Reason)
+	credit.Set("expires", d.ExpiresAt)
+	return app.Save(credit)
+}
+
+// revokeUnusedCredit withdraws the credit of a lesson that is back in the
+// calendar (un-cancelled), unless it was already spent.
+func revokeUnusedCredit(app core.App, lesson *core.Record) error {
+	if lesson.IsNew() || lesson.GetString("status") == "cancelled" || lesson.Original().GetString("status") != "cancelled" {
+		return nil
+	}
+	credit, err := app.FindFirstRecordByData("makeup_credits", "source_lesson", lesson.Id)
+	if err != nil || credit.GetString("used_by") != "" {
+		return nil
+	}
+	return app.Delete(credit)
+}
+
+// errNoMakeupCredit refuses a make-up lesson for a student with no credit.
+var errNoMakeupCredit = router.NewApiError(http.StatusConflict, "The student has no unused make-up credit.",
+	validation.Errors{"kind": validation.NewError("no_makeup_credit", "Book a regular lesson, or cancel one with notice first.")})
+
+// makeupCreditFor finds the credit a new make-up lesson spends (the one
+// expiring first); the caller marks it used once the lesson has an id.
+func makeupCreditFor(app core.App, lesson *core.Record) (*core.Record, error) {
+	if !lesson.IsNew() || lesson.GetString("kind") != "makeup" || lesson.GetString("status") == "cancelled" {
+		return nil, nil
+	}
+	credits, err := app.FindRecordsByFilter("makeup_credits",
+		"student = {:student} && used_by = '' && expires > {:now}", "expires", 1, 0,
+		dbx.Params{"student": lesson.GetString("student"), "now": dbTime(time.Now())})
+	if err != nil {
+		return nil, err
+	}
+	if len(credits) == 0 {
+		return nil, errNoMakeupCredit
+	}
+	return credits[0], nil
+}

@@ -1,0 +1,35 @@
+package testapp
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Serve runs app's full router (PocketBase's routes plus everything bound
+// on OnServe) behind a real HTTP listener on loopback, for tests that need
+// concurrency or a real client. It is closed with the test.
+func Serve(t testing.TB, app core.App) *httptest.Server {
+	t.Helper()
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srv *httptest.Server
+	event := &core.ServeEvent{App: app, Router: router}
+	err = app.OnServe().Trigger(event, func(e *core.ServeEvent) error {
+		mux, err := e.Router.BuildMux()
+		if err != nil {
+			return err
+		}
+		srv = httptest.NewServer(mux)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
