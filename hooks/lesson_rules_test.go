@@ -91,8 +91,8 @@ func TestLessonConflictsOnEveryWritePath(t *testing.T) {
 		},
 		{
 			Name: "admin moves B1 onto A1's teacher: refused", Method: http.MethodPatch, URL: url + "/" + f.LessonB1,
-			Headers: map[string]string{"Authorization": f.Admin.Token},
-			Body:    strings.NewReader(fmt.Sprintf(`{"teacher":%q,"instrument":%q,"start":%q,"end":%q}`, f.TeacherX, f.Piano, testapp.NextMonday().Format(time.RFC3339), testapp.NextMonday().Add(30*time.Minute).Format(time.RFC3339))),
+			Headers:        map[string]string{"Authorization": f.Admin.Token},
+			Body:           strings.NewReader(fmt.Sprintf(`{"teacher":%q,"instrument":%q,"start":%q,"end":%q}`, f.TeacherX, f.Piano, testapp.NextMonday().Format(time.RFC3339), testapp.NextMonday().Add(30*time.Minute).Format(time.RFC3339))),
 			ExpectedStatus: 409, ExpectedContent: []string{`"teacher":{"code":"teacher_busy"`}, TestAppFactory: testapp.Factory,
 		},
 	}
