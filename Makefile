@@ -48,8 +48,9 @@ test-go:
 test-js: build
 	cd tests/js && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
 
+# The load benchmark (not a test): BENCH_FLAGS=-quick for a short run.
 bench: build
-	go run ./bench/load -bin $(BIN)
+	go run ./bench/load -bin $(BIN) $(BENCH_FLAGS)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

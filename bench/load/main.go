@@ -1,0 +1,265 @@
+// Command load benchmarks the academy server the way the seed's users load
+// it: it loads the benchmark data set (`demo --size bench`) into a temporary
+// data dir, serves it on a loopback port and drives it with vegeta (as a
+// library) from the same machine. It prints one markdown table and writes it
+// to bench/out/latest.md.
+//
+// It is not a test: it never fails on a timing, only when the server cannot
+// start or requests fail wholesale.
+//
+//	go run ./bench/load -bin bin/cedarheights [-quick]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// benchPassword is the demo command's shared password for demo accounts.
+const benchPassword = "cedar-demo-2026"
+
+type config struct {
+	bin, dataDir, out string
+	atLoadRate        float64
+	atLoadFor         time.Duration
+	parents           int
+	search            searchPlan
+	loginFor          time.Duration
+	loginSearch       searchPlan
+}
+
+func main() {
+	var cfg config
+	quick := flag.Bool("quick", false, "short steps and fewer bisections (about 1 minute of load instead of ~8)")
+	flag.StringVar(&cfg.bin, "bin", "", "the built academy binary (make bench builds bin/cedarheights)")
+	flag.StringVar(&cfg.dataDir, "data", "", "reuse this data dir (kept afterwards) instead of a temporary one")
+	flag.StringVar(&cfg.out, "out", "bench/out/latest.md", "where to write the table")
+	flag.Float64Var(&cfg.atLoadRate, "rate", 200, "total req/s of the seed-load mix")
+	flag.DurationVar(&cfg.atLoadFor, "duration", 20*time.Second, "length of the seed-load run")
+	flag.DurationVar(&cfg.search.Step, "step", 4*time.Second, "length of one capacity step")
+	flag.Float64Var(&cfg.search.Max, "max-rate", 20000, "highest rate the capacity search tries")
+	flag.IntVar(&cfg.parents, "parents", 20, "parents whose tokens the load rotates through")
+	flag.Parse()
+	if cfg.bin == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	cfg.search.Start, cfg.search.Pause, cfg.search.Precision = 25, 2*time.Second, 0.1
+	cfg.loginFor = 10 * time.Second
+	cfg.loginSearch = searchPlan{Start: 4, Max: 400, Step: 5 * time.Second, Pause: 2 * time.Second, Precision: 0.15}
+	if *quick {
+		cfg.atLoadFor = min(cfg.atLoadFor, 5*time.Second)
+		cfg.search.Step, cfg.search.Pause, cfg.search.Precision = 1500*time.Millisecond, time.Second, 0.3
+		cfg.loginFor = 3 * time.Second
+		cfg.loginSearch.Step, cfg.loginSearch.Pause, cfg.loginSearch.Precision = 2*time.Second, time.Second, 0.3
+	}
+
+	srv := &server{bin: cfg.bin, dir: cfg.dataDir}
+	var once sync.Once
+	cleanup := func() { once.Do(srv.stop) }
+	defer cleanup()
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		cleanup()
+		os.Exit(130)
+	}()
+
+	if err := run(cfg, srv); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		cleanup()
+		os.Exit(1)
+	}
+}
+
+func run(cfg config, srv *server) error {
+	r := &report{Started: time.Now(), Size: "bench"}
+	logf("loading the benchmark data (demo --size bench)…")
+	loaded, err := srv.prepare(r.Size)
+	if err != nil {
+		return err
+	}
+	r.LoadTime = loaded
+	if err := srv.start(); err != nil {
+		return err
+	}
+	logf("server up at %s", srv.base)
+	settle = srv.settle
+
+	admin, err := srv.login("admin@demo.cedarheights.test", benchPassword)
+	if err != nil {
+		return err
+	}
+	var parents []string
+	for i := 1; i <= cfg.parents; i++ {
+		token, err := srv.login(fmt.Sprintf("parent%04d@demo.cedarheights.test", i), benchPassword)
+		if err != nil {
+			return err
+		}
+		parents = append(parents, token)
+	}
+	r.Students, r.Lessons, r.Teachers = srv.total("students", admin), srv.total("lessons", admin), srv.total("teachers", admin)
+
+	set := endpointsFor(srv, admin, parents)
+	r.Routes = set.Routes
+	mix := []endpoint{set.StudentsAdmin, set.StudentsParent, set.PublicTeachers, set.PublicPricing}
+
+	logf("warming up…")
+	attackMix(mix, splitRate(cfg.atLoadRate/2, len(mix)), 3*time.Second)
+	settle(time.Second)
+
+	logf("seed load: %.0f req/s for %s over %d endpoints", cfg.atLoadRate, cfg.atLoadFor, len(mix))
+	r.AtLoadRate = cfg.atLoadRate
+	r.AtLoad = attackMix(mix, splitRate(cfg.atLoadRate, len(mix)), cfg.atLoadFor)
+	r.AtLoadEndpoints = mix
+	var sent, refused float64
+	for i, s := range r.AtLoad {
+		logStep(mix[i], s, true)
+		sent += float64(s.Metrics.Requests)
+		refused += float64(s.Refused)
+	}
+	// Slow answers are results; refused ones mean the server is broken.
+	if sent == 0 || refused/sent > 0.5 {
+		return fmt.Errorf("requests fail wholesale at the seed's load (%.0f of %.0f refused); errors: %v",
+			refused, sent, r.AtLoad[0].Metrics.Errors)
+	}
+	settle(2 * time.Second)
+
+	logf("capacity: highest rate with p95 ≤ 50 ms and ≥ 99%% success, %s steps", cfg.search.Step)
+	r.SearchStart, r.LoginSearchStart = cfg.search.Start, cfg.loginSearch.Start
+	within := criteria{MaxP95: 50 * time.Millisecond, MinSuccess: 0.99}
+	for _, e := range append(mix, set.Baseline) {
+		r.Capacity = append(r.Capacity, capacity(e, within, cfg.search))
+		r.CapacityEndpoints = append(r.CapacityEndpoints, e)
+	}
+
+	logf("login (bcrypt-bound), apart")
+	r.LoginLight = attack(set.Login, 2, cfg.loginFor)
+	logStep(set.Login, r.LoginLight, true)
+	settle(time.Second)
+	r.LoginCriteria = criteria{MaxP95: 250 * time.Millisecond, MinSuccess: 0.99}
+	r.LoginCapacity = capacity(set.Login, r.LoginCriteria, cfg.loginSearch)
+	r.LoginEndpoint = set.Login
+
+	table := r.markdown()
+	fmt.Println(table)
+	if cfg.out != "" {
+		if err := os.MkdirAll(filepath.Dir(cfg.out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(cfg.out, []byte(table), 0o644); err != nil {
+			return err
+		}
+		logf("written to %s", cfg.out)
+	}
+	return nil
+}
+
+func splitRate(total float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = total / float64(n)
+	}
+	return out
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+// endpointSet is what the benchmark drives. The /api/v1 routes are used
+// when the server has them; otherwise PocketBase's built-in equivalents
+// stand in (and the table says so).
+type endpointSet struct {
+	StudentsAdmin, StudentsParent, PublicTeachers, PublicPricing, Baseline, Login endpoint
+	Routes                                                                        string // "api/v1" or a note on stand-ins
+}
+
+func endpointsFor(srv *server, admin string, parents []string) endpointSet {
+	get := func(path, token string) vegeta.Target {
+		h := http.Header{}
+		if token != "" {
+			h.Set("Authorization", token)
+		}
+		return vegeta.Target{Method: http.MethodGet, URL: srv.base + path, Header: h}
+	}
+	pick := func(v1, builtin, token string) string {
+		if srv.status(v1, token) == http.StatusOK {
+			return v1
+		}
+		return builtin
+	}
+	var standIns []string
+	note := func(path string) {
+		if !strings.HasPrefix(path, "/api/v1/") {
+			standIns = append(standIns, path)
+		}
+	}
+
+	var set endpointSet
+	students := pick("/api/v1/students?per_page=20", "/api/collections/students/records?perPage=20", admin)
+	note(students)
+	set.StudentsAdmin = endpoint{Name: "students (admin)", Path: students, Targets: []vegeta.Target{get(students, admin)}}
+	set.StudentsParent = endpoint{Name: "students (parents)", Path: students}
+	for _, p := range parents {
+		set.StudentsParent.Targets = append(set.StudentsParent.Targets, get(students, p))
+	}
+	teachers := pick("/api/v1/public/teachers", "/api/collections/teachers/records?filter=(public=true%26%26active=true)", "")
+	note(teachers)
+	set.PublicTeachers = endpoint{Name: "public teachers", Path: teachers, Targets: []vegeta.Target{get(teachers, "")}}
+	pricing := pick("/api/v1/public/pricing", "/api/collections/pricing_plans/records", "")
+	note(pricing)
+	set.PublicPricing = endpoint{Name: "public pricing", Path: pricing, Targets: []vegeta.Target{get(pricing, "")}}
+	baseline := "/api/collections/students/records?skipTotal=1&perPage=20"
+	set.Baseline = endpoint{Name: "baseline: built-in list", Path: baseline, Targets: []vegeta.Target{get(baseline, admin)}}
+
+	set.Login = loginEndpoint(srv, len(parents))
+	if !strings.HasSuffix(set.Login.Path, "/auth/login") {
+		standIns = append(standIns, set.Login.Path)
+	}
+	set.Routes = "/api/v1 routes"
+	if len(standIns) > 0 {
+		set.Routes = "built-in stand-ins for routes not served yet: " + strings.Join(standIns, ", ")
+	}
+	return set
+}
+
+// loginEndpoint rotates through parents' logins, on /auth/login when the
+// server has it.
+func loginEndpoint(srv *server, parents int) endpoint {
+	type shape struct{ path, body string }
+	shapes := []shape{
+		{"/auth/login", `{"email":%q,"password":%q}`},
+		{"/api/collections/users/auth-with-password", `{"identity":%q,"password":%q}`},
+	}
+	chosen := shapes[len(shapes)-1]
+	for _, s := range shapes[:len(shapes)-1] {
+		if srv.call(http.MethodPost, s.path, "", rawJSON(fmt.Sprintf(s.body, "parent0001@demo.cedarheights.test", benchPassword)), nil) == nil {
+			chosen = s
+			break
+		}
+	}
+	e := endpoint{Name: "login (parents)", Path: "POST " + chosen.path}
+	h := http.Header{"Content-Type": []string{"application/json"}}
+	for i := 1; i <= max(parents, 1); i++ {
+		body := fmt.Sprintf(chosen.body, fmt.Sprintf("parent%04d@demo.cedarheights.test", i), benchPassword)
+		e.Targets = append(e.Targets, vegeta.Target{Method: http.MethodPost, URL: srv.base + chosen.path, Body: []byte(body), Header: h})
+	}
+	return e
+}
+
+// rawJSON is a body that is already JSON.
+type rawJSON string
+
+func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }

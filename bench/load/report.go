@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// report gathers every figure of a run; markdown renders it as one table.
+type report struct {
+	Started                     time.Time
+	Size                        string
+	LoadTime                    time.Duration
+	Students, Lessons, Teachers int
+	Routes                      string
+
+	AtLoadRate      float64
+	AtLoad          []step
+	AtLoadEndpoints []endpoint
+
+	SearchStart       float64
+	Capacity          []step // the last is the baseline
+	CapacityEndpoints []endpoint
+
+	LoginLight, LoginCapacity step
+	LoginCriteria             criteria
+	LoginSearchStart          float64
+	LoginEndpoint             endpoint
+}
+
+// Targets of issue 2.
+const (
+	targetP95      = 5 * time.Millisecond
+	targetRatio    = 0.8
+	capacityMaxP95 = 50 * time.Millisecond
+)
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Load benchmark, %s\n\n", r.Started.UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "Machine: %d × %s, %s %s/%s; the generator (vegeta v12.13.0, as a library) shares the machine.  \n",
+		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(&b, "Data: `demo --size %s` (%s students, %s teachers, %s lessons), loaded in %s; rate limiter off.  \n",
+		r.Size, count(r.Students), count(r.Teachers), count(r.Lessons), r.LoadTime.Round(100*time.Millisecond))
+	fmt.Fprintf(&b, "Routes: %s.\n\n", r.Routes)
+
+	b.WriteString("| Test | Endpoint | Rate (req/s) | p50 ms | p95 ms | p99 ms | Success | Result |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---|\n")
+	row := func(test, path string, rate string, s step, result string) {
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %.2f | %.2f | %.2f | %.2f%% | %s |\n",
+			test, path, rate, s.P50(), s.P95(), s.P99(), 100*s.Metrics.Success, result)
+	}
+
+	for i, s := range r.AtLoad {
+		e := r.AtLoadEndpoints[i]
+		row(fmt.Sprintf("Seed load (%.0f req/s mix): %s", r.AtLoadRate, e.Name), e.Path, fmt.Sprintf("%.0f", s.Rate), s,
+			verdict(s.Metrics.Latencies.P95 <= targetP95, "p95 ≤ 5 ms"))
+	}
+
+	baseline := r.Capacity[len(r.Capacity)-1].Rate
+	for i, s := range r.Capacity {
+		e := r.CapacityEndpoints[i]
+		rate, result := fmt.Sprintf("%.0f", s.Rate), "the baseline"
+		if s.Rate == 0 {
+			rate = fmt.Sprintf("< %.0f", r.SearchStart)
+		}
+		if i < len(r.Capacity)-1 {
+			result = "no baseline figure"
+			if baseline > 0 {
+				ratio := s.Rate / baseline
+				result = fmt.Sprintf("%.2f× baseline (%s)", ratio, verdict(ratio >= targetRatio, "≥ 0.8×"))
+			}
+		}
+		row("Capacity: "+e.Name, e.Path, rate, s, result)
+	}
+
+	row("Login, light load", r.LoginEndpoint.Path, fmt.Sprintf("%.0f", r.LoginLight.Rate), r.LoginLight, "bcrypt-bound, reported apart")
+	rate := fmt.Sprintf("%.0f", r.LoginCapacity.Rate)
+	if r.LoginCapacity.Rate == 0 {
+		rate = fmt.Sprintf("< %.0f", r.LoginSearchStart)
+	}
+	row("Login capacity", r.LoginEndpoint.Path, rate, r.LoginCapacity,
+		fmt.Sprintf("highest rate with p95 ≤ %d ms", r.LoginCriteria.MaxP95.Milliseconds()))
+
+	fmt.Fprintf(&b, "\nCapacity = highest offered rate (open loop, steps doubling then bisected) with p95 ≤ %d ms, ≥ 99%% success and the generator keeping up; its latencies are those of that step.\n",
+		capacityMaxP95.Milliseconds())
+	return b.String()
+}
+
+func verdict(ok bool, target string) string {
+	if ok {
+		return "✓ " + target
+	}
+	return "✗ " + target
+}
+
+func count(n int) string {
+	if n < 0 {
+		return "?"
+	}
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// cpuModel reads the first "model name" of /proc/cpuinfo.
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
