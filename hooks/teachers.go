@@ -1,0 +1,186 @@
+package hooks
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+// teachers.go: the seed's /api/v1/teachers routes over the teachers and
+// availability collections. The teachers rules decide which profiles a
+// caller sees and who creates them; the availability rules decide which
+// windows come along and who may replace them (availability.go).
+
+func bindTeacherRoutes(g *router.RouterGroup[*core.RequestEvent]) {
+	t := g.Group("/teachers").Bind(apis.RequireAuth())
+	t.GET("", listTeachers)
+	t.POST("", createTeacher)
+	t.PUT("/{id}/availability", replaceAvailability)
+}
+
+var teacherSorts = map[string]string{
+	"name":     "display_name,id",
+	"-name":    "-display_name,-id",
+	"created":  "created,id",
+	"-created": "-created,-id",
+}
+
+// availabilityExpand is the key each listed teacher carries its windows
+// under: the same back-relation expand the SDK would ask for, so
+// /api/v1/teachers and getList(…, {expand: "availability_via_teacher"}) match.
+const availabilityExpand = "availability_via_teacher"
+
+type teacherFilters struct {
+	Instrument string `json:"instrument"`
+	Q          string `json:"q"`
+}
+
+func (f teacherFilters) validate() error {
+	return validation.ValidateStruct(&f,
+		validation.Field(&f.Instrument, isRecordId),
+		validation.Field(&f.Q, validation.RuneLength(0, 100)),
+	)
+}
+
+func listTeachers(e *core.RequestEvent) error {
+	q := e.Request.URL.Query()
+	filters := teacherFilters{Instrument: q.Get("instrument"), Q: q.Get("q")}
+	page := readPageParams(e)
+	if err := mergeErrors(filters.validate(), page.validate(teacherSorts)); err != nil {
+		return e.BadRequestError("Invalid query parameters.", err)
+	}
+	var conds []string
+	params := dbx.Params{}
+	if filters.Instrument != "" {
+		conds = append(conds, "instruments:each ?= {:instrument}")
+		params["instrument"] = filters.Instrument
+	}
+	if filters.Q != "" {
+		conds = append(conds, "display_name ~ {:q}")
+		params["q"] = filters.Q
+	}
+	lq := listQuery{Filter: strings.Join(conds, " && "), Params: params}
+	page.apply(&lq, teacherSorts, "name")
+
+	result, teachers, err := listVisible(e, "teachers", lq)
+	if err != nil {
+		return err
+	}
+	if err := apis.EnrichRecords(e, teachers); err != nil {
+		return e.InternalServerError("", err)
+	}
+	if err := embedAvailability(e, teachers); err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, result)
+}
+
+// embedAvailability loads the windows of every listed teacher in one query,
+// under the availability ListRule, and attaches them to their teacher.
+func embedAvailability(e *core.RequestEvent, teachers []*core.Record) error {
+	if len(teachers) == 0 {
+		return nil
+	}
+	ids := make([]any, len(teachers))
+	for i, t := range teachers {
+		ids[i] = t.Id
+	}
+	windows, err := allVisible(e, "availability", listQuery{
+		Where: []dbx.Expression{dbx.In("availability.teacher", ids...)},
+		Sort:  "teacher,weekday,start_time,id",
+	})
+	if err != nil {
+		var apiErr *router.ApiError
+		if errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden {
+			windows = nil // the caller may not read availability: teachers come without it
+		} else {
+			return err
+		}
+	}
+	if err := apis.EnrichRecords(e, windows); err != nil {
+		return e.InternalServerError("", err)
+	}
+	byTeacher := make(map[string][]*core.Record, len(teachers))
+	for _, w := range windows {
+		byTeacher[w.GetString("teacher")] = append(byTeacher[w.GetString("teacher")], w)
+	}
+	for _, t := range teachers {
+		expand := t.Expand()
+		found := byTeacher[t.Id]
+		if found == nil {
+			found = []*core.Record{}
+		}
+		expand[availabilityExpand] = found
+		t.SetExpand(expand)
+	}
+	return nil
+}
+
+// createTeacher creates a teacher profile (the CreateRule: admins). The
+// linked user must exist, have the teacher role and no profile yet.
+func createTeacher(e *core.RequestEvent) error {
+	collection, err := e.App.FindCachedCollectionByNameOrId("teachers")
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	body, err := recordBody(e, collection)
+	if err != nil {
+		return err
+	}
+	record := core.NewRecord(collection)
+	record.Load(body)
+	err = e.App.RunInTransaction(func(txApp core.App) error {
+		if err := checkCreate(txApp, e, record, body); err != nil {
+			return err
+		}
+		if err := checkTeacherUser(txApp, record.GetString("user")); err != nil {
+			var fieldErr validation.Error
+			if errors.As(err, &fieldErr) {
+				return e.BadRequestError("Invalid submitted data.", validation.Errors{"user": fieldErr})
+			}
+			return e.InternalServerError("", err)
+		}
+		if err := txApp.Save(record); err != nil {
+			return saveError(e, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return respondRecord(e, http.StatusOK, record)
+}
+
+// checkTeacherUser validates the user a new profile links to. It runs after
+// the CreateRule passed, so only callers allowed to create profiles learn
+// whether a user id exists.
+func checkTeacherUser(app core.App, userId string) error {
+	if userId == "" {
+		return validation.ErrRequired
+	}
+	user, err := app.FindRecordById("users", userId)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return validation.NewError("validation_missing_rel_records", "The user does not exist.")
+		}
+		return err
+	}
+	if user.GetString("role") != "teacher" {
+		return validation.NewError("validation_not_teacher", "The user must have the teacher role.")
+	}
+	existing, err := app.FindFirstRecordByData("teachers", "user", userId)
+	if err == nil && existing != nil {
+		return validation.NewError("validation_not_unique", "The user already has a teacher profile.")
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return nil
+}
