@@ -1,0 +1,138 @@
+package hooks
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+// public.go: the anonymous catalogue, /api/v1/public/teachers and
+// /api/v1/public/pricing. Rows are read under the collections' ListRules and
+// narrowed to what is public and active for every caller, signed in or not;
+// the answer carries public fields only (no user ids, no e-mails, no Stripe
+// ids). Catalogues are short, so each answers one page of up to maxPerPage.
+
+func bindPublicRoutes(g *router.RouterGroup[*core.RequestEvent]) {
+	p := g.Group("/public")
+	p.GET("/teachers", listPublicTeachers)
+	p.GET("/pricing", listPublicPricing)
+}
+
+type publicInstrument struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type publicTeacher struct {
+	Id            string             `json:"id"`
+	DisplayName   string             `json:"display_name"`
+	Bio           string             `json:"bio"`
+	Photo         string             `json:"photo"` // file URL path, "" when none
+	Instruments   []publicInstrument `json:"instruments"`
+	LessonLengths []int              `json:"lesson_lengths"` // minutes
+	Levels        []string           `json:"levels"`
+}
+
+type publicPlan struct {
+	Id               string `json:"id"`
+	Name             string `json:"name"`
+	LessonMinutes    int    `json:"lesson_minutes"`
+	LessonsPerPeriod int    `json:"lessons_per_period"`
+	Interval         string `json:"interval"`
+	Amount           int    `json:"amount"` // minor units, e.g. cents
+	Currency         string `json:"currency"`
+}
+
+func listPublicTeachers(e *core.RequestEvent) error {
+	_, teachers, err := listVisible(e, "teachers", listQuery{
+		Filter:    "public = true && active = true",
+		Sort:      "display_name,id",
+		PerPage:   maxPerPage,
+		SkipTotal: true,
+	})
+	if err != nil {
+		return err
+	}
+
+	// Instruments of the whole page in one query, active ones only.
+	var ids []any
+	for _, t := range teachers {
+		for _, id := range t.GetStringSlice("instruments") {
+			ids = append(ids, id)
+		}
+	}
+	names := map[string]string{}
+	if len(ids) > 0 {
+		instruments, err := allVisible(e, "instruments", listQuery{
+			Filter: "active = true",
+			Where:  []dbx.Expression{dbx.In("instruments.id", ids...)},
+		})
+		if err != nil {
+			return err
+		}
+		for _, in := range instruments {
+			names[in.Id] = in.GetString("name")
+		}
+	}
+
+	items := make([]publicTeacher, len(teachers))
+	for i, t := range teachers {
+		items[i] = publicTeacher{
+			Id:            t.Id,
+			DisplayName:   t.GetString("display_name"),
+			Bio:           t.GetString("bio"),
+			Photo:         fileURL(t, t.GetString("photo")),
+			Instruments:   []publicInstrument{},
+			LessonLengths: []int{},
+			Levels:        t.GetStringSlice("levels"),
+		}
+		for _, id := range t.GetStringSlice("instruments") {
+			if name, ok := names[id]; ok {
+				items[i].Instruments = append(items[i].Instruments, publicInstrument{Id: id, Name: name})
+			}
+		}
+		for _, l := range t.GetStringSlice("lesson_lengths") {
+			if minutes, err := strconv.Atoi(l); err == nil {
+				items[i].LessonLengths = append(items[i].LessonLengths, minutes)
+			}
+		}
+	}
+	return e.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+func listPublicPricing(e *core.RequestEvent) error {
+	_, plans, err := listVisible(e, "pricing_plans", listQuery{
+		Filter:    "public = true && active = true",
+		Sort:      "amount,name,id",
+		PerPage:   maxPerPage,
+		SkipTotal: true,
+	})
+	if err != nil {
+		return err
+	}
+	items := make([]publicPlan, len(plans))
+	for i, p := range plans {
+		items[i] = publicPlan{
+			Id:               p.Id,
+			Name:             p.GetString("name"),
+			LessonMinutes:    p.GetInt("lesson_minutes"),
+			LessonsPerPeriod: p.GetInt("lessons_per_period"),
+			Interval:         p.GetString("interval"),
+			Amount:           p.GetInt("amount"),
+			Currency:         p.GetString("currency"),
+		}
+	}
+	return e.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+// fileURL is the path PocketBase serves a record's file at.
+func fileURL(r *core.Record, name string) string {
+	if name == "" {
+		return ""
+	}
+	return "/api/files/" + r.BaseFilesPath() + "/" + url.PathEscape(name)
+}
