@@ -1,7 +1,113 @@
 package hooks
 
-import "github.com/pocketbase/pocketbase/core"
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/billing"
+)
+
+const (
+	healthOK      = "ok"
+	healthTimeout = 2 * time.Second
+	mailSendmail  = "not configured (PocketBase falls back to sendmail)"
+)
+
+// healthReport is the body of GET /health: 200 when every check passes,
+// 503 naming the failing checks otherwise. Mail and billing report their
+// configuration; neither being configured is a valid way to run.
+type healthReport struct {
+	Status  string            `json:"status"`
+	Checks  map[string]string `json:"checks"`
+	Failing []string          `json:"failing,omitempty"`
+}
 
 // bindHealth registers GET /health and /api/v1/health.
 func bindHealth(app core.App) {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/health", health)
+		se.Router.GET("/api/v1/health", health)
+		return se.Next()
+	})
+}
+
+func health(e *core.RequestEvent) error {
+	ctx, cancel := context.WithTimeout(e.Request.Context(), healthTimeout)
+	defer cancel()
+
+	report := healthReport{Status: healthOK, Checks: map[string]string{}}
+	check := func(name string, err error, ok string) {
+		if err != nil {
+			e.App.Logger().Error("health check failed", "check", name, "error", err)
+			report.Checks[name] = "error: " + err.Error()
+			report.Failing = append(report.Failing, name)
+			return
+		}
+		report.Checks[name] = ok
+	}
+
+	check("database", pingDB(ctx, e.App.DB()), healthOK)
+	check("aux_database", pingDB(ctx, e.App.AuxDB()), healthOK)
+	applied, err := checkMigrations(ctx, e.App)
+	check("migrations", err, fmt.Sprintf("ok: %d applied", applied))
+	report.Checks["mail"] = mailState(e.App)
+	cfg := billing.ConfigFromEnv()
+	check("billing", cfg.Validate(), string(cfg.Mode()))
+
+	e.Response.Header().Set("Cache-Control", "no-store")
+	if len(report.Failing) > 0 {
+		report.Status = "unavailable"
+		return e.JSON(http.StatusServiceUnavailable, report)
+	}
+	return e.JSON(http.StatusOK, report)
+}
+
+func pingDB(ctx context.Context, db dbx.Builder) error {
+	var one int
+	if err := db.NewQuery("SELECT 1").WithContext(ctx).Row(&one); err != nil {
+		return fmt.Errorf("query failed")
+	}
+	return nil
+}
+
+// checkMigrations compares every registered migration (PocketBase's and
+// ours) with the _migrations table.
+func checkMigrations(ctx context.Context, app core.App) (int, error) {
+	var files []string
+	err := app.DB().Select("file").From(core.DefaultMigrationsTable).WithContext(ctx).Column(&files)
+	if err != nil {
+		return 0, fmt.Errorf("cannot read %s", core.DefaultMigrationsTable)
+	}
+	applied := make(map[string]bool, len(files))
+	for _, f := range files {
+		applied[f] = true
+	}
+	var pending []string
+	for _, list := range []core.MigrationsList{core.SystemMigrations, core.AppMigrations} {
+		for _, m := range list.Items() {
+			if !applied[m.File] {
+				pending = append(pending, m.File)
+			}
+		}
+	}
+	if len(pending) > 0 {
+		sort.Strings(pending)
+		return 0, fmt.Errorf("%d pending: %s", len(pending), strings.Join(pending, ", "))
+	}
+	return len(files), nil
+}
+
+func mailState(app core.App) string {
+	smtp := app.Settings().SMTP
+	if smtp.Enabled && smtp.Host != "" {
+		return "smtp"
+	}
+	return mailSendmail
 }
