@@ -229,6 +229,13 @@ func visibleQuery(e *core.RequestEvent, collectionName string, q listQuery) (*db
 	return query, resolver, nil
 }
 
+// writeTx runs a handler's check-and-write in one transaction; fn must use
+// only txApp. Every custom-route write goes through it, so the check and the
+// write see the same state and roll back together.
+func writeTx(e *core.RequestEvent, fn func(txApp core.App) error) error {
+	return e.App.RunInTransaction(fn)
+}
+
 // infoWithBody is the caller's request info with body as the submitted data
 // (a copy: the cached request info stays as the client sent it).
 func infoWithBody(e *core.RequestEvent, body map[string]any) (*core.RequestInfo, error) {

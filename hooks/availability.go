@@ -50,7 +50,7 @@ func replaceAvailability(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	saved := make([]*core.Record, 0, len(inputs))
-	err = e.App.RunInTransaction(func(txApp core.App) error {
+	err = writeTx(e, func(txApp core.App) error {
 		old, err := txApp.FindAllRecords(collection, dbx.HashExp{"teacher": teacher.Id})
 		if err != nil {
 			return e.InternalServerError("", err)

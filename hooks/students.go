@@ -136,7 +136,7 @@ func createStudent(e *core.RequestEvent) error {
 	}
 	record := core.NewRecord(collection)
 	record.Load(body)
-	err = e.App.RunInTransaction(func(txApp core.App) error {
+	err = writeTx(e, func(txApp core.App) error {
 		if err := checkCreate(txApp, e, record, body); err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func restoreStudent(e *core.RequestEvent) error {
 
 // writeStudent checks the UpdateRule for body and saves it, atomically.
 func writeStudent(e *core.RequestEvent, record *core.Record, body map[string]any) error {
-	return e.App.RunInTransaction(func(txApp core.App) error {
+	return writeTx(e, func(txApp core.App) error {
 		if err := checkRule(txApp, e, record, record.Collection().UpdateRule, body); err != nil {
 			return err
 		}

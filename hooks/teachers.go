@@ -136,7 +136,7 @@ func createTeacher(e *core.RequestEvent) error {
 	}
 	record := core.NewRecord(collection)
 	record.Load(body)
-	err = e.App.RunInTransaction(func(txApp core.App) error {
+	err = writeTx(e, func(txApp core.App) error {
 		if err := checkCreate(txApp, e, record, body); err != nil {
 			return err
 		}
