@@ -8,6 +8,7 @@ import (
 	_ "time/tzdata" // the academy's IANA zone must resolve in minimal images too
 
 	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/cmd"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
@@ -29,7 +30,11 @@ func main() {
 	hooks.Register(app)
 	cli.Register(app)
 
-	if err := app.Start(); err != nil {
+	// What app.Start() does, with our serve command: its CORS origins come
+	// from CORS_ORIGINS instead of PocketBase's "*".
+	app.RootCmd.AddCommand(cmd.NewSuperuserCommand(app))
+	app.RootCmd.AddCommand(hooks.NewServeCommand(app, true))
+	if err := app.Execute(); err != nil {
 		log.Fatal(err)
 	}
 }
