@@ -231,9 +231,10 @@ func visibleQuery(e *core.RequestEvent, collectionName string, q listQuery) (*db
 
 // writeTx runs a handler's check-and-write in one transaction; fn must use
 // only txApp. Every custom-route write goes through it, so the check and the
-// write see the same state and roll back together.
+// write see the same state and roll back together, and the audit log
+// attributes the write to the caller (AuditedTransaction).
 func writeTx(e *core.RequestEvent, fn func(txApp core.App) error) error {
-	return e.App.RunInTransaction(fn)
+	return AuditedTransaction(e, fn)
 }
 
 // infoWithBody is the caller's request info with body as the submitted data

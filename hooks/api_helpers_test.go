@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
@@ -95,4 +96,21 @@ func apiCount(t testing.TB, app core.App, collection string) int64 {
 // apiOversized is a JSON body over the routes' 64 KiB limit.
 func apiOversized(field string) *strings.Reader {
 	return apiBody(map[string]any{field: strings.Repeat("x", 70<<10)})
+}
+
+// apiAudited fails unless the audit log holds an entry for collection/id
+// with action, written by the users account a (routes save through
+// AuditedTransaction, so the caller, not "system", is the actor).
+func apiAudited(t testing.TB, app core.App, a testapp.Account, action, collection, id string) {
+	t.Helper()
+	entries, err := app.FindAllRecords("audit_logs", dbx.HashExp{"collection": collection, "record": id, "action": action})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.GetString("actor") == "users:"+a.ID {
+			return
+		}
+	}
+	t.Fatalf("no %s audit entry by %s for %s/%s among %d", action, a.Email, collection, id, len(entries))
 }

@@ -1,6 +1,9 @@
 package hooks_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -186,6 +189,16 @@ func TestStudentsCreate(t *testing.T) {
 			}
 		}
 	}
+	createdBy := func(a testapp.Account, parent, status string) func(testing.TB, *tests.TestApp, *http.Response) {
+		return func(t testing.TB, app *tests.TestApp, res *http.Response) {
+			body, _ := io.ReadAll(res.Body)
+			res.Body = io.NopCloser(bytes.NewReader(body))
+			created(parent, status)(t, app, res)
+			var out struct{ Id string }
+			_ = json.Unmarshal(body, &out)
+			apiAudited(t, app, a, "create", "students", out.Id)
+		}
+	}
 	apiRun(t, []tests.ApiScenario{
 		{
 			Name: "anonymous is 401", Method: http.MethodPost, URL: url, Body: apiBody(valid(f.ParentA.ID)),
@@ -194,7 +207,7 @@ func TestStudentsCreate(t *testing.T) {
 		{
 			Name: "parent A creates a student in its family", Method: http.MethodPost, URL: url, Body: apiBody(valid(f.ParentA.ID)),
 			Headers: apiAs(f.ParentA), ExpectedStatus: 200, ExpectedContent: []string{`"first_name":"Cleo"`, `"parent":"` + f.ParentA.ID + `"`},
-			AfterTestFunc: created(f.ParentA.ID, "prospect"),
+			AfterTestFunc: createdBy(f.ParentA, f.ParentA.ID, "prospect"),
 		},
 		{
 			Name: "parent A creating in parent B's family is 403", Method: http.MethodPost, URL: url, Body: apiBody(valid(f.ParentB.ID)),
@@ -216,7 +229,7 @@ func TestStudentsCreate(t *testing.T) {
 		{
 			Name: "admin creates an active student for parent B", Method: http.MethodPost, URL: url, Body: apiBody(with(valid(f.ParentB.ID), "status", "active")),
 			Headers: apiAs(f.Admin), ExpectedStatus: 200, ExpectedContent: []string{`"status":"active"`},
-			AfterTestFunc: created(f.ParentB.ID, "active"),
+			AfterTestFunc: createdBy(f.Admin, f.ParentB.ID, "active"),
 		},
 		{
 			Name: "missing parent is 400 on parent", Method: http.MethodPost, URL: url, Body: apiBody(without(valid(""), "parent")),
@@ -376,6 +389,7 @@ func TestStudentsSoftDeleteAndRestore(t *testing.T) {
 			ExpectedEvents: map[string]int{"OnRecordUpdate": 1, "OnRecordDelete": 0},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				deleted(f.StudentA2, true)(t, app, res)
+				apiAudited(t, app, f.ParentA, "update", "students", f.StudentA2)
 				// still stored, gone from the family's list
 				if n := apiCount(t, app, "students"); n != 4 {
 					t.Fatalf("students = %d, soft delete must not remove rows", n)

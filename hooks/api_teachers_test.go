@@ -265,6 +265,7 @@ func TestTeachersAvailability(t *testing.T) {
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				expect(f.TeacherX, replaced...)(t, app, res)
 				expect(f.TeacherY, "3 10:00-14:00 ..")(t, app, res) // another teacher's windows stay
+				apiAudited(t, app, f.TeacherXUser, "delete", "availability", f.AvailabilityX)
 			},
 		},
 		{
