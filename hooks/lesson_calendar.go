@@ -58,8 +58,13 @@ func loadCalendars(app core.App, settings academy.Settings, scope calendarScope)
 	if scope.Student == "" && scope.Room == "" {
 		who = dbx.In("teacher", ids...)
 	}
-	lessons, err := app.FindAllRecords("lessons", who,
-		dbx.NewExp("[[status]] != 'cancelled' AND [[start]] < {:to} AND [[end]] > {:from}", dbx.Params{"from": from, "to": to}))
+	// Plain rows, not records: a month of a busy academy is thousands of
+	// lessons and only these columns matter here.
+	var lessons []lessonRow
+	err = app.DB().Select("id", "teacher", "student", "room", "start", "end").From("lessons").
+		Where(who).
+		AndWhere(dbx.NewExp("[[status]] != 'cancelled' AND [[start]] < {:to} AND [[end]] > {:from}", dbx.Params{"from": from, "to": to})).
+		All(&lessons)
 	if err != nil {
 		return nil, err
 	}
@@ -68,15 +73,20 @@ func loadCalendars(app core.App, settings academy.Settings, scope calendarScope)
 	for _, c := range closureRows {
 		closures = append(closures, recordSpan(c))
 	}
-	bookings := make([]scheduling.Booking, 0, len(lessons))
+	bookings := map[string][]scheduling.Booking{}
+	var shared []scheduling.Booking // the student's and the room's, with any teacher
 	for _, l := range lessons {
-		bookings = append(bookings, scheduling.Booking{
-			ID: l.Id, Teacher: l.GetString("teacher"), Student: l.GetString("student"), Room: l.GetString("room"), Interval: recordSpan(l),
-		})
+		b := l.booking()
+		if (scope.Student != "" && b.Student == scope.Student) || (scope.Room != "" && b.Room == scope.Room) {
+			shared = append(shared, b)
+		} else {
+			bookings[b.Teacher] = append(bookings[b.Teacher], b)
+		}
 	}
 	now := time.Now().UTC()
 	for _, t := range teachers {
-		cal := scheduling.Calendar{Zone: settings.Zone, Buffer: settings.Buffer, Now: now, Closures: closures, Bookings: bookings}
+		cal := scheduling.Calendar{Zone: settings.Zone, Buffer: settings.Buffer, Now: now, Closures: closures,
+			Bookings: append(bookings[t.Id], shared...)}
 		cal.Teacher = scheduling.Teacher{ID: t.Id, Instruments: t.GetStringSlice("instruments"), Lengths: lessonLengths(t)}
 		for _, w := range windows {
 			if w.GetString("teacher") == t.Id {
@@ -102,6 +112,21 @@ func loadCalendar(app core.App, settings academy.Settings, scope calendarScope) 
 	}
 	cal, ok := cals[scope.Teachers[0]]
 	return cal, ok, nil
+}
+
+// lessonRow is the part of a lesson the conflict rules read.
+type lessonRow struct {
+	Id      string         `db:"id"`
+	Teacher string         `db:"teacher"`
+	Student string         `db:"student"`
+	Room    string         `db:"room"`
+	Start   types.DateTime `db:"start"`
+	End     types.DateTime `db:"end"`
+}
+
+func (l lessonRow) booking() scheduling.Booking {
+	return scheduling.Booking{ID: l.Id, Teacher: l.Teacher, Student: l.Student, Room: l.Room,
+		Interval: scheduling.Interval{Start: l.Start.Time(), End: l.End.Time()}}
 }
 
 func recordSpan(r *core.Record) scheduling.Interval {

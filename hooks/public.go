@@ -20,6 +20,7 @@ func bindPublicRoutes(g *router.RouterGroup[*core.RequestEvent]) {
 	p := g.Group("/public")
 	p.GET("/teachers", listPublicTeachers)
 	p.GET("/pricing", listPublicPricing)
+	p.GET("/timeslots", listPublicTimeslots)
 }
 
 type publicInstrument struct {

@@ -18,6 +18,7 @@ func bindRoutes(app core.App) {
 		bindStudentRoutes(v1)
 		bindTeacherRoutes(v1)
 		bindPublicRoutes(v1)
+		bindLessonRoutes(v1)
 
 		auth := se.Router.Group("/auth").Bind(apis.BodyLimit(maxRouteBody))
 		bindAuthRoutes(auth)

@@ -1,0 +1,231 @@
+package hooks
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/academy"
+)
+
+// lesson_changes.go: move, edit or cancel one lesson of a series, or this
+// one and the following ones (?scope=following). Each changed lesson passes
+// the lessons UpdateRule (access.go) and the conflict check, all in one
+// transaction: either every lesson changes or none does.
+
+type lessonPatch struct {
+	Start        *string `json:"start"`
+	Minutes      *int    `json:"minutes"`
+	Teacher      *string `json:"teacher"`
+	Room         *string `json:"room"`
+	Instrument   *string `json:"instrument"`
+	TeacherNotes *string `json:"teacher_notes"`
+}
+
+type cancelInput struct {
+	CancelledBy string `json:"cancelled_by"`
+}
+
+func readScope(e *core.RequestEvent) (string, error) {
+	scope := e.Request.URL.Query().Get("scope")
+	if scope == "" {
+		scope = "one"
+	}
+	if scope != "one" && scope != "following" {
+		return "", e.BadRequestError("Invalid query parameters.", validation.Errors{"scope": validation.NewError("validation_in_invalid", "Must be one or following.")})
+	}
+	return scope, nil
+}
+
+// lessonsInScope is the lesson itself, or it and the later scheduled
+// lessons of its series.
+func lessonsInScope(app core.App, lesson *core.Record, scope string) ([]*core.Record, error) {
+	if scope == "one" || lesson.GetString("series") == "" {
+		return []*core.Record{lesson}, nil
+	}
+	later, err := app.FindRecordsByFilter("lessons", "series = {:series} && start > {:start} && status = 'scheduled'", "start", 0, 0,
+		dbx.Params{"series": lesson.GetString("series"), "start": dbTime(lesson.GetDateTime("start").Time())})
+	if err != nil {
+		return nil, err
+	}
+	return append([]*core.Record{lesson}, later...), nil
+}
+
+func updateLessons(e *core.RequestEvent) error {
+	settings, err := academy.Load(e.App)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	scope, err := readScope(e)
+	if err != nil {
+		return err
+	}
+	target, err := findVisible(e, "lessons", e.Request.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var patch lessonPatch
+	if err := readJSON(e, &patch); err != nil {
+		return err
+	}
+	var newStart time.Time
+	errs := validation.Errors{}
+	if patch.Start != nil {
+		if newStart, err = parseInstant(*patch.Start, settings.Zone); err != nil {
+			errs["start"] = err
+		}
+	}
+	if patch.Minutes != nil && (*patch.Minutes < 15 || *patch.Minutes > 180) {
+		errs["minutes"] = validation.NewError("validation_out_of_range", "Must be from 15 to 180.")
+	}
+	for field, id := range map[string]*string{"teacher": patch.Teacher, "room": patch.Room, "instrument": patch.Instrument} {
+		if id != nil && *id != "" {
+			if err := validation.Validate(*id, isRecordId); err != nil {
+				errs[field] = err
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return e.BadRequestError("Invalid submitted data.", errs)
+	}
+
+	var changed []*core.Record
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		lessons, err := lessonsInScope(tx, target, scope)
+		if err != nil {
+			return err
+		}
+		for _, l := range lessons {
+			body := patch.bodyFor(settings, target, l, newStart)
+			if err := checkRule(tx, e, l, l.Collection().UpdateRule, body); err != nil {
+				return err
+			}
+			l.Load(body)
+			if err := tx.Save(l); err != nil {
+				return err
+			}
+			changed = append(changed, l)
+		}
+		return nil
+	})
+	if err != nil {
+		return lessonWriteError(e, err)
+	}
+	if err := enrichLessons(e, settings, changed); err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, map[string]any{"lessons": changed})
+}
+
+// bodyFor is the change for lesson l when target moves to newStart: every
+// lesson of the scope moves by the same number of days to the same
+// wall-clock time, so a series stays at 17:00 across daylight saving.
+func (p lessonPatch) bodyFor(settings academy.Settings, target, l *core.Record, newStart time.Time) map[string]any {
+	body := map[string]any{}
+	start := l.GetDateTime("start").Time()
+	length := l.GetDateTime("end").Time().Sub(start)
+	if p.Minutes != nil {
+		length = time.Duration(*p.Minutes) * time.Minute
+	}
+	if !newStart.IsZero() {
+		from := target.GetDateTime("start").Time().In(settings.Zone)
+		to := newStart.In(settings.Zone)
+		days := int(dateOnly(to).Sub(dateOnly(from)).Hours() / 24)
+		local := start.In(settings.Zone)
+		start = time.Date(local.Year(), local.Month(), local.Day()+days, to.Hour(), to.Minute(), 0, 0, settings.Zone).UTC()
+	}
+	if !newStart.IsZero() || p.Minutes != nil {
+		body["start"] = dbTime(start)
+		body["end"] = dbTime(start.Add(length))
+	}
+	for field, v := range map[string]*string{"teacher": p.Teacher, "room": p.Room, "instrument": p.Instrument, "teacher_notes": p.TeacherNotes} {
+		if v != nil {
+			body[field] = *v
+		}
+	}
+	return body
+}
+
+func dateOnly(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// cancelLessons cancels the lesson (or it and the following ones). The
+// make-up policy in makeup_credits.go decides on credits; the answer shows
+// its decision on each lesson (cancellation_note).
+func cancelLessons(e *core.RequestEvent) error {
+	settings, err := academy.Load(e.App)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	scope, err := readScope(e)
+	if err != nil {
+		return err
+	}
+	target, err := findVisible(e, "lessons", e.Request.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var in cancelInput
+	if e.Request.ContentLength != 0 {
+		if err := readJSON(e, &in); err != nil {
+			return err
+		}
+	}
+	if in.CancelledBy == "" {
+		// A default, not an access decision: the UpdateRule still decides
+		// whether this caller may cancel as the family or the academy.
+		in.CancelledBy = "academy"
+		if e.Auth != nil && e.Auth.GetString("role") == "parent" {
+			in.CancelledBy = "family"
+		}
+	}
+	if err := validation.Validate(in.CancelledBy, validation.In("family", "academy")); err != nil {
+		return e.BadRequestError("Invalid submitted data.", validation.Errors{"cancelled_by": err})
+	}
+	if target.GetString("status") != "scheduled" {
+		return e.BadRequestError("Only a scheduled lesson can be cancelled.", validation.Errors{"status": validation.NewError("validation_not_scheduled", "The lesson is "+target.GetString("status")+".")})
+	}
+
+	var cancelled []*core.Record
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		lessons, err := lessonsInScope(tx, target, scope)
+		if err != nil {
+			return err
+		}
+		body := map[string]any{"status": "cancelled", "cancelled_by": in.CancelledBy}
+		for _, l := range lessons {
+			if err := checkRule(tx, e, l, l.Collection().UpdateRule, body); err != nil {
+				return err
+			}
+			l.Load(body)
+			if err := tx.Save(l); err != nil {
+				return err
+			}
+			cancelled = append(cancelled, l)
+		}
+		return nil
+	})
+	if err != nil {
+		return lessonWriteError(e, err)
+	}
+	if err := enrichLessons(e, settings, cancelled); err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, map[string]any{"lessons": cancelled})
+}
+
+// lessonWriteError answers a failed lesson write: conflicts as a 409 with
+// the rules broken, rule refusals and validation errors as they are.
+func lessonWriteError(e *core.RequestEvent, err error) error {
+	var conflict *conflictError
+	if errors.As(err, &conflict) {
+		redactConflicts(e, conflict.Conflicts)
+		return conflictResponse(e, &checkResult{Conflicts: conflict.Conflicts, Alternatives: []alternativeView{}})
+	}
+	return saveError(e, err)
+}

@@ -1,0 +1,220 @@
+package hooks
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/academy"
+	"cedarheights/scheduling"
+)
+
+// lesson_check.go: POST /api/v1/lessons/check-conflicts answers whether a
+// lesson (or a weekly series) fits and, when it does not, what would:
+// ranked free slots with the same teacher, then with other teachers who
+// teach the instrument. Nothing is written.
+
+// alternativesAround is how far before and after the requested time the
+// alternatives search looks.
+const alternativesAround = 14 * 24 * time.Hour
+
+// placement is a lesson request resolved against the database.
+type placement struct {
+	Settings academy.Settings
+	Input    lessonInput
+	Request  scheduling.Request
+	Starts   []time.Time
+	Student  *core.Record
+}
+
+// resolvePlacement validates the input and checks that the teacher, the
+// student and the room exist and that the caller may see them (under the
+// collections' view rules); unknown or hidden ones are a 400 on that field.
+func resolvePlacement(e *core.RequestEvent) (*placement, error) {
+	settings, err := academy.Load(e.App)
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	var in lessonInput
+	if err := readJSON(e, &in); err != nil {
+		return nil, err
+	}
+	if err := in.validate(settings.Zone); err != nil {
+		return nil, e.BadRequestError("Invalid submitted data.", err)
+	}
+	unknown := validation.Errors{}
+	teacher, err := findVisible(e, "teachers", in.Teacher)
+	if err != nil {
+		unknown["teacher"] = validation.NewError("validation_unknown_record", "Unknown teacher.")
+	}
+	student, err := findVisible(e, "students", in.Student)
+	if err != nil {
+		unknown["student"] = validation.NewError("validation_unknown_record", "Unknown student.")
+	}
+	if in.Room != "" {
+		if _, err := findVisible(e, "rooms", in.Room); err != nil {
+			unknown["room"] = validation.NewError("validation_unknown_record", "Unknown room.")
+		}
+	}
+	if in.Instrument != "" {
+		if _, err := findVisible(e, "instruments", in.Instrument); err != nil {
+			unknown["instrument"] = validation.NewError("validation_unknown_record", "Unknown instrument.")
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, e.BadRequestError("Invalid submitted data.", unknown)
+	}
+	if in.Instrument == "" {
+		in.Instrument = defaultInstrument(teacher, student)
+	}
+	starts, _ := in.occurrences(settings.Zone) // validated above
+	p := &placement{Settings: settings, Input: in, Request: in.request(settings.Zone), Starts: starts, Student: student}
+	p.Request.Instrument = in.Instrument
+	return p, nil
+}
+
+// defaultInstrument is the first of the student's instruments the teacher
+// teaches, else the teacher's first.
+func defaultInstrument(teacher, student *core.Record) string {
+	taught := teacher.GetStringSlice("instruments")
+	for _, i := range student.GetStringSlice("instruments") {
+		if slices.Contains(taught, i) {
+			return i
+		}
+	}
+	if len(taught) > 0 {
+		return taught[0]
+	}
+	return ""
+}
+
+// checkResult is the answer of check-conflicts (and the body of a 409).
+type checkResult struct {
+	OK           bool                    `json:"ok"`
+	Conflicts    []scheduling.Conflict   `json:"conflicts"`
+	Alternatives []alternativeView       `json:"alternatives"`
+	Occurrences  []scheduling.Occurrence `json:"occurrences,omitempty"`
+}
+
+// alternativeView adds what a frontend shows next to a suggested slot.
+type alternativeView struct {
+	scheduling.Alternative
+	TeacherName string `json:"teacher_name"`
+	LocalDate   string `json:"local_date"`
+	LocalStart  string `json:"local_start"`
+}
+
+func checkLessonConflicts(e *core.RequestEvent) error {
+	p, err := resolvePlacement(e)
+	if err != nil {
+		return err
+	}
+	result, err := p.check(e)
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, result)
+}
+
+// check plans every occurrence (one for a single lesson) and ranks the
+// alternatives for the first one that does not fit.
+func (p *placement) check(e *core.RequestEvent) (*checkResult, error) {
+	span := scheduling.Interval{Start: p.Starts[0], End: p.Starts[len(p.Starts)-1].Add(time.Duration(p.Request.Minutes) * time.Minute)}
+	cal, _, err := loadCalendar(e.App, p.Settings, calendarScope{Teachers: []string{p.Request.Teacher}, Student: p.Request.Student, Room: p.Request.Room, Span: span})
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	plan := cal.PlanSeries(p.Request, p.Starts)
+	result := &checkResult{OK: true, Conflicts: []scheduling.Conflict{}, Alternatives: []alternativeView{}}
+	if p.Input.Recurrence != nil {
+		result.Occurrences = plan
+	}
+	var refused *scheduling.Occurrence
+	for i := range plan {
+		if plan[i].Status == scheduling.OccurrenceSkipped {
+			result.OK = false
+			result.Conflicts = append(result.Conflicts, plan[i].Conflicts...)
+			if refused == nil {
+				refused = &plan[i]
+			}
+		}
+	}
+	if refused != nil {
+		req := p.Request
+		req.Start = refused.Start
+		if result.Alternatives, err = p.alternatives(e, req); err != nil {
+			return nil, err
+		}
+	}
+	redactConflicts(e, result.Conflicts)
+	for i := range result.Occurrences {
+		redactConflicts(e, result.Occurrences[i].Conflicts)
+	}
+	return result, nil
+}
+
+// alternatives ranks free slots around req: the same teacher first, then
+// active teachers who teach the instrument (and the student's level).
+func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) ([]alternativeView, error) {
+	others, err := e.App.FindRecordsByFilter("teachers", "active = true && instruments:each ?= {:instrument} && id != {:teacher}", "display_name", 50, 0,
+		map[string]any{"instrument": req.Instrument, "teacher": req.Teacher})
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	ids := []string{req.Teacher}
+	names := map[string]string{}
+	for _, t := range others {
+		ids = append(ids, t.Id)
+		names[t.Id] = t.GetString("display_name")
+	}
+	if own, err := e.App.FindRecordById("teachers", req.Teacher); err == nil {
+		names[own.Id] = own.GetString("display_name")
+	}
+	span := scheduling.Interval{Start: req.Start.Add(-alternativesAround), End: req.Start.Add(alternativesAround)}
+	cals, err := loadCalendars(e.App, p.Settings, calendarScope{Teachers: ids, Student: req.Student, Span: span})
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	level := p.Student.GetString("level")
+	var candidates []scheduling.Candidate
+	for _, t := range others {
+		candidates = append(candidates, scheduling.Candidate{
+			Calendar: cals[t.Id],
+			Level:    level != "" && slices.Contains(t.GetStringSlice("levels"), level),
+		})
+	}
+	limit := p.Input.Limit
+	if limit == 0 {
+		limit = 5
+	}
+	ranked := scheduling.RankAlternatives(cals[req.Teacher], candidates, scheduling.AlternativesQuery{Request: req, Around: alternativesAround, Limit: limit})
+	out := make([]alternativeView, 0, len(ranked))
+	for _, a := range ranked {
+		local := a.Start.In(p.Settings.Zone)
+		out = append(out, alternativeView{Alternative: a, TeacherName: names[a.Teacher], LocalDate: local.Format(time.DateOnly), LocalStart: local.Format("15:04")})
+	}
+	return out, nil
+}
+
+// redactConflicts blanks the id of every conflicting lesson the caller may
+// not view (another family's lesson), keeping the reason and the window.
+func redactConflicts(e *core.RequestEvent, conflicts []scheduling.Conflict) {
+	seen := map[string]bool{}
+	for i, c := range conflicts {
+		if c.LessonID == "" {
+			continue
+		}
+		visible, ok := seen[c.LessonID]
+		if !ok {
+			_, err := findVisible(e, "lessons", c.LessonID)
+			visible = err == nil
+			seen[c.LessonID] = visible
+		}
+		if !visible {
+			conflicts[i].LessonID = ""
+		}
+	}
+}

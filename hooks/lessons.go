@@ -1,0 +1,246 @@
+package hooks
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/security"
+
+	"cedarheights/academy"
+	"cedarheights/scheduling"
+)
+
+// lessons.go: the seed's /api/v1/lessons routes. Listing and viewing go
+// through the lessons rules (access.go); placing a lesson goes through the
+// CreateRule and the conflict check of lesson_rules.go, like every other
+// write path.
+
+func bindLessonRoutes(g *router.RouterGroup[*core.RequestEvent]) {
+	l := g.Group("/lessons").Bind(apis.RequireAuth())
+	l.GET("", listLessons)
+	l.POST("", createLessons)
+	l.POST("/check-conflicts", checkLessonConflicts)
+	l.GET("/schedule/view", scheduleView)
+	l.PATCH("/{id}", updateLessons)
+	l.POST("/{id}/cancel", cancelLessons)
+}
+
+var lessonStatuses = []any{"scheduled", "completed", "cancelled", "no_show"}
+
+var lessonSorts = map[string]string{
+	"start":  "start,id",
+	"-start": "-start,-id",
+}
+
+func listLessons(e *core.RequestEvent) error {
+	settings, err := academy.Load(e.App)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	q := e.Request.URL.Query()
+	filters := struct {
+		Teacher string `json:"teacher"`
+		Student string `json:"student"`
+		Status  string `json:"status"`
+		Series  string `json:"series"`
+		From    string `json:"from"`
+		To      string `json:"to"`
+	}{q.Get("teacher"), q.Get("student"), q.Get("status"), q.Get("series"), q.Get("from"), q.Get("to")}
+	var from, to time.Time
+	errs := validation.ValidateStruct(&filters,
+		validation.Field(&filters.Teacher, isRecordId),
+		validation.Field(&filters.Student, isRecordId),
+		validation.Field(&filters.Series, isRecordId),
+		validation.Field(&filters.Status, validation.In(lessonStatuses...).Error("Must be scheduled, completed, cancelled or no_show.")),
+		validation.Field(&filters.From, validation.By(instantInto(&from, settings.Zone))),
+		validation.Field(&filters.To, validation.By(instantInto(&to, settings.Zone))),
+	)
+	page := readPageParams(e)
+	if err := mergeErrors(errs, page.validate(lessonSorts)); err != nil {
+		return e.BadRequestError("Invalid query parameters.", err)
+	}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		return e.BadRequestError("Invalid query parameters.", validation.Errors{"to": validation.NewError("validation_range", "Must be after from.")})
+	}
+
+	var conds []string
+	params := dbx.Params{}
+	add := func(cond, name string, value any, set bool) {
+		if set {
+			conds = append(conds, cond)
+			params[name] = value
+		}
+	}
+	add("teacher = {:teacher}", "teacher", filters.Teacher, filters.Teacher != "")
+	add("student = {:student}", "student", filters.Student, filters.Student != "")
+	add("status = {:status}", "status", filters.Status, filters.Status != "")
+	add("series = {:series}", "series", filters.Series, filters.Series != "")
+	add("end > {:from}", "from", dbTime(from), !from.IsZero())
+	add("start < {:to}", "to", dbTime(to), !to.IsZero())
+	lq := listQuery{Filter: strings.Join(conds, " && "), Params: params}
+	page.apply(&lq, lessonSorts, "start")
+
+	result, records, err := listVisible(e, "lessons", lq)
+	if err != nil {
+		return err
+	}
+	if err := enrichLessons(e, settings, records); err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, result)
+}
+
+// instantInto validates an optional instant parameter and stores it.
+func instantInto(dst *time.Time, zone *time.Location) validation.RuleFunc {
+	return func(value any) error {
+		s, _ := value.(string)
+		if s == "" {
+			return nil
+		}
+		t, err := parseInstant(s, zone)
+		*dst = t
+		return err
+	}
+}
+
+// enrichLessons adds each lesson's wall-clock time in the academy's zone
+// next to its UTC instants, and PocketBase's usual enrichment (expand, …).
+func enrichLessons(e *core.RequestEvent, settings academy.Settings, lessons []*core.Record) error {
+	for _, l := range lessons {
+		l.WithCustomData(true)
+		l.Set("local", localTimes(settings, l))
+	}
+	if err := apis.EnrichRecords(e, lessons); err != nil {
+		return e.InternalServerError("", err)
+	}
+	return nil
+}
+
+// lessonLocal is a lesson's wall-clock time where the academy is.
+type lessonLocal struct {
+	Zone  string `json:"zone"`
+	Date  string `json:"date"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+func localTimes(settings academy.Settings, lesson *core.Record) lessonLocal {
+	start := lesson.GetDateTime("start").Time().In(settings.Zone)
+	end := lesson.GetDateTime("end").Time().In(settings.Zone)
+	return lessonLocal{Zone: settings.Zone.String(), Date: start.Format(time.DateOnly), Start: start.Format("15:04"), End: end.Format("15:04")}
+}
+
+// createLessons places one lesson or a weekly series. A dry run answers the
+// plan (every occurrence created or skipped, with reasons); otherwise the
+// accepted occurrences are created in one transaction, each re-checked by
+// lesson_rules.go, so a booking that raced in makes the whole call a 409.
+func createLessons(e *core.RequestEvent) error {
+	p, err := resolvePlacement(e)
+	if err != nil {
+		return err
+	}
+	lessons, err := e.App.FindCachedCollectionByNameOrId("lessons")
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	probe := p.newLesson(lessons, p.Starts[0], "")
+	if err := checkCreate(e.App, e, probe, probe.FieldsData()); err != nil {
+		return err
+	}
+	result, err := p.check(e)
+	if err != nil {
+		return err
+	}
+	series := p.Input.Recurrence != nil
+	if p.Input.DryRun {
+		return e.JSON(http.StatusOK, map[string]any{"dry_run": true, "ok": result.OK, "occurrences": result.Occurrences, "conflicts": result.Conflicts, "alternatives": result.Alternatives})
+	}
+	if !series && !result.OK {
+		return conflictResponse(e, result)
+	}
+
+	seriesID := ""
+	if series {
+		seriesID = security.RandomStringWithAlphabet(15, "abcdefghijklmnopqrstuvwxyz0123456789")
+	}
+	var created []*core.Record
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		for _, start := range p.Starts {
+			if series && !plannedToCreate(result.Occurrences, start) {
+				continue
+			}
+			lesson := p.newLesson(lessons, start, seriesID)
+			if err := tx.Save(lesson); err != nil {
+				return err
+			}
+			created = append(created, lesson)
+		}
+		return nil
+	})
+	var conflict *conflictError
+	if errors.As(err, &conflict) {
+		// Something was booked between the check and the write: answer with
+		// the calendar as it is now.
+		if fresh, err := p.check(e); err == nil {
+			return conflictResponse(e, fresh)
+		}
+		return conflict.api
+	}
+	if err != nil {
+		return saveError(e, err)
+	}
+	if len(created) == 0 {
+		return conflictResponse(e, result)
+	}
+	if err := enrichLessons(e, p.Settings, created); err != nil {
+		return err
+	}
+	if !series {
+		return e.JSON(http.StatusCreated, created[0])
+	}
+	return e.JSON(http.StatusCreated, map[string]any{"series": seriesID, "lessons": created, "occurrences": result.Occurrences})
+}
+
+func plannedToCreate(plan []scheduling.Occurrence, start time.Time) bool {
+	for _, o := range plan {
+		if o.Start.Equal(start) {
+			return o.Status == scheduling.OccurrenceCreated
+		}
+	}
+	return false
+}
+
+func (p *placement) newLesson(lessons *core.Collection, start time.Time, series string) *core.Record {
+	r := core.NewRecord(lessons)
+	r.Set("teacher", p.Request.Teacher)
+	r.Set("student", p.Request.Student)
+	r.Set("instrument", p.Request.Instrument)
+	r.Set("room", p.Request.Room)
+	r.Set("start", start)
+	r.Set("end", start.Add(time.Duration(p.Request.Minutes)*time.Minute))
+	r.Set("kind", p.Input.Kind)
+	r.Set("status", "scheduled")
+	r.Set("series", series)
+	return r
+}
+
+// conflictResponse is a 409 in PocketBase's error shape with the conflicts
+// and the ranked alternatives beside it.
+func conflictResponse(e *core.RequestEvent, result *checkResult) error {
+	fields := newConflictError(result.Conflicts).api.Data
+	return e.JSON(http.StatusConflict, map[string]any{
+		"status":       http.StatusConflict,
+		"message":      "The lesson does not fit the calendar.",
+		"data":         fields,
+		"conflicts":    result.Conflicts,
+		"alternatives": result.Alternatives,
+		"occurrences":  result.Occurrences,
+	})
+}

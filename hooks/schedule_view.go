@@ -1,0 +1,121 @@
+package hooks
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/academy"
+)
+
+// schedule_view.go: GET /api/v1/lessons/schedule/view, a week (Monday to
+// Sunday) or a month of lessons grouped by day in the academy's zone. The
+// lessons rules scope it: a teacher sees its own, a parent its family's,
+// an admin all; ?teacher= and ?room= narrow it further.
+
+type scheduleDay struct {
+	Date    string         `json:"date"`
+	Weekday string         `json:"weekday"`
+	Lessons []*core.Record `json:"lessons"`
+}
+
+type scheduleResponse struct {
+	Zone string        `json:"zone"`
+	View string        `json:"view"`
+	From string        `json:"from"`
+	To   string        `json:"to"`
+	Days []scheduleDay `json:"days"`
+}
+
+// maxScheduleLessons bounds one view (a month of a busy academy fits).
+const maxScheduleLessons = 5000
+
+func scheduleView(e *core.RequestEvent) error {
+	settings, err := academy.Load(e.App)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	q := e.Request.URL.Query()
+	params := struct {
+		View    string `json:"view"`
+		Date    string `json:"date"`
+		Teacher string `json:"teacher"`
+		Room    string `json:"room"`
+	}{q.Get("view"), q.Get("date"), q.Get("teacher"), q.Get("room")}
+	if params.View == "" {
+		params.View = "week"
+	}
+	var day time.Time
+	err = validation.ValidateStruct(&params,
+		validation.Field(&params.View, validation.In("week", "month").Error("Must be week or month.")),
+		validation.Field(&params.Date, validation.By(func(any) error {
+			if params.Date == "" {
+				day = time.Now().In(settings.Zone)
+				return nil
+			}
+			d, err := time.ParseInLocation(time.DateOnly, params.Date, settings.Zone)
+			if err != nil {
+				return validation.NewError("validation_invalid_date", "Must be a date such as 2026-03-02.")
+			}
+			day = d
+			return nil
+		})),
+		validation.Field(&params.Teacher, isRecordId),
+		validation.Field(&params.Room, isRecordId),
+	)
+	if err != nil {
+		return e.BadRequestError("Invalid query parameters.", err)
+	}
+
+	from, to := viewRange(params.View, day, settings.Zone)
+	conds := []string{"start < {:to}", "end > {:from}"}
+	p := dbx.Params{"from": dbTime(from), "to": dbTime(to)}
+	if params.Teacher != "" {
+		conds = append(conds, "teacher = {:teacher}")
+		p["teacher"] = params.Teacher
+	}
+	if params.Room != "" {
+		conds = append(conds, "room = {:room}")
+		p["room"] = params.Room
+	}
+	_, lessons, err := listVisible(e, "lessons", listQuery{Filter: strings.Join(conds, " && "), Params: p, Sort: "start,id", PerPage: maxScheduleLessons, SkipTotal: true})
+	if err != nil {
+		return err
+	}
+	if err := enrichLessons(e, settings, lessons); err != nil {
+		return err
+	}
+
+	res := scheduleResponse{Zone: settings.Zone.String(), View: params.View, From: from.In(settings.Zone).Format(time.DateOnly), To: to.In(settings.Zone).AddDate(0, 0, -1).Format(time.DateOnly)}
+	byDate := map[string]int{}
+	for d := from.In(settings.Zone); d.Before(to); d = d.AddDate(0, 0, 1) {
+		key := d.Format(time.DateOnly)
+		byDate[key] = len(res.Days)
+		res.Days = append(res.Days, scheduleDay{Date: key, Weekday: d.Weekday().String(), Lessons: []*core.Record{}})
+	}
+	for _, l := range lessons {
+		key := l.GetDateTime("start").Time().In(settings.Zone).Format(time.DateOnly)
+		if i, ok := byDate[key]; ok {
+			res.Days[i].Lessons = append(res.Days[i].Lessons, l)
+		}
+	}
+	return e.JSON(http.StatusOK, res)
+}
+
+// viewRange is the [from, to) of the week (Monday first) or month holding
+// day, as instants of local midnights, so a week across a DST change is
+// still seven local days.
+func viewRange(view string, day time.Time, zone *time.Location) (time.Time, time.Time) {
+	d := day.In(zone)
+	if view == "month" {
+		from := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, zone)
+		return from.UTC(), from.AddDate(0, 1, 0).UTC()
+	}
+	offset := (int(d.Weekday()) + 6) % 7 // days since Monday
+	from := time.Date(d.Year(), d.Month(), d.Day()-offset, 0, 0, 0, 0, zone)
+	return from.UTC(), from.AddDate(0, 0, 7).UTC()
+}
