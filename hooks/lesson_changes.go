@@ -94,7 +94,7 @@ func updateLessons(e *core.RequestEvent) error {
 	}
 
 	var changed []*core.Record
-	err = e.App.RunInTransaction(func(tx core.App) error {
+	err = writeTx(e, func(tx core.App) error {
 		lessons, err := lessonsInScope(tx, target, scope)
 		if err != nil {
 			return err
@@ -192,7 +192,7 @@ func cancelLessons(e *core.RequestEvent) error {
 	}
 
 	var cancelled []*core.Record
-	err = e.App.RunInTransaction(func(tx core.App) error {
+	err = writeTx(e, func(tx core.App) error {
 		lessons, err := lessonsInScope(tx, target, scope)
 		if err != nil {
 			return err

@@ -171,7 +171,7 @@ func createLessons(e *core.RequestEvent) error {
 		seriesID = security.RandomStringWithAlphabet(15, "abcdefghijklmnopqrstuvwxyz0123456789")
 	}
 	var created []*core.Record
-	err = e.App.RunInTransaction(func(tx core.App) error {
+	err = writeTx(e, func(tx core.App) error {
 		for _, start := range p.Starts {
 			if series && !plannedToCreate(result.Occurrences, start) {
 				continue
