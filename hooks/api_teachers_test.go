@@ -84,6 +84,18 @@ func TestTeachersList(t *testing.T) {
 			AfterTestFunc: windowsOf(map[string][]string{f.TeacherX: {"extrawindow0001", "extrawindow0002", f.AvailabilityX, "extrawindow0000"}}),
 		},
 		{
+			Name: "windows the availability rules hide are left out", Method: http.MethodGet, URL: url,
+			Headers: apiAs(f.Admin), ExpectedStatus: 200, ExpectedContent: []string{`"items":`},
+			BeforeTestFunc: superusersOnlyAvailability,
+			AfterTestFunc:  windowsOf(map[string][]string{f.TeacherX: nil, f.TeacherY: nil, f.TeacherHidden: nil}),
+		},
+		{
+			Name: "a superuser passes a superusers-only availability rule", Method: http.MethodGet, URL: url,
+			Headers: apiAs(f.Superuser), ExpectedStatus: 200, ExpectedContent: []string{`"items":`},
+			BeforeTestFunc: superusersOnlyAvailability,
+			AfterTestFunc:  windowsOf(all),
+		},
+		{
 			Name: "admin filters by instrument", Method: http.MethodGet, URL: url + "?instrument=" + f.Violin,
 			Headers: apiAs(f.Admin), ExpectedStatus: 200, ExpectedContent: []string{`"items":`},
 			AfterTestFunc: apiExpectIDs(f.TeacherY, f.TeacherHidden),
@@ -99,6 +111,19 @@ func TestTeachersList(t *testing.T) {
 			ExpectedContent: []string{`"instrument":{"code"`, `"per_page":{"code"`, `"sort":{"code"`},
 		},
 	})
+}
+
+// superusersOnlyAvailability sets the availability ListRule to nil, which
+// PocketBase reads as "superusers only".
+func superusersOnlyAvailability(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+	c, err := app.FindCollectionByNameOrId("availability")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ListRule = nil
+	if err := app.Save(c); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestTeachersCreate(t *testing.T) {
