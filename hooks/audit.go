@@ -211,21 +211,27 @@ func AuditedTransaction(e *core.RequestEvent, fn func(txApp core.App) error) err
 // -------------------------------------------------------------------
 // Append-only
 
-// bindAuditAppendOnly refuses every update and delete of audit entries at
-// the model level, which also stops superusers, the admin UI and truncation;
-// the collection itself can be neither altered nor dropped through the API,
-// and the superuser SQL console cannot write to it. Schema changes to it
-// belong in migrations.
+// bindAuditAppendOnly: entries are written by the hooks above only. Updates
+// and deletes are refused at the model level, which also stops superusers,
+// the admin UI and truncation; the API creates none (a superuser could
+// otherwise forge one); the collection can be neither altered nor dropped
+// through the API, and the superuser SQL console cannot write to it. Its
+// schema belongs in migrations. Refusals answer 400, like other requests a
+// hook turns down.
 func bindAuditAppendOnly(app core.App) {
 	refuse := func(e *core.RecordEvent) error {
-		return apis.NewForbiddenError("Audit log entries are append-only.", nil)
+		return errAppendOnly
 	}
 	app.OnRecordUpdate(auditCollection).BindFunc(refuse)
 	app.OnRecordDelete(auditCollection).BindFunc(refuse)
 
+	app.OnRecordCreateRequest(auditCollection).BindFunc(func(e *core.RecordRequestEvent) error {
+		return errAppendOnly
+	})
+
 	refuseCollection := func(e *core.CollectionRequestEvent) error {
 		if e.Collection.Name == auditCollection {
-			return e.ForbiddenError("The audit log collection is managed by migrations only.", nil)
+			return apis.NewBadRequestError("The audit log collection is managed by migrations only.", nil)
 		}
 		return e.Next()
 	}
@@ -241,6 +247,8 @@ func bindAuditAppendOnly(app core.App) {
 	})
 }
 
+var errAppendOnly = apis.NewBadRequestError("Audit log entries are append-only.", nil)
+
 // guardAuditSQL refuses superuser SQL (POST /api/sql) that mentions the
 // audit log unless it is a single SELECT. SQLite cannot name a table
 // dynamically, so a statement that writes audit_logs must spell it.
@@ -253,7 +261,7 @@ func guardAuditSQL(e *core.RequestEvent) error {
 		return e.Next() // the handler reports the unreadable body
 	}
 	if sqlMayWriteAuditLog(cast.ToString(info.Body["query"])) {
-		return e.ForbiddenError("Audit log entries are append-only.", nil)
+		return errAppendOnly
 	}
 	return e.Next()
 }
