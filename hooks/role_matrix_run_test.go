@@ -134,8 +134,11 @@ func (c matrixCell) name() string {
 	if c.filter != "" {
 		n += "?" + c.filter
 	}
-	if c.body != "" {
-		n += " " + c.body
+	if body := c.body; body != "" {
+		if len(body) > 48 {
+			body = body[:45] + "..."
+		}
+		n += " " + body
 	}
 	return n
 }
