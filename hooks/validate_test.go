@@ -31,47 +31,48 @@ func TestValidateFieldErrors(t *testing.T) {
 		status                  int
 		field, code             string // the named field and its code (400s)
 		absent                  string // a field that must not be named
+		also                    string // another field named in the same answer
 	}{
 		{"time off ends before it starts", "POST", records("time_off"),
 			`{"teacher":"` + f.TeacherX + `","start":"2030-05-02 10:00:00Z","end":"2030-05-01 10:00:00Z"}`,
-			teacherX, 400, "end", "validation_end_before_start", "start"},
+			teacherX, 400, "end", "validation_end_before_start", "start", ""},
 		{"time off: own error joins PocketBase's", "POST", records("time_off"),
 			`{"teacher":"` + f.TeacherX + `","start":"2030-05-02 10:00:00Z","end":"2030-05-01 10:00:00Z","reason":"` + strings.Repeat("x", 501) + `"}`,
-			teacherX, 400, "reason", "validation_max_text_constraint", ""},
+			teacherX, 400, "reason", "validation_max_text_constraint", "", "end"},
 		{"time off in order", "POST", records("time_off"),
 			`{"teacher":"` + f.TeacherX + `","start":"2030-05-01 10:00:00Z","end":"2030-05-02 10:00:00Z"}`,
-			teacherX, 200, "", "", ""},
+			teacherX, 200, "", "", "", ""},
 		{"closure of zero length", "POST", records("closures"),
 			`{"name":"Snow day","start":"2030-01-10 00:00:00Z","end":"2030-01-10 00:00:00Z"}`,
-			admin, 400, "end", "validation_end_before_start", ""},
+			admin, 400, "end", "validation_end_before_start", "", ""},
 		{"lesson moved to end before it starts", "PATCH", records("lessons") + "/" + f.LessonA1,
-			`{"end":"2000-01-01 00:00:00Z"}`, admin, 400, "end", "validation_end_before_start", ""},
+			`{"end":"2000-01-01 00:00:00Z"}`, admin, 400, "end", "validation_end_before_start", "", ""},
 		{"availability ends before it starts", "POST", records("availability"),
-			window(f.TeacherX, 2, "15:00", "14:00"), teacherX, 400, "end_time", "validation_end_before_start", ""},
+			window(f.TeacherX, 2, "15:00", "14:00"), teacherX, 400, "end_time", "validation_end_before_start", "", ""},
 		{"availability valid_to before valid_from", "POST", records("availability"),
 			`{"teacher":"` + f.TeacherX + `","weekday":2,"start_time":"10:00","end_time":"11:00","valid_from":"2030-06-01 00:00:00Z","valid_to":"2030-05-01 00:00:00Z"}`,
-			teacherX, 400, "valid_to", "validation_valid_to_before_valid_from", ""},
+			teacherX, 400, "valid_to", "validation_valid_to_before_valid_from", "", ""},
 		{"availability overlapping the teacher's own window", "POST", records("availability"),
-			window(f.TeacherX, 1, "18:30", "20:00"), teacherX, 400, "start_time", "validation_availability_overlap", ""},
+			window(f.TeacherX, 1, "18:30", "20:00"), teacherX, 400, "start_time", "validation_availability_overlap", "", ""},
 		{"availability touching it", "POST", records("availability"),
-			window(f.TeacherX, 1, "19:00", "20:00"), teacherX, 200, "", "", ""},
+			window(f.TeacherX, 1, "19:00", "20:00"), teacherX, 200, "", "", "", ""},
 		{"same hours, another teacher", "POST", records("availability"),
-			window(f.TeacherY, 1, "15:00", "19:00"), admin, 200, "", "", ""},
+			window(f.TeacherY, 1, "15:00", "19:00"), admin, 200, "", "", "", ""},
 		{"availability widened over itself", "PATCH", records("availability") + "/" + f.AvailabilityX,
-			`{"start_time":"14:00","end_time":"20:00"}`, teacherX, 200, "", "", ""},
+			`{"start_time":"14:00","end_time":"20:00"}`, teacherX, 200, "", "", "", ""},
 		{"student born tomorrow+1", "POST", records("students"),
 			`{"parent":"` + f.ParentA.ID + `","first_name":"Fay","last_name":"Anders","birth_date":"` + future + `"}`,
-			parentA, 400, "birth_date", "validation_date_in_future", ""},
+			parentA, 400, "birth_date", "validation_date_in_future", "", ""},
 		{"user time zone unknown", "PATCH", records("users") + "/" + f.ParentA.ID,
-			`{"timezone":"Mars/Olympus_Mons"}`, parentA, 400, "timezone", "validation_invalid_timezone", ""},
+			`{"timezone":"Mars/Olympus_Mons"}`, parentA, 400, "timezone", "validation_invalid_timezone", "", ""},
 		{"user time zone Local", "PATCH", records("users") + "/" + f.ParentA.ID,
-			`{"timezone":"Local"}`, parentA, 400, "timezone", "validation_invalid_timezone", ""},
+			`{"timezone":"Local"}`, parentA, 400, "timezone", "validation_invalid_timezone", "", ""},
 		{"user time zone valid", "PATCH", records("users") + "/" + f.ParentA.ID,
-			`{"timezone":"America/Vancouver"}`, parentA, 200, "", "", ""},
+			`{"timezone":"America/Vancouver"}`, parentA, 200, "", "", "", ""},
 		{"user time zone cleared", "PATCH", records("users") + "/" + f.ParentA.ID,
-			`{"timezone":""}`, parentA, 200, "", "", ""},
+			`{"timezone":""}`, parentA, 200, "", "", "", ""},
 		{"academy time zone unknown", "PATCH", records("academy") + "/{academy}",
-			`{"timezone":"Nowhere/Land"}`, admin, 400, "timezone", "validation_invalid_timezone", ""},
+			`{"timezone":"Nowhere/Land"}`, admin, 400, "timezone", "validation_invalid_timezone", "", ""},
 	}
 	for _, c := range cases {
 		s := tests.ApiScenario{
@@ -88,6 +89,9 @@ func TestValidateFieldErrors(t *testing.T) {
 		}
 		if c.status == 400 {
 			s.ExpectedContent = []string{`"` + c.field + `":{"code":"` + c.code + `"`}
+			if c.also != "" {
+				s.ExpectedContent = append(s.ExpectedContent, `"`+c.also+`":{"code":`)
+			}
 			if c.absent != "" {
 				s.NotExpectedContent = []string{`"` + c.absent + `":{`}
 			}
