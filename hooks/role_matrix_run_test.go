@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
@@ -69,15 +70,25 @@ const (
 	opCreate matrixOp = "create"
 	opUpdate matrixOp = "update"
 	opDelete matrixOp = "delete"
+	// /api/v1 only
+	opRestore     matrixOp = "restore"      // POST /api/v1/students/{id}/restore
+	opReplaceWeek matrixOp = "replace-week" // PUT /api/v1/teachers/{id}/availability
+)
+
+// The two APIs a row can ask.
+const (
+	apiRecords = "records" // PocketBase's /api/collections/{c}/records
+	apiV1      = "v1"      // the seed's /api/v1 routes
 )
 
 // matrixCell is one row of the matrix.
 type matrixCell struct {
+	api    string // apiRecords (default) or apiV1
 	who    matrixRole
 	coll   string
 	op     matrixOp
 	id     string   // record viewed, updated or deleted
-	filter string   // list filter
+	filter string   // list: a filter (records API) or raw query (v1)
 	body   string   // JSON for create and update
 	status int      // expected HTTP status
 	sees   []string // list: exactly these fixture ids of coll come back
@@ -114,6 +125,16 @@ func (who matrixRole) remove(coll, id string, status int) matrixCell {
 	return matrixCell{who: who, coll: coll, op: opDelete, id: id, status: status}
 }
 
+// restore is POST /api/v1/students/{id}/restore.
+func (who matrixRole) restore(id string, status int) matrixCell {
+	return matrixCell{api: apiV1, who: who, coll: "students", op: opRestore, id: id, status: status}
+}
+
+// replaceWeek is PUT /api/v1/teachers/{teacher}/availability.
+func (who matrixRole) replaceWeek(teacher, body string, status int) matrixCell {
+	return matrixCell{api: apiV1, who: who, coll: "availability", op: opReplaceWeek, id: teacher, body: body, status: status}
+}
+
 // hiding asserts that text never reaches this role in the response.
 func (c matrixCell) hiding(text ...string) matrixCell {
 	c.hides = append(c.hides, text...)
@@ -128,6 +149,9 @@ func (c matrixCell) checking(fn func(t testing.TB, app core.App, res map[string]
 
 func (c matrixCell) name() string {
 	n := fmt.Sprintf("%s/%s/%s", c.who, c.coll, c.op)
+	if c.api == apiV1 {
+		n = "v1/" + n
+	}
 	if c.id != "" {
 		n += "/" + c.id
 	}
@@ -182,6 +206,9 @@ func matrixUniverse(f *testapp.Fixtures, academy string) map[string][]string {
 }
 
 func (c matrixCell) url() string {
+	if c.api == apiV1 {
+		return c.v1URL()
+	}
 	base := "/api/collections/" + c.coll + "/records"
 	switch c.op {
 	case opList:
@@ -196,12 +223,39 @@ func (c matrixCell) url() string {
 	return base + "/" + c.id
 }
 
+func (c matrixCell) v1URL() string {
+	switch c.op {
+	case opReplaceWeek:
+		return "/api/v1/teachers/" + c.id + "/availability"
+	case opRestore:
+		return "/api/v1/" + c.coll + "/" + c.id + "/restore"
+	case opList:
+		q := "per_page=200"
+		if c.filter != "" {
+			q += "&" + c.filter
+		}
+		return "/api/v1/" + c.coll + "?" + q
+	case opCreate:
+		return "/api/v1/" + c.coll
+	}
+	return "/api/v1/" + c.coll + "/" + c.id
+}
+
 func (c matrixCell) method() string {
+	switch c.op {
+	case opUpdate:
+		if c.api == apiV1 {
+			return http.MethodPut // the seed's verb; PATCH answers alike
+		}
+		return http.MethodPatch
+	case opReplaceWeek:
+		return http.MethodPut
+	case opRestore:
+		return http.MethodPost
+	}
 	switch c.op {
 	case opCreate:
 		return http.MethodPost
-	case opUpdate:
-		return http.MethodPatch
 	case opDelete:
 		return http.MethodDelete
 	}
@@ -224,8 +278,11 @@ func (c matrixCell) scenario(f *testapp.Fixtures, all map[string][]string) tests
 			if c.op == opCreate {
 				countBefore = matrixCount(t, app, c.coll)
 			}
-			if c.op == opUpdate || c.op == opDelete {
+			switch c.op {
+			case opUpdate, opDelete, opRestore:
 				before = matrixSnapshot(t, app, c.coll, c.id)
+			case opReplaceWeek:
+				before = matrixWeek(t, app, c.id)
 			}
 		},
 		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
@@ -268,13 +325,32 @@ func (c matrixCell) scenario(f *testapp.Fixtures, all map[string][]string) tests
 				if !ok && after != before {
 					t.Errorf("refused update changed %s/%s:\nbefore %s\nafter  %s", c.coll, c.id, before, after)
 				}
-			case opDelete:
+			case opDelete, opRestore:
 				after := matrixSnapshot(t, app, c.coll, c.id)
+				if c.api == apiV1 {
+					// a soft delete stamps "deleted", a restore clears it
+					stamped := after != "" && testapp.Record(t, app, c.coll, c.id).GetString("deleted") != ""
+					if ok && stamped != (c.op == opDelete) {
+						t.Errorf("accepted %s left %s/%s: %s", c.op, c.coll, c.id, after)
+					}
+					if !ok && after != before {
+						t.Errorf("refused %s changed %s/%s:\nbefore %s\nafter  %s", c.op, c.coll, c.id, before, after)
+					}
+					break
+				}
 				if ok && after != "" {
 					t.Errorf("accepted delete left %s/%s in place", c.coll, c.id)
 				}
 				if !ok && after != before {
 					t.Errorf("refused delete changed %s/%s:\nbefore %s\nafter  %s", c.coll, c.id, before, after)
+				}
+			case opReplaceWeek:
+				after := matrixWeek(t, app, c.id)
+				if ok && after == before {
+					t.Errorf("accepted replacement left teacher %s's week unchanged", c.id)
+				}
+				if !ok && after != before {
+					t.Errorf("refused replacement changed teacher %s's week:\nbefore %s\nafter  %s", c.id, before, after)
 				}
 			}
 			if c.then != nil {
@@ -332,6 +408,21 @@ func matrixSetup(t testing.TB, app core.App, c matrixCell) {
 			t.Fatalf("spare user: %v", err)
 		}
 	}
+}
+
+// matrixWeek is a teacher's availability windows as JSON.
+func matrixWeek(t testing.TB, app core.App, teacher string) string {
+	t.Helper()
+	rows, err := app.FindAllRecords("availability", dbx.HashExp{"teacher": teacher})
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := make([]string, 0, len(rows))
+	for _, r := range rows {
+		week = append(week, fmt.Sprintf("%d %s-%s", r.GetInt("weekday"), r.GetString("start_time"), r.GetString("end_time")))
+	}
+	slices.Sort(week)
+	return strings.Join(week, ", ")
 }
 
 func matrixCount(t testing.TB, app core.App, coll string) int64 {

@@ -702,6 +702,122 @@ func collectionMatrix(f *testapp.Fixtures, academy string) []matrixCell {
 	return rows
 }
 
+// TestRoleMatrixV1 asks the seed's /api/v1 routes the same questions about
+// students and availability. The decisions must match the records API
+// (both read the collection rules); the statuses follow the routes' own
+// conventions: 401 without a token, 404 for what the caller cannot see,
+// 403 for what it can see but may not change, DELETE = soft delete.
+func TestRoleMatrixV1(t *testing.T) {
+	f := testapp.Get(t)
+	all := matrixUniverse(f, "")
+	for _, c := range v1Matrix(f) {
+		c.api = apiV1
+		s := c.scenario(f, all)
+		s.Test(t)
+	}
+}
+
+func v1Matrix(f *testapp.Fixtures) []matrixCell {
+	const (
+		ok           = 200
+		deleted      = 204
+		refused      = 400
+		unauthorized = 401
+		forbidden    = 403
+		notFound     = 404
+	)
+	var (
+		A, B   = f.ParentA.ID, f.ParentB.ID
+		X, Y   = f.TeacherX, f.TeacherY
+		A1, A2 = f.StudentA1, f.StudentA2
+		ADel   = f.StudentADeleted
+		B1     = f.StudentB1
+	)
+	child := func(parent string) string {
+		return fmt.Sprintf(`{"parent":%q,"first_name":"Nia","last_name":"Nguyen","status":"prospect"}`, parent)
+	}
+	notes := `{"notes":"Prefers mornings"}`
+	week := `{"windows":[{"weekday":2,"start_time":"09:00","end_time":"12:00"},{"weekday":4,"start_time":"14:00","end_time":"18:00"}]}`
+
+	return []matrixCell{
+		// students: as in the records API; soft-deleted students are left
+		// out of every list unless an admin asks for them.
+		asAnonymous.listRefused("students", unauthorized),
+		asAnonymous.view("students", A1, unauthorized),
+		asAnonymous.create("students", child(A), unauthorized),
+		asAnonymous.update("students", A1, notes, unauthorized),
+		asAnonymous.remove("students", A1, unauthorized),
+		asParentA.list("students", A1, A2),
+		asParentA.view("students", A1, ok),
+		asParentA.create("students", child(A), ok),
+		asParentA.update("students", A1, notes, ok),
+		asParentA.remove("students", A2, deleted),
+		asParentB.list("students", B1),
+		asParentB.view("students", B1, ok),
+		asParentB.create("students", child(B), ok),
+		asParentB.update("students", B1, notes, ok),
+		asParentB.remove("students", B1, deleted),
+		asTeacherX.list("students", A1),
+		asTeacherX.view("students", A1, ok),
+		asTeacherX.create("students", child(A), forbidden),
+		asTeacherX.update("students", A1, notes, forbidden),
+		asTeacherX.remove("students", A1, forbidden),
+		asTeacherY.list("students", B1),
+		asTeacherY.view("students", B1, ok),
+		asTeacherY.create("students", child(B), forbidden),
+		asTeacherY.update("students", B1, notes, forbidden),
+		asTeacherY.remove("students", B1, forbidden),
+		asAdmin.list("students", A1, A2, B1),
+		asAdmin.view("students", ADel, ok),
+		asAdmin.create("students", child(A), ok),
+		asAdmin.update("students", A1, `{"status":"paused"}`, ok),
+		asAdmin.remove("students", B1, deleted),
+		asSuperuser.list("students", A1, A2, B1),
+		asSuperuser.view("students", ADel, ok),
+		asSuperuser.create("students", child(B), ok),
+		asSuperuser.update("students", B1, `{"status":"paused"}`, ok),
+		asSuperuser.remove("students", A1, deleted),
+		// probes: the other family by id, by query, by soft-deleted rows;
+		// the academy's fields; restore
+		asParentA.view("students", B1, notFound),
+		asParentA.view("students", ADel, notFound),
+		asParentA.listWhere("students", "parent="+B),
+		asParentA.listWhere("students", "q=Ben"),
+		asParentA.listWhere("students", "include_deleted=1", A1, A2),
+		asAdmin.listWhere("students", "include_deleted=1", A1, A2, ADel, B1),
+		asParentA.create("students", child(B), forbidden),
+		asParentA.create("students", fmt.Sprintf(`{"parent":%q,"first_name":"Nia","last_name":"N","status":"active"}`, A), forbidden),
+		asParentA.create("students", `{"first_name":"Nia","last_name":"N"}`, refused),
+		asParentA.update("students", B1, notes, notFound),
+		asParentA.update("students", A1, `{"status":"active"}`, forbidden),
+		asParentA.update("students", A1, fmt.Sprintf(`{"parent":%q}`, B), forbidden),
+		asParentA.remove("students", B1, notFound),
+		asParentA.remove("students", ADel, notFound),
+		asTeacherX.view("students", B1, notFound),
+		asTeacherX.view("students", A2, notFound),
+		asTeacherX.listWhere("students", "parent="+B),
+		asAdmin.restore(ADel, ok),
+		asSuperuser.restore(ADel, ok),
+		asParentA.restore(ADel, notFound),
+		asTeacherX.restore(A1, forbidden),
+
+		// a teacher's week: the teacher itself or an admin replaces it.
+		asAnonymous.replaceWeek(X, week, unauthorized),
+		asParentA.replaceWeek(X, week, forbidden),
+		asParentB.replaceWeek(Y, week, forbidden),
+		asTeacherX.replaceWeek(X, week, ok),
+		asTeacherY.replaceWeek(Y, week, ok),
+		asAdmin.replaceWeek(X, week, ok),
+		asSuperuser.replaceWeek(Y, week, ok),
+		// probes: another teacher's week, a hidden teacher's, an unknown one
+		asTeacherX.replaceWeek(Y, week, forbidden),
+		asTeacherY.replaceWeek(X, week, forbidden),
+		asTeacherX.replaceWeek(f.TeacherHidden, week, forbidden),
+		asAnonymous.replaceWeek(f.TeacherHidden, week, unauthorized),
+		asAdmin.replaceWeek("nosuchteacher01", week, notFound),
+	}
+}
+
 // roleIs checks the role of the account a create row made.
 func roleIs(want string) func(t testing.TB, app core.App, res map[string]any) {
 	return func(t testing.TB, app core.App, res map[string]any) {
