@@ -24,8 +24,8 @@ type cancelledLesson struct {
 }
 
 func cancelCoveredLessons(e *core.RecordEvent) error {
-	return e.App.RunInTransaction(func(tx core.App) error {
-		e.App = tx
+	return inTransaction(e, func() error {
+		tx := e.App
 		span := recordSpan(e.Record)
 		if !span.Valid() {
 			return e.Next() // validation reports the bad range

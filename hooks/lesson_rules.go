@@ -28,8 +28,8 @@ func bindLessonRules(app core.App) {
 var scheduleFields = []string{"teacher", "student", "room", "instrument", "start", "end", "status", "kind"}
 
 func guardLessonWrite(e *core.RecordEvent) error {
-	return e.App.RunInTransaction(func(tx core.App) error {
-		e.App = tx
+	return inTransaction(e, func() error {
+		tx := e.App
 		settings, err := academy.Load(tx)
 		if err != nil {
 			return err

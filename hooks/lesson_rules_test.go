@@ -165,3 +165,39 @@ func TestLessonOneOfConcurrentBookingsWins(t *testing.T) {
 		t.Fatalf("lessons = %d (%v), want 3", total, err)
 	}
 }
+
+// TestLessonHooksLeaveAUsableApp: after the guarded write commits, later
+// hooks (realtime broadcasts, after-success hooks) must get the app back,
+// not the finished transaction.
+func TestLessonHooksLeaveAUsableApp(t *testing.T) {
+	app, f := testapp.New(t)
+	var afterErr error
+	app.OnRecordAfterCreateSuccess("lessons", "closures").BindFunc(func(e *core.RecordEvent) error {
+		_, afterErr = e.App.CountRecords("lessons")
+		return e.Next()
+	})
+	lessons, _ := app.FindCollectionByNameOrId("lessons")
+	r := core.NewRecord(lessons)
+	var data map[string]any
+	if err := json.Unmarshal([]byte(lessonBody(f, f.StudentA2, time.Hour, 30)), &data); err != nil {
+		t.Fatal(err)
+	}
+	r.Load(data)
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	if afterErr != nil {
+		t.Fatalf("after-success hook on lessons: %v", afterErr)
+	}
+	closures, _ := app.FindCollectionByNameOrId("closures")
+	c := core.NewRecord(closures)
+	c.Set("name", "Storm")
+	c.Set("start", testapp.NextMonday().AddDate(1, 0, 0))
+	c.Set("end", testapp.NextMonday().AddDate(1, 0, 1))
+	if err := app.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	if afterErr != nil {
+		t.Fatalf("after-success hook on closures: %v", afterErr)
+	}
+}
