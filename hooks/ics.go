@@ -51,7 +51,7 @@ func (c icsCalendar) write(w io.Writer) error {
 	for _, ev := range c.Events {
 		cal.AddVEvent(c.event(ev))
 	}
-	return cal.SerializeTo(w)
+	return cal.SerializeTo(w, ics.WithNewLineWindows) // RFC 5545 lines end in CRLF
 }
 
 func (c icsCalendar) event(ev icsEvent) *ics.VEvent {

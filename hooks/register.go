@@ -15,6 +15,7 @@ func Register(app core.App) {
 	bindClosureLessons(app)
 	bindMiddlewares(app)
 	bindRoutes(app)
+	bindCalendarFeeds(app)
 	bindHealth(app)
 	bindStatic(app)
 }
