@@ -3,12 +3,30 @@
 // hidden one, an admin, students (one soft deleted), lessons and plans.
 import { PASSWORD, startServer } from './server.js';
 
+const pbDate = (d) => d.toISOString().replace('T', ' ');
+
 /** inAWeek is a PocketBase date string a week from now, plus hours. */
 export const inAWeek = (hours = 0) => {
   const d = new Date(Date.now() + 7 * 24 * 3600_000 + hours * 3600_000);
   d.setUTCMinutes(0, 0, 0);
-  return d.toISOString().replace('T', ' ');
+  return pbDate(d);
 };
+
+/**
+ * slot is a 30-minute lesson on a weekday (0 = Sunday) at hh:00 UTC, the
+ * academy's zone here: the first such day at least a week ahead, plus
+ * `week` weeks. Lessons must sit inside the teacher's weekly windows.
+ */
+export function slot(weekday, hh, week = 0) {
+  const d = new Date(Date.now() + 7 * 24 * 3600_000);
+  d.setUTCHours(hh, 0, 0, 0);
+  d.setUTCDate(d.getUTCDate() + ((weekday - d.getUTCDay() + 7) % 7) + 7 * week);
+  return { start: pbDate(d), end: pbDate(new Date(d.getTime() + 30 * 60_000)) };
+}
+
+// The teachers' weekly windows (academy time = UTC) lessons are put in.
+export const MONDAY = 1;
+export const WEDNESDAY = 3;
 
 async function account(su, email, name, role) {
   return su.collection('users').create({
@@ -60,7 +78,8 @@ export async function loadAcademy(server) {
   const teacherX = await teacher(teacherXUser, 'Xavier Xu', [piano.id], true);
   const teacherY = await teacher(teacherYUser, 'Yara Young', [violin.id], true);
   const teacherHidden = await teacher(hiddenUser, 'Hana Hidden', [violin.id], false);
-  await c('availability').create({ teacher: teacherX.id, weekday: 1, start_time: '15:00', end_time: '19:00' });
+  await c('availability').create({ teacher: teacherX.id, weekday: MONDAY, start_time: '15:00', end_time: '19:00' });
+  await c('availability').create({ teacher: teacherY.id, weekday: WEDNESDAY, start_time: '10:00', end_time: '14:00' });
 
   const student = (parent, first_name, extra = {}) =>
     c('students').create({ parent: parent.id, first_name, last_name: 'Family', status: 'active', ...extra });
@@ -71,11 +90,11 @@ export async function loadAcademy(server) {
 
   const lessonA1 = await c('lessons').create({
     teacher: teacherX.id, student: studentA1.id, instrument: piano.id,
-    start: inAWeek(0), end: inAWeek(0.5), kind: 'regular', status: 'scheduled',
+    ...slot(MONDAY, 16), kind: 'regular', status: 'scheduled',
   });
   const lessonB1 = await c('lessons').create({
     teacher: teacherY.id, student: studentB1.id, instrument: violin.id,
-    start: inAWeek(2), end: inAWeek(3), kind: 'regular', status: 'scheduled',
+    ...slot(WEDNESDAY, 11), kind: 'regular', status: 'scheduled',
   });
 
   const planPublic = await c('pricing_plans').create({

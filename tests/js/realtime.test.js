@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { inAWeek, startAcademy } from './academy.js';
+import { MONDAY, WEDNESDAY, slot, startAcademy } from './academy.js';
 
 const settle = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,12 +33,11 @@ describe('realtime on lessons', () => {
     await as.parentA.collection('lessons').subscribe('*', (e) => seenA.push(e));
     await as.parentB.collection('lessons').subscribe('*', (e) => seenB.push(e));
 
-    const lesson = (teacher, student, instrument, hours) => ({
-      teacher, student, instrument, start: inAWeek(hours), end: inAWeek(hours + 0.5),
-      kind: 'regular', status: 'scheduled',
+    const lesson = (teacher, student, instrument, when) => ({
+      teacher, student, instrument, ...when, kind: 'regular', status: 'scheduled',
     });
-    const forA = await as.admin.collection('lessons').create(lesson(ids.teacherX, ids.studentA2, ids.piano, 30));
-    const forB = await as.superuser.collection('lessons').create(lesson(ids.teacherY, ids.studentB1, ids.violin, 32));
+    const forA = await as.admin.collection('lessons').create(lesson(ids.teacherX, ids.studentA2, ids.piano, slot(MONDAY, 16, 1)));
+    const forB = await as.superuser.collection('lessons').create(lesson(ids.teacherY, ids.studentB1, ids.violin, slot(WEDNESDAY, 11, 1)));
     await as.admin.collection('lessons').update(forA.id, { teacher_notes: 'Bring the new book' });
     await as.admin.collection('lessons').update(forB.id, { teacher_notes: 'Rosin the bow' });
     await as.teacherX.collection('lessons').update(ids.lessonA1, { status: 'completed' });
