@@ -17,7 +17,7 @@ import (
 var auditedCollections = []string{
 	"instruments", "rooms", "teachers", "availability", "time_off", "closures",
 	"students", "lessons", "lesson_private_notes", "pricing_plans",
-	"enrollments", "payments", "academy", "users",
+	"enrollments", "payments", "academy", "users", "makeup_credits",
 }
 
 const (
