@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -71,9 +73,10 @@ type demoLoader struct {
 	instrumentIds, userIds, teacherIds, priceIds, studentIds, enrollmentIds map[string]string
 }
 
-// loadDemo writes the academy of the given size into app. Record hooks
-// (audit log, validation) run on every write as they do for the API.
-func loadDemo(app core.App, size demoSize, now time.Time, out io.Writer) (*demoPlan, demoResult, error) {
+// loadDemo writes the academy of the given size into app, with the term
+// containing anchor (or the next one). Record hooks (audit log, validation,
+// the calendar rules) run on every write as they do for the API.
+func loadDemo(app core.App, size demoSize, anchor time.Time, out io.Writer) (*demoPlan, demoResult, error) {
 	settings, err := loadAcademySettings(app)
 	if err != nil {
 		return nil, demoResult{}, err
@@ -87,7 +90,7 @@ func loadDemo(app core.App, size demoSize, now time.Time, out io.Writer) (*demoP
 	}
 	l := &demoLoader{
 		app:      app,
-		plan:     newDemoPlan(size, settings.Zone, now, settings.BufferMinutes),
+		plan:     newDemoPlan(size, settings.Zone, anchor, time.Now(), settings.BufferMinutes),
 		settings: settings,
 		out:      out,
 		begun:    time.Now(),
@@ -114,6 +117,8 @@ type demoRow struct {
 	key  string
 	data map[string]any
 	user *demoUser // auth records: email and the shared password
+	// lessonSeed, for lessons, varies which past lesson was missed.
+	lessonSeed int
 }
 
 // keyed loads the ids of collection's records by key, keyFn building the
@@ -173,8 +178,13 @@ func (l *demoLoader) insertMissing(phase, collection string, ids map[string]stri
 					r.SetRaw("password", &core.PasswordFieldValue{Hash: l.hash})
 					r.SetVerified(true)
 				}
+				if collection == "lessons" && r.GetString("status") == "scheduled" {
+					// A long load can overtake a lesson planned as upcoming;
+					// the calendar refuses scheduled lessons in the past.
+					r.Set("status", pastStatus(r.GetDateTime("start").Time(), time.Now(), row.lessonSeed))
+				}
 				if err := txApp.Save(r); err != nil {
-					return fmt.Errorf("%s %s: %w", collection, row.key, err)
+					return fmt.Errorf("%s %s: %w%s", collection, row.key, err, errorDetail(err))
 				}
 				created = append(created, r)
 			}
@@ -377,7 +387,7 @@ func (l *demoLoader) lessons() error {
 		series := l.enrollmentIds[student+"|"+teacher]
 		instrument := l.instrumentIds[s.Instrument]
 		for _, lesson := range l.plan.Lessons(s, i) {
-			rows = append(rows, demoRow{key: student + "|" + dbDateTime(lesson.Start), data: map[string]any{
+			rows = append(rows, demoRow{key: student + "|" + dbDateTime(lesson.Start), lessonSeed: lesson.Seed, data: map[string]any{
 				"teacher": teacher, "student": student, "instrument": instrument,
 				"start": lesson.Start, "end": lesson.End, "kind": "regular", "status": lesson.Status, "series": series,
 			}})
@@ -391,6 +401,17 @@ func (l *demoLoader) lessons() error {
 func dbDateTime(t time.Time) string {
 	d, _ := types.ParseDateTime(t)
 	return d.String()
+}
+
+// errorDetail spells out the field errors of a refused write (validation
+// or a calendar conflict), which the error's message alone does not name.
+func errorDetail(err error) string {
+	var api *router.ApiError
+	if errors.As(err, &api) && len(api.Data) > 0 {
+		b, _ := json.Marshal(api.Data)
+		return " " + string(b)
+	}
+	return ""
 }
 
 func (l *demoLoader) instrumentIdsOf(names ...string) []string {

@@ -100,6 +100,7 @@ type demoClosure struct {
 type demoLesson struct {
 	Start, End time.Time // UTC
 	Status     string
+	Seed       int // varies which past lessons were missed
 }
 
 // demoPlan is everything the demo command writes, computed without a
@@ -143,10 +144,11 @@ var (
 	levels = []string{"beginner", "intermediate", "advanced"}
 )
 
-// newDemoPlan lays out the academy for size. now fixes the term (the one
-// containing today in zone, or the next) and which lessons already happened.
-func newDemoPlan(size demoSize, zone *time.Location, now time.Time, bufferMinutes int) *demoPlan {
-	today := civilDate(now.In(zone))
+// newDemoPlan lays out the academy for size. anchor picks the term (the
+// one containing that day in zone, or the next); now decides which lessons
+// already happened.
+func newDemoPlan(size demoSize, zone *time.Location, anchor, now time.Time, bufferMinutes int) *demoPlan {
+	today := civilDate(anchor.In(zone))
 	p := &demoPlan{Size: size, Zone: zone, Now: now, Instruments: demoInstruments}
 	if size.SchoolYear {
 		p.TermStart = schoolYearStart(today)
@@ -317,20 +319,25 @@ func (p *demoPlan) Lessons(s demoStudent, seed int) []demoLesson {
 		}
 		start := time.Date(day.Year(), day.Month(), day.Day(), int(s.Slot.Start)/60, int(s.Slot.Start)%60, 0, 0, p.Zone).UTC()
 		end := start.Add(time.Duration(s.Slot.Minutes) * time.Minute)
-		status := "scheduled"
-		if end.Before(p.Now) {
-			switch (seed + w) % 37 {
-			case 0:
-				status = "no_show"
-			case 18:
-				status = "cancelled"
-			default:
-				status = "completed"
-			}
-		}
-		out = append(out, demoLesson{Start: start, End: end, Status: status})
+		out = append(out, demoLesson{Start: start, End: end, Status: pastStatus(start, p.Now, seed+w), Seed: seed + w})
 	}
 	return out
+}
+
+// pastStatus is "scheduled" for a lesson starting at or after now and,
+// for one already begun, what happened: mostly completed, now and then a
+// no-show or a cancellation.
+func pastStatus(start, now time.Time, seed int) string {
+	if !start.Before(now) {
+		return "scheduled"
+	}
+	switch seed % 37 {
+	case 0:
+		return "no_show"
+	case 18:
+		return "cancelled"
+	}
+	return "completed"
 }
 
 func (p *demoPlan) closed(day time.Time) bool {

@@ -23,8 +23,8 @@ func TestMain(m *testing.M) { os.Exit(testapp.RunMain(m)) }
 // vancouver has daylight saving: on 2026-11-01 clocks go back an hour.
 var vancouver = mustZone("America/Vancouver")
 
-// demoNow falls inside the fall 2026 term, which spans the DST change.
-var demoNow = time.Date(2026, time.October, 20, 19, 0, 0, 0, time.UTC)
+// demoAnchor falls inside the fall 2026 term, which spans the DST change.
+var demoAnchor = time.Date(2026, time.October, 20, 19, 0, 0, 0, time.UTC)
 
 func mustZone(name string) *time.Location {
 	zone, err := time.LoadLocation(name)
@@ -71,7 +71,7 @@ func counts(t *testing.T, app core.App) map[string]int {
 func TestLoadDemoIsCompleteAndIdempotent(t *testing.T) {
 	app := bareApp(t, "America/Vancouver")
 	var log bytes.Buffer
-	plan, first, err := loadDemo(app, demoSizes["demo"], demoNow, &log)
+	plan, first, err := loadDemo(app, demoSizes["demo"], demoAnchor, &log)
 	if err != nil {
 		t.Fatalf("first load: %v\n%s", err, log.String())
 	}
@@ -90,6 +90,16 @@ func TestLoadDemoIsCompleteAndIdempotent(t *testing.T) {
 			t.Errorf("%s: %d in the database, %d reported created, want %d", c, after[c], first.Created[c], n)
 		}
 	}
+	// The record hooks ran as they do for the API: every domain write is
+	// audited.
+	if after["audit_logs"] < after["lessons"]+after["students"] {
+		t.Errorf("%d audit entries for %d lessons and %d students", after["audit_logs"], after["lessons"], after["students"])
+	}
+	var stale int
+	if err := app.DB().NewQuery("SELECT COUNT(*) FROM lessons WHERE status = 'scheduled' AND start < {:now}").
+		Bind(dbx.Params{"now": dbDateTime(time.Now())}).Row(&stale); err != nil || stale != 0 {
+		t.Errorf("%d lessons scheduled in the past (%v)", stale, err)
+	}
 	if plan.scheduled() < 60 || lessons < 60*12 {
 		t.Errorf("too thin a term: %d scheduled students, %d lessons", plan.scheduled(), lessons)
 	}
@@ -104,7 +114,7 @@ func TestLoadDemoIsCompleteAndIdempotent(t *testing.T) {
 
 	// Second run: nothing new, nothing changed (audit entries included).
 	log.Reset()
-	_, second, err := loadDemo(app, demoSizes["demo"], demoNow.Add(72*time.Hour), &log)
+	_, second, err := loadDemo(app, demoSizes["demo"], demoAnchor.Add(72*time.Hour), &log)
 	if err != nil {
 		t.Fatalf("second load: %v\n%s", err, log.String())
 	}
@@ -210,7 +220,7 @@ func assertNoLessonOnClosures(t *testing.T, app core.App, plan *demoPlan) {
 func TestLoadDemoReusesExistingRecords(t *testing.T) {
 	app, f := testapp.New(t)
 	before := counts(t, app)
-	_, result, err := loadDemo(app, demoSizes["demo"], demoNow, &bytes.Buffer{})
+	_, result, err := loadDemo(app, demoSizes["demo"], demoAnchor, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +286,7 @@ func TestDemoCommand(t *testing.T) {
 // The benchmark plan is checked without a database: about 50k lessons, no
 // teacher double-booked, every slot inside its teacher's availability.
 func TestBenchPlan(t *testing.T) {
-	plan := newDemoPlan(demoSizes["bench"], vancouver, demoNow, 10)
+	plan := newDemoPlan(demoSizes["bench"], vancouver, demoAnchor, demoAnchor, 10)
 	if len(plan.Students) != 5000 || len(plan.Teachers) != 50 {
 		t.Fatalf("%d students, %d teachers", len(plan.Students), len(plan.Teachers))
 	}
@@ -360,7 +370,7 @@ func TestClosuresBetween(t *testing.T) {
 
 // A lesson keeps its local time across the DST change; its UTC time moves.
 func TestLessonsKeepWallClockAcrossDST(t *testing.T) {
-	plan := &demoPlan{Size: demoSize{Weeks: 2}, Zone: vancouver, Now: demoNow, TermStart: time.Date(2026, time.October, 26, 0, 0, 0, 0, time.UTC)}
+	plan := &demoPlan{Size: demoSize{Weeks: 2}, Zone: vancouver, Now: demoAnchor, TermStart: time.Date(2026, time.October, 26, 0, 0, 0, 0, time.UTC)}
 	got := plan.Lessons(demoStudent{Slot: &demoSlot{Weekday: time.Monday, Start: 16 * 60, Minutes: 30}}, 1)
 	want := []string{"2026-10-26T23:00:00Z", "2026-11-03T00:00:00Z"}
 	if len(got) != 2 || got[0].Start.Format(time.RFC3339) != want[0] || got[1].Start.Format(time.RFC3339) != want[1] {
