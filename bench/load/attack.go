@@ -27,6 +27,9 @@ type step struct {
 	// refused or reset) rather than slow; TimedOut the requests that got no
 	// answer in time.
 	Refused, TimedOut uint64
+	// Sustained is set by capacity on the step it reports; a capacity
+	// search that found no sustained rate reports its lowest failed step.
+	Sustained bool
 }
 
 func (s step) p(q time.Duration) float64 { return float64(q) / float64(time.Millisecond) }
@@ -98,17 +101,17 @@ type searchPlan struct {
 
 // capacity finds the highest rate e sustains under c: doubling from Start
 // until a step fails (halving when Start itself fails), then bisecting
-// between the last good and first bad rates. It returns the best step (zero
-// Rate if even 1 req/s failed).
+// between the last good and first bad rates. It returns the best step, or
+// the lowest failed one (Sustained false) when even 1 req/s failed.
 func capacity(e endpoint, c criteria, plan searchPlan) step {
-	var best step
+	var best, lowestFailed step
 	bad := 0.0
 	for rate := plan.Start; rate <= plan.Max; rate *= 2 {
 		s := attack(e, rate, plan.Step)
 		logStep(e, s, c.holds(s))
 		settle(plan.Pause)
 		if !c.holds(s) {
-			bad = rate
+			bad, lowestFailed = rate, s
 			break
 		}
 		best = s
@@ -121,10 +124,14 @@ func capacity(e endpoint, c criteria, plan searchPlan) step {
 		if c.holds(s) {
 			best = s
 		} else {
-			bad = rate
+			bad, lowestFailed = rate, s
 		}
 	}
-	if bad == 0 || best.Rate == 0 {
+	if best.Rate == 0 {
+		return lowestFailed
+	}
+	best.Sustained = true
+	if bad == 0 {
 		return best
 	}
 	low, high := best.Rate, bad
@@ -135,6 +142,7 @@ func capacity(e endpoint, c criteria, plan searchPlan) step {
 		settle(plan.Pause)
 		if c.holds(s) {
 			best, low = s, mid
+			best.Sustained = true
 		} else {
 			high = mid
 		}
