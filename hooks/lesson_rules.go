@@ -89,7 +89,20 @@ func checkLessonFits(app core.App, settings academy.Settings, lesson *core.Recor
 	return nil
 }
 
-// lessonConflicts runs every scheduling rule on a lesson record.
+// CheckLesson runs every scheduling rule on a lesson record (saved or not)
+// without writing anything: what a save would refuse, and why. Workflows
+// and the benchmark call it; saves run it by themselves.
+func CheckLesson(app core.App, lesson *core.Record) ([]scheduling.Conflict, error) {
+	settings, err := academy.Load(app)
+	if err != nil {
+		return nil, err
+	}
+	conflicts, _, err := lessonConflicts(app, settings, lesson)
+	return conflicts, err
+}
+
+// lessonConflicts runs every scheduling rule on a lesson record; found is
+// false when its teacher does not exist.
 func lessonConflicts(app core.App, settings academy.Settings, lesson *core.Record) ([]scheduling.Conflict, bool, error) {
 	span := recordSpan(lesson)
 	req := scheduling.Request{

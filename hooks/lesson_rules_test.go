@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"cedarheights/hooks"
 	"cedarheights/internal/testapp"
 )
 
@@ -199,5 +200,23 @@ func TestLessonHooksLeaveAUsableApp(t *testing.T) {
 	}
 	if afterErr != nil {
 		t.Fatalf("after-success hook on closures: %v", afterErr)
+	}
+}
+
+func TestCheckLessonWritesNothing(t *testing.T) {
+	app, f := testapp.New(t)
+	lessons, _ := app.FindCollectionByNameOrId("lessons")
+	r := core.NewRecord(lessons)
+	var data map[string]any
+	if err := json.Unmarshal([]byte(lessonBody(f, f.StudentA1, 0, 30)), &data); err != nil {
+		t.Fatal(err)
+	}
+	r.Load(data)
+	conflicts, err := hooks.CheckLesson(app, r)
+	if err != nil || len(conflicts) != 2 || conflicts[0].LessonID != f.LessonA1 {
+		t.Fatalf("conflicts %+v, %v", conflicts, err)
+	}
+	if n, _ := app.CountRecords("lessons"); n != 2 {
+		t.Fatalf("lessons = %d", n)
 	}
 }
