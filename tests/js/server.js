@@ -2,6 +2,7 @@
 // fresh data dir, as a real deployment would run it, and stops it after.
 // Nothing is built here: `make test-js` builds bin/cedarheights first.
 import { spawn, execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -68,6 +69,12 @@ export async function startServer() {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Never outlive the test process, even when a suite crashes before after().
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   child.stdout.on('data', (d) => output.push(d.toString()));
   child.stderr.on('data', (d) => output.push(d.toString()));
 
@@ -95,6 +102,7 @@ export async function startServer() {
     },
     output,
     async stop() {
+      process.off('exit', killOnExit);
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
