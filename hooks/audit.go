@@ -18,6 +18,7 @@ var auditedCollections = []string{
 	"instruments", "rooms", "teachers", "availability", "time_off", "closures",
 	"students", "lessons", "lesson_private_notes", "pricing_plans",
 	"enrollments", "payments", "academy", "users", "makeup_credits",
+	"ledger_entries", "billing_customers",
 }
 
 const (

@@ -58,8 +58,9 @@ func health(e *core.RequestEvent) error {
 	applied, err := checkMigrations(ctx, e.App)
 	check("migrations", err, fmt.Sprintf("ok: %d applied", applied))
 	report.Checks["mail"] = mailState(e.App)
-	cfg := billing.ConfigFromEnv()
-	check("billing", cfg.Validate(), string(cfg.Mode()))
+	svc := billing.From(e.App)
+	check("billing", svc.ConfigError(), string(svc.Mode()))
+	report.Checks["billing_webhooks"] = webhookState(svc)
 
 	e.Response.Header().Set("Cache-Control", "no-store")
 	if len(report.Failing) > 0 {
@@ -102,6 +103,16 @@ func checkMigrations(ctx context.Context, app core.App) (int, error) {
 		return 0, fmt.Errorf("%d pending: %s", len(pending), strings.Join(pending, ", "))
 	}
 	return len(files), nil
+}
+
+// webhookState says whether Stripe's webhook deliveries can be verified;
+// without a secret they are all refused (not a failure: offline billing
+// needs none).
+func webhookState(svc *billing.Service) string {
+	if svc.WebhooksEnabled() {
+		return "signed deliveries accepted"
+	}
+	return "refused (" + billing.EnvWebhookSecret + " not set)"
 }
 
 func mailState(app core.App) string {

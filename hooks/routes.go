@@ -13,12 +13,16 @@ const maxRouteBody = 64 << 10
 // /auth, thin handlers over the same collections and rules as PocketBase's
 // record API.
 func bindRoutes(app core.App) {
+	bindBilling(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		v1 := se.Router.Group("/api/v1").Bind(apis.BodyLimit(maxRouteBody))
 		bindStudentRoutes(v1)
 		bindTeacherRoutes(v1)
 		bindPublicRoutes(v1)
 		bindLessonRoutes(v1)
+		bindPaymentRoutes(v1)
+		bindBillingRoutes(v1)
+		bindStripeWebhookRoutes(v1)
 
 		auth := se.Router.Group("/auth").Bind(apis.BodyLimit(maxRouteBody))
 		bindAuthRoutes(auth)

@@ -1,0 +1,18 @@
+package billing
+
+import "github.com/pocketbase/pocketbase/core"
+
+// Bind binds billing's model hooks to app: the ledger's immutability and
+// the customer email sync. On serve it dispatches the events stored but
+// never processed (the process stopped between answering and processing).
+// hooks.Register calls it, so the CLI and the tests get it too.
+func Bind(app core.App) {
+	bindLedger(app)
+	bindCustomerSync(app)
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		if err := From(se.App).requeueReceived(); err != nil {
+			se.App.Logger().Error("billing: cannot re-queue stored events", "error", err)
+		}
+		return se.Next()
+	})
+}

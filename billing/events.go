@@ -1,0 +1,421 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
+)
+
+// The event ledger. A webhook delivery is verified (signature, 300 s
+// tolerance, API version), stored once under its event id and answered;
+// processing happens afterwards, off the request, through Dispatch. A
+// repeated delivery finds the id taken and does nothing. Processing is
+// order-safe: stripe_objects keeps, per Stripe object, the `created` of the
+// newest state applied; an older event is ignored, a tie (one-second
+// resolution) or a doubt re-fetches the object from Stripe.
+
+const (
+	eventsCollection  = "stripe_events"
+	objectsCollection = "stripe_objects"
+)
+
+// Event statuses.
+const (
+	EventReceived  = "received"
+	EventProcessed = "processed"
+	EventFailed    = "failed"
+	EventIgnored   = "ignored"
+)
+
+// WebhookTolerance is how old a signature may be.
+const WebhookTolerance = 300 * time.Second
+
+// ErrWebhooksDisabled: no webhook secret, so no delivery can be verified.
+var ErrWebhooksDisabled = errors.New("STRIPE_WEBHOOK_SECRET is not set: webhook deliveries cannot be verified and are refused")
+
+// SignatureError is a delivery whose signature, timestamp or API version
+// does not check out.
+type SignatureError struct{ Err error }
+
+func (e *SignatureError) Error() string { return "webhook rejected: " + e.Err.Error() }
+func (e *SignatureError) Unwrap() error { return e.Err }
+
+// IngestResult says what a delivery did.
+type IngestResult struct {
+	EventID   string
+	Type      string
+	Duplicate bool
+}
+
+// Ingest verifies a delivery and stores its event; the caller answers and
+// then calls Dispatch (unless Duplicate).
+func (s *Service) Ingest(payload []byte, signature string) (IngestResult, error) {
+	if !s.WebhooksEnabled() {
+		return IngestResult{}, ErrWebhooksDisabled
+	}
+	ev, err := webhook.ConstructEventWithOptions(payload, signature, s.cfg.WebhookSecret,
+		webhook.ConstructEventOptions{Tolerance: WebhookTolerance})
+	if err != nil {
+		return IngestResult{}, &SignatureError{Err: err}
+	}
+	if ev.ID == "" || ev.Type == "" {
+		return IngestResult{}, &SignatureError{Err: errors.New("the payload is not an event")}
+	}
+	return s.StoreEvent(ev, payload)
+}
+
+// StoreEvent records ev once. payload is the event's JSON as received (nil:
+// marshal ev).
+func (s *Service) StoreEvent(ev stripe.Event, payload []byte) (IngestResult, error) {
+	res := IngestResult{EventID: ev.ID, Type: string(ev.Type)}
+	exists := func() (bool, error) {
+		var n int
+		err := s.app.DB().Select("COUNT(*)").From(eventsCollection).Where(dbx.HashExp{"event_id": ev.ID}).Row(&n)
+		return n > 0, err
+	}
+	if dup, err := exists(); err != nil || dup {
+		res.Duplicate = dup
+		return res, err
+	}
+	if payload == nil {
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return res, err
+		}
+		payload = raw
+	}
+	c, err := s.app.FindCachedCollectionByNameOrId(eventsCollection)
+	if err != nil {
+		return res, err
+	}
+	objType, objID := eventObject(&ev)
+	r := core.NewRecord(c)
+	r.Set("event_id", ev.ID)
+	r.Set("type", string(ev.Type))
+	r.Set("object_type", objType)
+	r.Set("object_id", objID)
+	r.Set("event_created", ev.Created)
+	r.Set("api_version", ev.APIVersion)
+	r.Set("livemode", ev.Livemode)
+	r.Set("payload", types.JSONRaw(payload))
+	r.Set("status", EventReceived)
+	r.Set("attempts", 0)
+	if err := s.app.Save(r); err != nil {
+		// Two deliveries of one event raced: the unique index kept one.
+		if dup, ferr := exists(); ferr == nil && dup {
+			res.Duplicate = true
+			return res, nil
+		}
+		return res, fmt.Errorf("store event %s: %w", ev.ID, err)
+	}
+	return res, nil
+}
+
+func eventObject(ev *stripe.Event) (string, string) {
+	if ev.Data == nil || ev.Data.Object == nil {
+		return "", ""
+	}
+	t, _ := ev.Data.Object["object"].(string)
+	id, _ := ev.Data.Object["id"].(string)
+	return t, id
+}
+
+// -------------------------------------------------------------------
+// Dispatch: the seam to the workflow engine
+
+// Dispatch hands a stored event to processing. Until the workflow engine
+// takes it (a run per event, keyed by the event id), a per-app queue
+// processes events one at a time in the background, in arrival order.
+func (s *Service) Dispatch(eventID string) { s.queue.push(eventID) }
+
+// Flush waits until the queue has processed everything dispatched so far.
+func (s *Service) Flush() { s.queue.wait() }
+
+type eventQueue struct {
+	s       *Service
+	mu      sync.Mutex
+	idle    *sync.Cond
+	pending []string
+	running bool
+}
+
+func newEventQueue(s *Service) *eventQueue {
+	q := &eventQueue{s: s}
+	q.idle = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *eventQueue) push(id string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.pending = append(q.pending, id)
+	if !q.running {
+		q.running = true
+		go q.run()
+	}
+}
+
+// run drains the queue and exits, so an idle app holds no goroutine.
+func (q *eventQueue) run() {
+	for {
+		q.mu.Lock()
+		if len(q.pending) == 0 {
+			q.running = false
+			q.idle.Broadcast()
+			q.mu.Unlock()
+			return
+		}
+		id := q.pending[0]
+		q.pending = q.pending[1:]
+		q.mu.Unlock()
+
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		if err := q.s.Process(ctx, id); err != nil {
+			q.s.app.Logger().Error("billing: event processing failed", "event", id, "error", err)
+		}
+		cancel()
+	}
+}
+
+func (q *eventQueue) wait() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.running || len(q.pending) > 0 {
+		q.idle.Wait()
+	}
+}
+
+// requeueReceived dispatches the events stored but never processed (the
+// process stopped between answering and processing).
+func (s *Service) requeueReceived() error {
+	var ids []string
+	err := s.app.DB().Select("event_id").From(eventsCollection).
+		Where(dbx.HashExp{"status": EventReceived}).OrderBy("event_created", "created").Column(&ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		s.Dispatch(id)
+	}
+	return nil
+}
+
+// -------------------------------------------------------------------
+// Processing
+
+// ignored is a handler's way to say the event changes nothing here (an
+// object we do not know, a type we do not handle); not a failure.
+type ignored string
+
+func (i ignored) Error() string { return string(i) }
+
+// Process handles one stored event. Processed and ignored events are left
+// alone; received and failed ones are (re)tried. A failure is recorded on
+// the event with the attempt count and returned.
+func (s *Service) Process(ctx context.Context, eventID string) error {
+	rec, err := s.app.FindFirstRecordByData(eventsCollection, "event_id", eventID)
+	if err != nil {
+		return fmt.Errorf("event %s: %w", eventID, err)
+	}
+	switch rec.GetString("status") {
+	case EventProcessed, EventIgnored:
+		return nil
+	}
+	var ev stripe.Event
+	if err := json.Unmarshal([]byte(rec.GetString("payload")), &ev); err != nil {
+		return s.markFailed(rec, fmt.Errorf("payload: %w", err))
+	}
+	if ev.Data == nil {
+		return s.markFailed(rec, errors.New("payload has no data"))
+	}
+	if err := s.handle(ctx, rec, &ev); err != nil {
+		return s.markFailed(rec, err)
+	}
+	return nil
+}
+
+func (s *Service) markFailed(rec *core.Record, cause error) error {
+	fresh, err := s.app.FindRecordById(eventsCollection, rec.Id)
+	if err != nil {
+		return errors.Join(cause, err)
+	}
+	fresh.Set("status", EventFailed)
+	fresh.Set("error", truncate(cause.Error(), 2000))
+	fresh.Set("attempts", fresh.GetInt("attempts")+1)
+	return errors.Join(cause, s.app.Save(fresh))
+}
+
+// handler applies one event type. fetch re-reads the object from Stripe
+// (nil: the type is not order-checked); apply runs in the transaction.
+type handler struct {
+	ordered bool
+	fetch   func(ctx context.Context, s *Service, id string) (json.RawMessage, error)
+	prepare func(ctx context.Context, s *Service, raw json.RawMessage) (any, error)
+	apply   func(txApp core.App, s *Service, ev *stripe.Event, raw json.RawMessage, prepared any) (string, error)
+}
+
+// handle runs ev's handler: the order decision, a re-fetch when needed,
+// then one transaction that re-checks the order, applies the state, moves
+// the object's version and marks the event.
+func (s *Service) handle(ctx context.Context, rec *core.Record, ev *stripe.Event) error {
+	h, ok := handlers[ev.Type]
+	if !ok {
+		return s.finish(s.app, rec, EventIgnored, "event type not handled")
+	}
+	objType, objID := eventObject(ev)
+	raw := ev.Data.Raw
+	version, source := ev.Created, ev.ID
+
+	if h.ordered && objID != "" {
+		applied, err := loadVersion(s.app, objID)
+		if err != nil {
+			return err
+		}
+		switch decideOrder(ev.Created, applied, s.Online()) {
+		case orderStale:
+			return s.finish(s.app, rec, EventIgnored, staleNote(objID, applied))
+		case orderRefetch:
+			fresh, err := h.fetch(ctx, s, objID)
+			if err != nil {
+				return fmt.Errorf("re-fetch %s: %w", objID, err)
+			}
+			raw = fresh
+			source = "fetch:" + ev.ID
+			if applied.Version > version {
+				version = applied.Version
+			}
+		}
+	}
+
+	var prepared any
+	if h.prepare != nil {
+		p, err := h.prepare(ctx, s, raw)
+		if err != nil {
+			return err
+		}
+		prepared = p
+	}
+
+	return s.app.RunInTransaction(func(txApp core.App) error {
+		if h.ordered && objID != "" {
+			applied, err := loadVersion(txApp, objID)
+			if err != nil {
+				return err
+			}
+			if ev.Created < applied.Version && applied.fromEvent() && !strings.HasPrefix(source, "fetch:") {
+				return s.finish(txApp, rec, EventIgnored, staleNote(objID, applied))
+			}
+		}
+		note, err := h.apply(txApp, s, ev, raw, prepared)
+		var skip ignored
+		if errors.As(err, &skip) {
+			return s.finish(txApp, rec, EventIgnored, string(skip))
+		}
+		if err != nil {
+			return err
+		}
+		if h.ordered && objID != "" {
+			if err := saveVersion(txApp, objID, objType, version, source); err != nil {
+				return err
+			}
+		}
+		return s.finish(txApp, rec, EventProcessed, note)
+	})
+}
+
+// finish marks the event in txApp (the handler's transaction).
+func (s *Service) finish(txApp core.App, rec *core.Record, status, note string) error {
+	fresh, err := txApp.FindRecordById(eventsCollection, rec.Id)
+	if err != nil {
+		return err
+	}
+	fresh.Set("status", status)
+	fresh.Set("error", truncate(note, 2000))
+	fresh.Set("attempts", fresh.GetInt("attempts")+1)
+	fresh.Set("processed_at", types.NowDateTime())
+	return txApp.Save(fresh)
+}
+
+// -------------------------------------------------------------------
+// Order
+
+type objectVersion struct {
+	Found   bool
+	Version int64
+	Source  string
+}
+
+// fromEvent: the version came from an event's created (Stripe's clock),
+// not from a fetch stamped with ours.
+func (v objectVersion) fromEvent() bool { return strings.HasPrefix(v.Source, "evt_") }
+
+func loadVersion(app core.App, objectID string) (objectVersion, error) {
+	r, err := app.FindFirstRecordByData(objectsCollection, "object_id", objectID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return objectVersion{}, nil
+	}
+	if err != nil {
+		return objectVersion{}, err
+	}
+	return objectVersion{Found: true, Version: int64(r.GetInt("version")), Source: r.GetString("source")}, nil
+}
+
+// saveVersion records that the state of objectID as of version is applied;
+// the version never goes back.
+func saveVersion(txApp core.App, objectID, objectType string, version int64, source string) error {
+	r, err := txApp.FindFirstRecordByData(objectsCollection, "object_id", objectID)
+	if errors.Is(err, sql.ErrNoRows) {
+		c, cerr := txApp.FindCachedCollectionByNameOrId(objectsCollection)
+		if cerr != nil {
+			return cerr
+		}
+		r = core.NewRecord(c)
+		r.Set("object_id", objectID)
+		r.Set("object_type", objectType)
+	} else if err != nil {
+		return err
+	} else if int64(r.GetInt("version")) > version {
+		return nil
+	}
+	r.Set("version", version)
+	r.Set("source", source)
+	return txApp.Save(r)
+}
+
+type orderDecision int
+
+const (
+	orderApply   orderDecision = iota // the event is newer: apply its payload
+	orderStale                        // an newer state is applied: ignore
+	orderRefetch                      // a tie or a doubt: read the object from Stripe
+)
+
+func decideOrder(created int64, applied objectVersion, online bool) orderDecision {
+	switch {
+	case !applied.Found || created > applied.Version:
+		return orderApply
+	case created < applied.Version && applied.fromEvent():
+		return orderStale
+	case online:
+		return orderRefetch
+	case created < applied.Version:
+		return orderStale
+	}
+	return orderApply // a tie with no way to ask Stripe: the later delivery wins
+}
+
+func staleNote(objectID string, applied objectVersion) string {
+	return fmt.Sprintf("stale: a newer state of %s (created %s, from %s) is already applied",
+		objectID, time.Unix(applied.Version, 0).UTC().Format(time.RFC3339), applied.Source)
+}

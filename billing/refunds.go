@@ -1,0 +1,183 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
+	"github.com/stripe/stripe-go/v76"
+)
+
+// Refunds, full or partial. A card payment is refunded through Stripe; a
+// cash, cheque or transfer payment is refunded by hand and only recorded.
+// Either way the ledger gets two entries per refund, keyed by the refund:
+// the money paid back (refund, +) and the charge it cancels (credit, −), so
+// a refunded payment leaves the family's balance where it was before the
+// charge. The payment's amount_refunded is derived from its refund entries.
+
+// RefundReasons are Stripe's refund reasons a caller may give.
+var RefundReasons = []any{"requested_by_customer", "duplicate", "fraudulent"}
+
+// RefundRequest refunds a payment; Amount 0 refunds what is left.
+type RefundRequest struct {
+	Payment        string
+	Amount         int64
+	Reason         string
+	IdempotencyKey string // optional; default derived from the payment's refund state
+}
+
+func (r *RefundRequest) validate() error {
+	return validation.ValidateStruct(r,
+		validation.Field(&r.Amount, validation.Min(int64(0)), validation.Max(int64(MaxAmount))),
+		validation.Field(&r.Reason, validation.In(RefundReasons...).Error("Must be requested_by_customer, duplicate or fraudulent.")),
+	)
+}
+
+// ErrNotRefundable: the payment has not succeeded or is fully refunded.
+var ErrNotRefundable = validation.Errors{"payment": validation.NewError("validation_not_refundable", "Only a succeeded, not fully refunded payment can be refunded.")}
+
+// Refund refunds req.Amount of the payment (all that is left when 0).
+func (s *Service) Refund(ctx context.Context, req RefundRequest) (*core.Record, error) {
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	payment, err := s.app.FindRecordById(paymentsCollection, req.Payment)
+	if err != nil {
+		return nil, err
+	}
+	status := payment.GetString("status")
+	if status != StatusSucceeded && status != StatusPartiallyRefunded {
+		return nil, ErrNotRefundable
+	}
+	left := int64(payment.GetInt("amount") - payment.GetInt("amount_refunded"))
+	amount := req.Amount
+	if amount == 0 {
+		amount = left
+	}
+	if amount <= 0 || amount > left {
+		return nil, validation.Errors{"amount": validation.NewError("validation_refund_too_large",
+			fmt.Sprintf("Must be at most the %s not yet refunded.", FormatMoney(left, payment.GetString("currency"))))}
+	}
+
+	if payment.GetString("method") != "stripe" {
+		// Money handed back by hand: record it.
+		key := "manual-" + security.RandomStringWithAlphabet(15, "abcdefghijklmnopqrstuvwxyz0123456789")
+		err := s.tx(ctx, func(txApp core.App) error {
+			return applyRefund(txApp, payment.Id, key, amount, time.Now())
+		})
+		if err != nil {
+			return nil, err
+		}
+		return s.app.FindRecordById(paymentsCollection, payment.Id)
+	}
+
+	sc, err := s.stripe()
+	if err != nil {
+		return nil, err
+	}
+	pi := payment.GetString("stripe_payment_intent_id")
+	if pi == "" {
+		return nil, ErrNotRefundable
+	}
+	params := &stripe.RefundParams{
+		PaymentIntent: stripe.String(pi),
+		Amount:        stripe.Int64(amount),
+		Metadata:      map[string]string{MetaPayment: payment.Id, MetaFamily: payment.GetString("family")},
+	}
+	if req.Reason != "" {
+		params.Reason = stripe.String(req.Reason)
+	}
+	key := req.IdempotencyKey
+	if key == "" {
+		key = fmt.Sprintf("%d-%d", payment.GetInt("amount_refunded"), amount)
+	}
+	params.SetIdempotencyKey("cedarheights-refund-" + payment.Id + "-" + key)
+	params.Context = ctx
+	re, err := sc.Refunds.New(params)
+	if err != nil {
+		return nil, fmt.Errorf("create Stripe refund: %w", err)
+	}
+	if re.Status == stripe.RefundStatusFailed || re.Status == stripe.RefundStatusCanceled {
+		return nil, fmt.Errorf("Stripe refund %s is %s", re.ID, re.Status)
+	}
+	err = s.tx(ctx, func(txApp core.App) error {
+		return applyRefund(txApp, payment.Id, re.ID, re.Amount, time.Unix(re.Created, 0))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.app.FindRecordById(paymentsCollection, payment.Id)
+}
+
+// applyRefund posts one refund (keyed by its id, so the route and the
+// charge.refunded webhook record it once) and updates the payment.
+func applyRefund(txApp core.App, paymentID, refundKey string, amount int64, when time.Time) error {
+	payment, err := txApp.FindRecordById(paymentsCollection, paymentID)
+	if err != nil {
+		return err
+	}
+	family, currency := payment.GetString("family"), payment.GetString("currency")
+	text := paymentDescription(payment.GetString("kind"), payment.GetString("description"))
+	base := Entry{
+		Family: family, Currency: currency, Payment: payment.Id, Enrollment: payment.GetString("enrollment"),
+		Method: payment.GetString("method"), StripePaymentIntent: payment.GetString("stripe_payment_intent_id"),
+		OccurredAt: when,
+	}
+	if !strings.HasPrefix(refundKey, "manual-") {
+		base.StripeObject = refundKey
+	}
+	refund := base
+	refund.Kind, refund.Amount, refund.SourceKey = KindRefund, amount, "refund:"+refundKey+":refund"
+	refund.Description = "Refund paid out for " + text
+	wrote, err := post(txApp, refund)
+	if err != nil {
+		return err
+	}
+	credit := base
+	credit.Kind, credit.Amount, credit.SourceKey, credit.Method = KindCredit, -amount, "refund:"+refundKey+":credit", ""
+	credit.Description = "Charge cancelled by refund: " + text
+	if _, err := post(txApp, credit); err != nil {
+		return err
+	}
+	if !wrote {
+		return nil
+	}
+
+	refunded, err := refundedTotal(txApp, payment.Id)
+	if err != nil {
+		return err
+	}
+	payment.Set("amount_refunded", refunded)
+	if refunded >= int64(payment.GetInt("amount")) {
+		setStatus(payment, StatusRefunded)
+	} else {
+		setStatus(payment, StatusPartiallyRefunded)
+	}
+	if err := txApp.Save(payment); err != nil {
+		return err
+	}
+	return tellFamily(txApp, family, NoticeRefund, "refund:"+refundKey,
+		"Refund: "+FormatMoney(amount, currency),
+		fmt.Sprintf("We refunded %s of your payment for %s (receipt %s). Card refunds take 5 to 10 business days to appear.",
+			FormatMoney(amount, currency), text, payment.Id), "", payment.Id)
+}
+
+// refundedTotal sums the refund entries of a payment.
+func refundedTotal(app core.App, paymentID string) (int64, error) {
+	var total struct {
+		Sum int64 `db:"total"`
+	}
+	err := app.DB().Select("COALESCE(SUM(amount), 0) AS total").From(ledgerCollection).
+		Where(dbx.HashExp{"payment": paymentID, "kind": KindRefund}).One(&total)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	return total.Sum, nil
+}

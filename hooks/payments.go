@@ -1,0 +1,238 @@
+package hooks
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+
+	"cedarheights/billing"
+)
+
+// payments.go: the seed's /api/v1/payments routes.
+//
+//	GET  /api/v1/payments              role-scoped history (the payments ListRule)
+//	POST /api/v1/payments/process      a card payment (Idempotency-Key header required)
+//	POST /api/v1/payments/record       a cash, cheque or transfer payment (admins)
+//	POST /api/v1/payments/{id}/refund  a full or partial refund (admins)
+//
+// Who may pay for a family is who may see its account (the users
+// ViewRule: the parent itself, admins); recording and refunding follow the
+// payments Create and Update rules (admins).
+
+func bindPaymentRoutes(g *router.RouterGroup[*core.RequestEvent]) {
+	p := g.Group("/payments").Bind(apis.RequireAuth())
+	p.GET("", listPayments)
+	p.POST("/process", processPayment)
+	p.POST("/record", recordPayment)
+	p.POST("/{id}/refund", refundPayment)
+}
+
+var paymentSorts = map[string]string{
+	"created":  "created,id",
+	"-created": "-created,-id",
+	"amount":   "amount,id",
+	"-amount":  "-amount,-id",
+}
+
+type paymentFilters struct {
+	Status     string `json:"status"`
+	Kind       string `json:"kind"`
+	Method     string `json:"method"`
+	Family     string `json:"family"`
+	Enrollment string `json:"enrollment"`
+}
+
+var paymentStatuses = []any{"pending", "requires_action", "succeeded", "failed", "refunded", "partially_refunded"}
+
+func (f paymentFilters) validate() error {
+	return validation.ValidateStruct(&f,
+		validation.Field(&f.Status, validation.In(paymentStatuses...).Error("Must be pending, requires_action, succeeded, failed, refunded or partially_refunded.")),
+		validation.Field(&f.Kind, validation.In(billing.PaymentKinds...).Error("Must be tuition, registration, materials, lesson_package or other.")),
+		validation.Field(&f.Method, validation.In("stripe", "cash", "cheque", "transfer").Error("Must be stripe, cash, cheque or transfer.")),
+		validation.Field(&f.Family, isRecordId),
+		validation.Field(&f.Enrollment, isRecordId),
+	)
+}
+
+// query narrows the ListRule: a parent asking for another family gets an
+// empty page.
+func (f paymentFilters) query() listQuery {
+	var conds []string
+	params := dbx.Params{}
+	add := func(field, value string) {
+		if value != "" {
+			conds = append(conds, field+" = {:"+field+"}")
+			params[field] = value
+		}
+	}
+	add("status", f.Status)
+	add("kind", f.Kind)
+	add("method", f.Method)
+	add("family", f.Family)
+	add("enrollment", f.Enrollment)
+	return listQuery{Filter: strings.Join(conds, " && "), Params: params}
+}
+
+func listPayments(e *core.RequestEvent) error {
+	q := e.Request.URL.Query()
+	filters := paymentFilters{Status: q.Get("status"), Kind: q.Get("kind"), Method: q.Get("method"), Family: q.Get("family"), Enrollment: q.Get("enrollment")}
+	page := readPageParams(e)
+	if err := mergeErrors(filters.validate(), page.validate(paymentSorts)); err != nil {
+		return e.BadRequestError("Invalid query parameters.", err)
+	}
+	lq := filters.query()
+	page.apply(&lq, paymentSorts, "-created")
+	result, records, err := listVisible(e, "payments", lq)
+	if err != nil {
+		return err
+	}
+	if err := apis.EnrichRecords(e, records); err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, result)
+}
+
+// processPayment creates and confirms a PaymentIntent. 200 with the
+// payment (and client_secret when 3-D Secure must be completed), 402 when
+// declined, 409 when the key was used for another payment, 503 offline.
+func processPayment(e *core.RequestEvent) error {
+	key := strings.TrimSpace(e.Request.Header.Get("Idempotency-Key"))
+	if key == "" {
+		return e.BadRequestError("The Idempotency-Key header is required: a retried request must not pay twice.",
+			validation.Errors{"Idempotency-Key": validation.ErrRequired})
+	}
+	b, err := readBillingBody(e)
+	if err != nil {
+		return err
+	}
+	req := billing.PaymentRequest{
+		Family: b.str("family"), Enrollment: b.str("enrollment"), Amount: b.int("amount"), Currency: b.str("currency"),
+		Kind: b.str("kind"), Description: b.str("description"), PaymentMethod: b.str("payment_method"),
+		ReturnURL: b.str("return_url"), IdempotencyKey: key,
+	}
+	if err := b.check(e); err != nil {
+		return err
+	}
+	family, err := payingFamily(e, req.Family)
+	if err != nil {
+		return err
+	}
+	req.Family = family
+
+	ctx, cancel := billingContext(e)
+	defer cancel()
+	res, err := billing.From(e.App).ProcessPayment(ctx, req)
+	if err != nil {
+		return billingError(e, err)
+	}
+	if err := apis.EnrichRecord(e, res.Payment); err != nil {
+		return e.InternalServerError("", err)
+	}
+	out := map[string]any{
+		"payment": res.Payment, "status": res.Payment.GetString("status"),
+		"requires_action": res.ClientSecret != "", "replayed": res.Replayed,
+	}
+	if res.ClientSecret != "" {
+		out["client_secret"] = res.ClientSecret
+	}
+	return e.JSON(http.StatusOK, out)
+}
+
+// payingFamily is the family a payment is for: the one named (an admin
+// paying for a family) or the caller's own. The caller must be able to see
+// that account (users ViewRule), else 404.
+func payingFamily(e *core.RequestEvent, family string) (string, error) {
+	if family == "" {
+		if e.Auth == nil || e.Auth.Collection().Name != "users" {
+			return "", e.BadRequestError("Invalid submitted data.", validation.Errors{"family": validation.ErrRequired})
+		}
+		family = e.Auth.Id
+	}
+	if !idPattern.MatchString(family) {
+		return "", e.BadRequestError("Invalid submitted data.", validation.Errors{"family": validation.NewError("validation_invalid_id", "Must be a record id.")})
+	}
+	if _, err := findVisible(e, "users", family); err != nil {
+		return "", err
+	}
+	return family, nil
+}
+
+// recordPayment records a payment received by hand; it works offline.
+func recordPayment(e *core.RequestEvent) error {
+	b, err := readBillingBody(e)
+	if err != nil {
+		return err
+	}
+	in := billing.OfflinePayment{
+		Family: b.str("family"), Enrollment: b.str("enrollment"), Amount: b.int("amount"), Currency: b.str("currency"),
+		Kind: b.str("kind"), Method: b.str("method"), Description: b.str("description"), Reference: b.str("reference"),
+		ReceivedAt: b.date("received_at"),
+	}
+	if err := b.check(e); err != nil {
+		return err
+	}
+	collection, err := e.App.FindCachedCollectionByNameOrId("payments")
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	var payment *core.Record
+	err = writeTx(e, func(txApp core.App) error {
+		// The payments CreateRule decides who may record money.
+		probe := core.NewRecord(collection)
+		probe.Load(map[string]any{"family": in.Family, "amount": in.Amount, "currency": in.Currency, "kind": in.Kind, "method": in.Method, "status": "succeeded"})
+		if err := checkCreate(txApp, e, probe, b.body); err != nil {
+			return err
+		}
+		payment, err = billing.RecordPayment(txApp, in)
+		return err
+	})
+	if err != nil {
+		return billingError(e, err)
+	}
+	return respondRecord(e, http.StatusOK, payment)
+}
+
+// refundPayment refunds all (no amount) or part of a payment.
+func refundPayment(e *core.RequestEvent) error {
+	payment, err := findVisible(e, "payments", e.Request.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, err := readBillingBody(e)
+	if err != nil {
+		return err
+	}
+	req := billing.RefundRequest{
+		Payment: payment.Id, Amount: b.int("amount"), Reason: b.str("reason"),
+		IdempotencyKey: strings.TrimSpace(e.Request.Header.Get("Idempotency-Key")),
+	}
+	if err := b.check(e); err != nil {
+		return err
+	}
+	// The payments UpdateRule decides who may refund (admins); a family
+	// sees its payment but gets 403.
+	if err := checkRule(e.App, e, payment, payment.Collection().UpdateRule, map[string]any{"status": "refunded"}); err != nil {
+		return err
+	}
+	ctx, cancel := billingContext(e)
+	defer cancel()
+	updated, err := billing.From(e.App).Refund(ctx, req)
+	if err != nil {
+		return billingError(e, err)
+	}
+	return respondRecord(e, http.StatusOK, updated)
+}
+
+// billingContext bounds the Stripe calls of a request and routes billing's
+// writes through the caller's audited transaction.
+func billingContext(e *core.RequestEvent) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(e.Request.Context(), 60*time.Second)
+	return billing.WithTransactions(ctx, func(fn func(txApp core.App) error) error { return writeTx(e, fn) }), cancel
+}

@@ -1,0 +1,54 @@
+package hooks
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+
+	"cedarheights/billing"
+)
+
+// stripe_webhooks.go: POST /api/v1/stripe/webhooks, the endpoint to
+// register in Stripe. It needs no auth but a valid Stripe-Signature: the
+// event is verified, stored once in the event ledger and answered at once;
+// processing happens after the answer (billing.Dispatch). A repeated
+// delivery answers 200 and does nothing. With no webhook secret configured
+// every delivery is refused (503, so Stripe retries once it is set).
+
+// maxWebhookBody: Stripe's events are rarely over 64 KiB, but an invoice
+// with many lines can be.
+const maxWebhookBody = 1 << 20
+
+func bindStripeWebhookRoutes(g *router.RouterGroup[*core.RequestEvent]) {
+	g.POST("/stripe/webhooks", stripeWebhook).Bind(apis.BodyLimit(maxWebhookBody))
+}
+
+func stripeWebhook(e *core.RequestEvent) error {
+	svc := billing.From(e.App)
+	payload, err := io.ReadAll(e.Request.Body)
+	if err != nil {
+		return requestError(e, err)
+	}
+	res, err := svc.Ingest(payload, e.Request.Header.Get("Stripe-Signature"))
+	var sigErr *billing.SignatureError
+	switch {
+	case errors.Is(err, billing.ErrWebhooksDisabled):
+		e.App.Logger().Error("stripe webhook refused: no webhook secret configured")
+		return router.NewApiError(http.StatusServiceUnavailable, err.Error(), nil)
+	case errors.As(err, &sigErr):
+		return e.BadRequestError("The Stripe event could not be verified.", validation.Errors{
+			"Stripe-Signature": validation.NewError("validation_stripe_signature", sigErr.Err.Error()),
+		})
+	case err != nil:
+		return e.InternalServerError("", err)
+	}
+	if !res.Duplicate {
+		svc.Dispatch(res.EventID)
+	}
+	return e.JSON(http.StatusOK, map[string]any{"received": true, "id": res.EventID, "duplicate": res.Duplicate})
+}
