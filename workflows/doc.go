@@ -1,0 +1,25 @@
+// Package workflows is the academy's durable workflow engine: DAG
+// workflows defined in Go, run by a worker pool inside the PocketBase
+// process and checkpointed in PocketBase collections (workflow_runs,
+// workflow_steps, workflow_events, workflow_schedules, email_outbox).
+//
+// A definition is typed: Define(name, version, init, nodes...) takes the
+// run's input type and a state type that every node reads and extends.
+// Nodes are tasks, routers (a branch by name, with a required fallback),
+// joins (wait for every predecessor), sleeps (durable timers) and waits
+// (an external event with a correlation key, or a timeout branch); a task
+// may name a compensating task. Registration rejects graphs with unknown
+// nodes, cycles, unreachable nodes, routers without a fallback and joins
+// with a single predecessor.
+//
+// Guarantees: a run is committed before Start returns; each node's
+// completion, the new state and the next ready nodes are written in one
+// transaction together with the database writes the node asked for
+// (Step.Write), so local effects happen exactly once. Calls outside the
+// process happen at least once; they carry Step.IdempotencyKey (run id and
+// node, the same on every attempt) so the other side can deduplicate. Mail
+// goes through the outbox (EnqueueMail), never straight from a node.
+//
+// The package owns its collections and the /api/v1/workflows semantics;
+// the HTTP handlers live in hooks/ and the CLI in cli/.
+package workflows

@@ -1,0 +1,225 @@
+package workflows
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// lease.go: a run is executed by the engine whose owner id sits in
+// lease_owner while lease_until is in the future. Claims are conditional
+// UPDATEs, so two engines never both win; every checkpoint is fenced on the
+// owner (store.go saveRun), so a worker that lost its lease cannot commit.
+
+// dueCondition selects the runs that need an executor now.
+const dueCondition = `((status IN ('pending','running') AND (lease_owner = '' OR lease_until < {:now}))
+	OR (status IN ('sleeping','waiting') AND wake_at != '' AND wake_at <= {:now}))`
+
+const claimSet = `lease_owner = {:me}, lease_until = {:until},
+	status = CASE WHEN status IN ('pending','sleeping','waiting') THEN 'running' ELSE status END,
+	started = CASE WHEN started = '' THEN {:now} ELSE started END,
+	updated = {:now}`
+
+func (e *Engine) claimParams(now time.Time) dbx.Params {
+	return dbx.Params{"me": e.owner, "now": fmtTime(now), "until": fmtTime(now.Add(e.opts.Lease))}
+}
+
+// claim takes the lease of one due run; nil when it is not due (anymore).
+func (e *Engine) claim(id string) (*Run, error) {
+	now := time.Now()
+	params := e.claimParams(now)
+	params["id"] = id
+	var rows []dbRun
+	err := e.app.RunInTransaction(func(tx core.App) error {
+		return tx.DB().NewQuery("UPDATE workflow_runs SET " + claimSet +
+			" WHERE id = {:id} AND " + dueCondition + " RETURNING *").Bind(params).All(&rows)
+	})
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0].decode()
+}
+
+// claimDue takes the leases of up to limit due runs, oldest first.
+func (e *Engine) claimDue(limit int) ([]*Run, error) {
+	now := time.Now()
+	params := e.claimParams(now)
+	params["limit"] = limit
+	var rows []dbRun
+	err := e.app.RunInTransaction(func(tx core.App) error {
+		return tx.DB().NewQuery(`UPDATE workflow_runs SET ` + claimSet + ` WHERE id IN (
+			SELECT id FROM (
+				SELECT id, created FROM workflow_runs WHERE status IN ('pending','running') AND (lease_owner = '' OR lease_until < {:now})
+				UNION ALL
+				SELECT id, created FROM workflow_runs WHERE status IN ('sleeping','waiting') AND wake_at != '' AND wake_at <= {:now}
+			) ORDER BY created LIMIT {:limit}
+		) RETURNING *`).Bind(params).All(&rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	runs := make([]*Run, 0, len(rows))
+	for i := range rows {
+		r, err := rows[i].decode()
+		if err != nil {
+			e.log.Error("workflows: undecodable run", "run", rows[i].ID, "error", err)
+			continue
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// scanLoop claims due runs whenever the queue runs short, a kick arrives
+// or the poll interval passes.
+func (e *Engine) scanLoop(ctx context.Context) {
+	ticker := time.NewTicker(e.opts.PollInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-e.scanKick:
+		}
+		for {
+			room := 2*e.opts.Workers - e.queued()
+			if room <= 0 || e.isDraining() {
+				break
+			}
+			runs, err := e.claimDue(room)
+			if err != nil {
+				e.log.Error("workflows: claiming due runs failed", "error", err)
+				break
+			}
+			for _, r := range runs {
+				e.enqueue(job{id: r.ID, run: r})
+			}
+			if len(runs) < room {
+				break
+			}
+		}
+	}
+}
+
+// heartbeatLoop extends every lease this engine holds (one UPDATE) and,
+// every second, stops executors whose run was cancelled or taken over by
+// another process.
+func (e *Engine) heartbeatLoop(ctx context.Context) {
+	beat := time.NewTicker(max(e.opts.Lease/3, 10*time.Millisecond))
+	defer beat.Stop()
+	check := time.NewTicker(time.Second)
+	defer check.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+			now := time.Now()
+			_, err := e.app.NonconcurrentDB().NewQuery(
+				"UPDATE workflow_runs SET lease_until = {:until} WHERE lease_owner = {:me}",
+			).Bind(dbx.Params{"until": fmtTime(now.Add(e.opts.Lease)), "me": e.owner}).Execute()
+			if err != nil {
+				e.log.Error("workflows: heartbeat failed", "error", err)
+			}
+		case <-check.C:
+			e.stopLostRuns()
+		}
+	}
+}
+
+func (e *Engine) stopLostRuns() {
+	e.mu.Lock()
+	ids := make([]any, 0, len(e.executing))
+	for id := range e.executing {
+		ids = append(ids, id)
+	}
+	e.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	var lost []struct {
+		ID string `db:"id"`
+	}
+	err := e.app.DB().Select("id").From(runsTable).
+		Where(dbx.In("id", ids...)).
+		AndWhere(dbx.Or(dbx.NewExp("lease_owner != {:me}", dbx.Params{"me": e.owner}), dbx.HashExp{"status": string(StatusCancelled)})).
+		All(&lost)
+	if err != nil {
+		return
+	}
+	for _, l := range lost {
+		e.cancelLocal(l.ID)
+	}
+}
+
+// releaseDeadLeases frees the leases of engines that ran on this host and
+// are gone (their process exited, or it was this pid before a restart), so
+// their runs resume now rather than when the leases expire.
+func (e *Engine) releaseDeadLeases() (int64, error) {
+	var owners []struct {
+		Owner string `db:"lease_owner"`
+	}
+	err := e.app.DB().Select("lease_owner").Distinct(true).From(runsTable).
+		Where(dbx.NewExp("lease_owner != ''")).All(&owners)
+	if err != nil {
+		return 0, err
+	}
+	host, _ := os.Hostname()
+	var dead []any
+	for _, o := range owners {
+		if o.Owner != e.owner && ownerIsDead(o.Owner, host) {
+			dead = append(dead, o.Owner)
+		}
+	}
+	if len(dead) == 0 {
+		return 0, nil
+	}
+	res, err := e.app.NonconcurrentDB().Update(runsTable,
+		dbx.Params{"lease_owner": "", "lease_until": ""}, dbx.In("lease_owner", dead...)).Execute()
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// ownerIsDead: an owner id is host:pid:nonce. Only owners on this host can
+// be judged; an owner with this process's pid is dead unless one of this
+// process's engines has its nonce.
+func ownerIsDead(owner, host string) bool {
+	parts := strings.Split(owner, ":")
+	if len(parts) < 3 {
+		return false
+	}
+	nonce := parts[len(parts)-1]
+	pid, err := strconv.Atoi(parts[len(parts)-2])
+	if err != nil || strings.Join(parts[:len(parts)-2], ":") != host {
+		return false
+	}
+	if pid == os.Getpid() {
+		return !liveEngines.has(nonce)
+	}
+	return !processAlive(pid)
+}
+
+// liveEngines are the nonces of this process's started engines.
+var liveEngines = &nonceSet{m: map[string]bool{}}
+
+type nonceSet struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+func (s *nonceSet) add(n string)    { s.mu.Lock(); s.m[n] = true; s.mu.Unlock() }
+func (s *nonceSet) remove(n string) { s.mu.Lock(); delete(s.m, n); s.mu.Unlock() }
+func (s *nonceSet) has(n string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[n]
+}

@@ -1,0 +1,54 @@
+package workflows
+
+import (
+	"errors"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// triggers.go: start a workflow when a record is created, in the
+// transaction that creates it, so the record and its run commit together
+// (or neither does), whatever path the record came through.
+
+type recordTrigger struct {
+	collection string
+	start      func(tx core.App, r *core.Record) error
+}
+
+// OnRecordCreate starts a run of wf for every record created in
+// collection; input maps the record to the run's input and options (it
+// runs in the creating transaction: read through txApp). Return ErrSkip to
+// start nothing. An error fails the record's creation.
+func OnRecordCreate[In, S any](r *Registry, collection string, wf *Workflow[In, S], input func(txApp core.App, rec *core.Record) (In, StartOptions, error)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.records = append(r.records, &recordTrigger{collection: collection, start: func(tx core.App, rec *core.Record) error {
+		in, opts, err := input(tx, rec)
+		if errors.Is(err, ErrSkip) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = Start(tx, wf, in, opts)
+		return err
+	}})
+}
+
+func (e *Engine) bindRecordTriggers() {
+	e.reg.mu.RLock()
+	triggers := append([]*recordTrigger(nil), e.reg.records...)
+	e.reg.mu.RUnlock()
+	for _, t := range triggers {
+		t := t
+		e.app.OnRecordCreateExecute(t.collection).BindFunc(func(re *core.RecordEvent) error {
+			return re.App.RunInTransaction(func(tx core.App) error {
+				re.App = tx
+				if err := re.Next(); err != nil {
+					return err
+				}
+				return t.start(tx, re.Record)
+			})
+		})
+	}
+}
