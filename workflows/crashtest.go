@@ -31,11 +31,11 @@ type CrashInput struct {
 }
 
 type crashState struct {
-	Tag     string            `json:"tag"`
-	A       string            `json:"a,omitempty"`
-	B       string            `json:"b,omitempty"`
-	C       string            `json:"c,omitempty"`
-	E       string            `json:"e,omitempty"`
+	Tag string `json:"tag"`
+	A   string `json:"a,omitempty"`
+	B   string `json:"b,omitempty"`
+	C   string `json:"c,omitempty"`
+	E   string `json:"e,omitempty"`
 }
 
 // CrashTest fans out after its first task and joins before its last:

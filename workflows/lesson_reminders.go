@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
@@ -37,14 +37,14 @@ func (in ReminderInput) Validate() error {
 }
 
 type reminder struct {
-	Lesson     string    `db:"id" json:"lesson"`
-	Start      string    `db:"start" json:"start"`
-	Email      string    `db:"email" json:"email"`
-	Family     string    `db:"family" json:"family"`
-	Student    string    `db:"student" json:"student"`
-	Teacher    string    `db:"teacher" json:"teacher"`
-	Instrument string    `db:"instrument" json:"instrument"`
-	When       string    `db:"-" json:"when"`
+	Lesson     string `db:"id" json:"lesson"`
+	Start      string `db:"start" json:"start"`
+	Email      string `db:"email" json:"email"`
+	Family     string `db:"family" json:"family"`
+	Student    string `db:"student" json:"student"`
+	Teacher    string `db:"teacher" json:"teacher"`
+	Instrument string `db:"instrument" json:"instrument"`
+	When       string `db:"-" json:"when"`
 }
 
 type reminderState struct {
