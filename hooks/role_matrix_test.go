@@ -468,6 +468,15 @@ func collectionMatrix(f *testapp.Fixtures, academy string) []matrixCell {
 		asTeacherX.update("lessons", LA1, fmt.Sprintf(`{"student":%q}`, A2), notFound),
 		asTeacherX.update("lessons", LA1, fmt.Sprintf(`{"teacher":%q}`, Y), notFound),
 		asTeacherX.update("lessons", LB1, `{"status":"completed"}`, notFound),
+		// the server writes the make-up policy's fields; a family may cancel
+		// its own lesson only as the family
+		asTeacherX.update("lessons", LA1, `{"cancellation_note":"forged"}`, notFound),
+		asTeacherX.update("lessons", LA1, `{"cancelled_by":"family"}`, notFound),
+		asParentA.update("lessons", LA1, `{"status":"cancelled","cancelled_by":"family"}`, ok),
+		asParentA.update("lessons", LA1, `{"status":"cancelled","cancelled_by":"academy"}`, notFound),
+		asParentA.update("lessons", LA1, `{"status":"cancelled","cancelled_by":"family","cancellation_note":"forged"}`, notFound),
+		asParentA.update("lessons", LA1, `{"status":"cancelled","cancelled_by":"family","start":"2030-03-11 16:00:00.000Z"}`, notFound),
+		asParentB.update("lessons", LA1, `{"status":"cancelled","cancelled_by":"family"}`, notFound),
 
 		// lesson_private_notes: the lesson's teacher and admins only.
 		asAnonymous.list("lesson_private_notes"),

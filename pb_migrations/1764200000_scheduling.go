@@ -22,10 +22,15 @@ func init() {
 		// A family may cancel its own scheduled lesson (and say so); the
 		// make-up policy then decides on a credit.
 		familyCancels := isParent + ` && student.parent = @request.auth.id && status = "scheduled" && @request.body.status = "cancelled" && @request.body.cancelled_by = "family"` +
-			` && @request.body.teacher:isset = false && @request.body.student:isset = false && @request.body.instrument:isset = false && @request.body.room:isset = false` +
-			` && @request.body.start:isset = false && @request.body.end:isset = false && @request.body.kind:isset = false && @request.body.series:isset = false` +
-			` && @request.body.teacher_notes:isset = false && @request.body.cancellation_note:isset = false && @request.body.cancelled_at:isset = false`
-		lessons.UpdateRule = rule(*lessons.UpdateRule + " || (" + familyCancels + ")")
+			unsetFields("teacher", "student", "instrument", "room", "start", "end", "kind", "series",
+				"teacher_notes", "cancellation_note", "cancelled_at")
+		// The teacher's attendance rule, restated so the server-set
+		// cancellation fields stay out of its reach too.
+		teacherRecords := isTeacher + ` && teacher.user = @request.auth.id` + unsetFields(
+			"teacher", "student", "instrument", "room", "start", "end", "kind", "series",
+			"cancelled_at", "cancelled_by", "cancellation_note") +
+			` && (@request.body.status:isset = false || @request.body.status = "completed" || @request.body.status = "no_show" || @request.body.status = "scheduled")`
+		lessons.UpdateRule = rule(or(teacherRecords, familyCancels, isAdmin))
 		if err := app.Save(lessons); err != nil {
 			return err
 		}
@@ -85,4 +90,13 @@ func init() {
 		}
 		return nil
 	})
+}
+
+// unsetFields is a rule fragment: none of these fields may be in the body.
+func unsetFields(names ...string) string {
+	out := ""
+	for _, n := range names {
+		out += " && @request.body." + n + ":isset = false"
+	}
+	return out
 }
