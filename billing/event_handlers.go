@@ -151,7 +151,7 @@ func applySubscriptionEvent(txApp core.App, s *Service, ev *stripe.Event, raw js
 	if err := json.Unmarshal(raw, &sub); err != nil {
 		return "", err
 	}
-	return applySubscription(txApp, &sub)
+	return applySubscription(txApp, &sub, nil)
 }
 
 // -------------------------------------------------------------------

@@ -1,9 +1,11 @@
 package billing
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -146,25 +148,52 @@ type LedgerLine struct {
 	Running     int64  `json:"running_balance"`
 }
 
-// Statement lists a family's entries oldest first with the running balance
-// of each entry's currency.
+// Statement lists a family's entries in order with the running balance of
+// each entry's currency.
 func Statement(app core.App, family string) ([]LedgerLine, error) {
 	records, err := app.FindRecordsByFilter(ledgerCollection, "family = {:f}", "occurred_at,created,id", 0, 0, dbx.Params{"f": family})
 	if err != nil {
 		return nil, err
 	}
+	lines, _ := StatementLines(records)
+	return lines, nil
+}
+
+// kindOrder puts, within one instant, what is owed before what settles it.
+var kindOrder = map[string]int{KindCharge: 0, KindFee: 1, KindPayment: 2, KindRefund: 3, KindCredit: 4}
+
+// StatementLines orders ledger records (oldest first; at one instant a
+// charge before its payment) and adds the running balance per currency; it
+// also returns the final balances.
+func StatementLines(records []*core.Record) ([]LedgerLine, []Balance) {
+	sorted := slices.Clone(records)
+	slices.SortStableFunc(sorted, func(a, b *core.Record) int {
+		if c := a.GetDateTime("occurred_at").Time().Compare(b.GetDateTime("occurred_at").Time()); c != 0 {
+			return c
+		}
+		return cmp.Compare(kindOrder[a.GetString("kind")], kindOrder[b.GetString("kind")])
+	})
 	running := map[string]int64{}
-	lines := make([]LedgerLine, 0, len(records))
-	for _, r := range records {
+	var order []string
+	lines := make([]LedgerLine, 0, len(sorted))
+	for _, r := range sorted {
 		cur := r.GetString("currency")
-		running[cur] += int64(r.GetInt("amount"))
+		if _, ok := running[cur]; !ok {
+			order = append(order, cur)
+		}
+		amount := int64(r.GetInt("amount"))
+		running[cur] += amount
 		lines = append(lines, LedgerLine{
-			ID: r.Id, Kind: r.GetString("kind"), Amount: int64(r.GetInt("amount")), Currency: cur,
+			ID: r.Id, Kind: r.GetString("kind"), Amount: amount, Currency: cur,
 			Description: r.GetString("description"), Payment: r.GetString("payment"),
 			OccurredAt: r.GetDateTime("occurred_at").String(), Running: running[cur],
 		})
 	}
-	return lines, nil
+	balances := make([]Balance, 0, len(order))
+	for _, c := range order {
+		balances = append(balances, Balance{Currency: c, Amount: running[c]})
+	}
+	return lines, balances
 }
 
 func truncate(s string, n int) string {

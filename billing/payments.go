@@ -66,15 +66,15 @@ func (e *DeclineError) Error() string { return "payment declined: " + e.Message 
 
 // PaymentRequest is a card payment a family (or an admin for it) makes.
 type PaymentRequest struct {
-	Family         string
-	Enrollment     string
-	Amount         int64
-	Currency       string // default: the academy's
-	Kind           string
-	Description    string
-	PaymentMethod  string // a pm_ id from Stripe Elements
-	ReturnURL      string // for redirect-based methods; without it they are not offered
-	IdempotencyKey string // the client's Idempotency-Key header
+	Family         string `json:"family"`
+	Enrollment     string `json:"enrollment"`
+	Amount         int64  `json:"amount"`
+	Currency       string `json:"currency"` // default: the academy's
+	Kind           string `json:"kind"`
+	Description    string `json:"description"`
+	PaymentMethod  string `json:"payment_method"` // a pm_ id from Stripe Elements
+	ReturnURL      string `json:"return_url"`     // for redirect-based methods; without it they are not offered
+	IdempotencyKey string `json:"-"`              // the client's Idempotency-Key header
 }
 
 func (r *PaymentRequest) validate() error {
@@ -353,15 +353,15 @@ func settle(txApp core.App, payment *core.Record, st settlement) error {
 
 // OfflinePayment is a payment an admin received by hand.
 type OfflinePayment struct {
-	Family      string
-	Enrollment  string
-	Amount      int64
-	Currency    string // default: the academy's
-	Kind        string
-	Method      string // cash, cheque, transfer
-	Description string
-	Reference   string // cheque number, transfer reference
-	ReceivedAt  time.Time
+	Family      string    `json:"family"`
+	Enrollment  string    `json:"enrollment"`
+	Amount      int64     `json:"amount"`
+	Currency    string    `json:"currency"` // default: the academy's
+	Kind        string    `json:"kind"`
+	Method      string    `json:"method"` // cash, cheque, transfer
+	Description string    `json:"description"`
+	Reference   string    `json:"reference"` // cheque number, transfer reference
+	ReceivedAt  time.Time `json:"received_at"`
 }
 
 func (p *OfflinePayment) validate() error {

@@ -27,10 +27,10 @@ var RefundReasons = []any{"requested_by_customer", "duplicate", "fraudulent"}
 
 // RefundRequest refunds a payment; Amount 0 refunds what is left.
 type RefundRequest struct {
-	Payment        string
-	Amount         int64
-	Reason         string
-	IdempotencyKey string // optional; default derived from the payment's refund state
+	Payment        string `json:"payment"`
+	Amount         int64  `json:"amount"`
+	Reason         string `json:"reason"`
+	IdempotencyKey string `json:"-"` // optional; default derived from the payment's refund state
 }
 
 func (r *RefundRequest) validate() error {

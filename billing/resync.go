@@ -102,13 +102,17 @@ func (s *Service) Resync(ctx context.Context, since time.Time) (RunReport, error
 		s.processCounted(ctx, ev.ID, &rep)
 	}
 
-	var subs []string
-	err = s.app.DB().Select("stripe_subscription_id").From("enrollments").
-		Where(dbx.NewExp("stripe_subscription_id != ''")).Column(&subs)
+	var subs []struct {
+		Enrollment string `db:"id"`
+		ID         string `db:"stripe_subscription_id"`
+	}
+	err = s.app.DB().Select("id", "stripe_subscription_id").From("enrollments").
+		Where(dbx.NewExp("stripe_subscription_id != ''")).All(&subs)
 	if err != nil {
 		return rep, err
 	}
-	for _, id := range subs {
+	for _, row := range subs {
+		id := row.ID
 		get := &stripe.SubscriptionParams{}
 		get.Context = ctx
 		sub, err := sc.Subscriptions.Get(id, get)
@@ -116,7 +120,7 @@ func (s *Service) Resync(ctx context.Context, since time.Time) (RunReport, error
 			rep.Errors = append(rep.Errors, "subscription "+id+": "+err.Error())
 			continue
 		}
-		if _, err := s.mirror(ctx, sub, nil); err != nil {
+		if _, err := s.mirror(ctx, row.Enrollment, sub, nil); err != nil {
 			rep.Errors = append(rep.Errors, "subscription "+id+": "+err.Error())
 			continue
 		}

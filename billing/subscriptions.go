@@ -93,7 +93,7 @@ func (s *Service) Subscribe(ctx context.Context, enrollmentID string, opts Subsc
 	if err != nil {
 		return nil, fmt.Errorf("create Stripe subscription: %w", err)
 	}
-	return s.mirror(ctx, sub, nil)
+	return s.mirror(ctx, enrollment.Id, sub, nil)
 }
 
 // ChangePlan moves the subscription to plan's price, prorated; the old
@@ -139,7 +139,7 @@ func (s *Service) ChangePlan(ctx context.Context, enrollmentID, planID string) (
 	if err != nil {
 		return nil, fmt.Errorf("change Stripe subscription: %w", err)
 	}
-	return s.mirror(ctx, sub, map[string]any{"plan": plan.Id})
+	return s.mirror(ctx, enrollment.Id, sub, map[string]any{"plan": plan.Id})
 }
 
 // Pause stops invoicing for a break (Stripe voids the invoices it would
@@ -191,49 +191,42 @@ func (s *Service) updateSubscription(ctx context.Context, enrollmentID, action s
 	if status != "" {
 		fields = map[string]any{"status": status}
 	}
-	return s.mirror(ctx, sub, fields)
+	return s.mirror(ctx, enrollment.Id, sub, fields)
 }
 
-// mirror applies a subscription Stripe just returned, after setting the
-// enrollment fields in set (the plan or status the caller changed). Its
-// version is stamped "fetch", so an event older than it re-fetches rather
-// than trusting our clock against Stripe's.
-func (s *Service) mirror(ctx context.Context, sub *stripe.Subscription, set map[string]any) (*core.Record, error) {
+// mirror applies a subscription Stripe just returned for the enrollment,
+// after setting the fields in set (the plan or status the caller changed).
+// Its version is stamped "fetch", so an event older than it re-fetches
+// rather than trusting our clock against Stripe's.
+func (s *Service) mirror(ctx context.Context, enrollmentID string, sub *stripe.Subscription, set map[string]any) (*core.Record, error) {
 	var out *core.Record
 	err := s.tx(ctx, func(txApp core.App) error {
-		if len(set) > 0 {
-			r, err := enrollmentFor(txApp, sub.ID, sub.Metadata)
-			if err != nil {
-				return err
-			}
-			if r != nil {
-				r.Load(set)
-				if err := txApp.Save(r); err != nil {
-					return err
-				}
-			}
-		}
-		if _, err := applySubscription(txApp, sub); err != nil {
+		r, err := txApp.FindRecordById("enrollments", enrollmentID)
+		if err != nil {
 			return err
 		}
-		if err := saveVersion(txApp, sub.ID, "subscription", time.Now().Unix(), "fetch:api"); err != nil {
+		r.Load(set)
+		if _, err := applySubscription(txApp, sub, r); err != nil {
 			return err
 		}
-		r, err := enrollmentFor(txApp, sub.ID, sub.Metadata)
 		out = r
-		return err
+		return saveVersion(txApp, sub.ID, "subscription", time.Now().Unix(), "fetch:api")
 	})
 	return out, err
 }
 
-// applySubscription mirrors sub on its enrollment (see the table above).
-func applySubscription(txApp core.App, sub *stripe.Subscription) (string, error) {
-	enrollment, err := enrollmentFor(txApp, sub.ID, sub.Metadata)
-	if err != nil {
-		return "", err
-	}
+// applySubscription mirrors sub on its enrollment (see the table above):
+// the one given, else the one its metadata or id names.
+func applySubscription(txApp core.App, sub *stripe.Subscription, enrollment *core.Record) (string, error) {
 	if enrollment == nil {
-		return "", ignored("no enrollment for subscription " + sub.ID)
+		found, err := enrollmentFor(txApp, sub.ID, sub.Metadata)
+		if err != nil {
+			return "", err
+		}
+		if found == nil {
+			return "", ignored("no enrollment for subscription " + sub.ID)
+		}
+		enrollment = found
 	}
 	enrollment.Set("stripe_subscription_id", sub.ID)
 	if sub.Customer != nil && sub.Customer.ID != "" {

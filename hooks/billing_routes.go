@@ -111,25 +111,7 @@ func familyLedger(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	running := map[string]int64{}
-	var order []string
-	lines := make([]billing.LedgerLine, 0, len(entries))
-	for _, r := range entries {
-		cur := r.GetString("currency")
-		if _, ok := running[cur]; !ok {
-			order = append(order, cur)
-		}
-		amount := int64(r.GetInt("amount"))
-		running[cur] += amount
-		lines = append(lines, billing.LedgerLine{
-			ID: r.Id, Kind: r.GetString("kind"), Amount: amount, Currency: cur, Description: r.GetString("description"),
-			Payment: r.GetString("payment"), OccurredAt: r.GetDateTime("occurred_at").String(), Running: running[cur],
-		})
-	}
-	balance := make([]billing.Balance, 0, len(order))
-	for _, c := range order {
-		balance = append(balance, billing.Balance{Currency: c, Amount: running[c]})
-	}
+	lines, balance := billing.StatementLines(entries)
 	return e.JSON(http.StatusOK, map[string]any{
 		"family": family.Id, "balance": balance, "entries": lines,
 		"sign": "positive amounts raise what the family owes (charge, refund paid out, fee); negative ones lower it (payment, credit)",
