@@ -7,8 +7,10 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/security"
@@ -71,8 +73,9 @@ type Engine struct {
 	app   core.App
 	reg   *Registry
 	opts  Options
-	owner string // lease owner: host:pid:nonce
-	nonce string
+	owner  string // lease owner: host:pid:nonce
+	nonce  string
+	claims atomic.Uint64 // lease token sequence
 	log   *slog.Logger
 
 	mu        sync.Mutex
@@ -82,6 +85,7 @@ type Engine struct {
 	stopped   bool
 	queue     []job
 	tracked   map[string]bool // queued or executing
+	deferred  map[string]job  // claimed while executing: runs again after
 	executing map[string]*executor
 	waiters   map[string][]chan struct{}
 
@@ -127,6 +131,7 @@ func NewEngine(app core.App, opts Options) *Engine {
 		owner:     fmt.Sprintf("%s:%d:%s", host, os.Getpid(), nonce),
 		log:       app.Logger().With("component", "workflows"),
 		tracked:   map[string]bool{},
+		deferred:  map[string]job{},
 		executing: map[string]*executor{},
 		waiters:   map[string][]chan struct{}{},
 		scanKick:  make(chan struct{}, 1),
@@ -245,9 +250,8 @@ func (e *Engine) Stop() {
 	e.cancelRun()
 	e.cancelBg()
 	e.bg.Wait()
-	if _, err := e.app.NonconcurrentDB().NewQuery(
-		"UPDATE workflow_runs SET lease_owner = '', lease_until = '' WHERE lease_owner = {:me}",
-	).Bind(map[string]any{"me": e.owner}).Execute(); err != nil {
+	if _, err := e.app.NonconcurrentDB().Update(runsTable,
+		dbx.Params{"lease_owner": "", "lease_until": ""}, ownerRange(e.owner)).Execute(); err != nil {
 		e.log.Error("workflows: releasing leases on shutdown failed", "error", err)
 	}
 	liveEngines.remove(e.nonce)
@@ -269,21 +273,25 @@ func (e *Engine) accepting() bool {
 }
 
 // enqueue hands a run to the workers (at most once at a time per run).
-// A claimed job replaces an unclaimed one for the same run.
+// A claimed job is never dropped: it replaces an unclaimed one for the
+// same run, or waits until the run's current execution ends.
 func (e *Engine) enqueue(j job) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.draining {
-		return
+		return // Stop releases every lease this engine holds
 	}
 	if e.tracked[j.id] {
-		if j.run != nil {
-			for i := range e.queue {
-				if e.queue[i].id == j.id && e.queue[i].run == nil {
-					e.queue[i].run = j.run
-				}
+		if j.run == nil {
+			return
+		}
+		for i := range e.queue {
+			if e.queue[i].id == j.id {
+				e.queue[i].run = j.run
+				return
 			}
 		}
+		e.deferred[j.id] = j
 		return
 	}
 	e.tracked[j.id] = true
@@ -328,7 +336,14 @@ func (e *Engine) worker() {
 		e.execute(j)
 
 		e.mu.Lock()
-		delete(e.tracked, j.id)
+		if next, ok := e.deferred[j.id]; ok && !e.draining {
+			delete(e.deferred, j.id)
+			e.queue = append(e.queue, next)
+			e.cond.Signal()
+		} else {
+			delete(e.deferred, j.id)
+			delete(e.tracked, j.id)
+		}
 		e.mu.Unlock()
 	}
 }
@@ -341,10 +356,14 @@ func (e *Engine) queued() int {
 }
 
 // trackedIDs are the runs queued or executing here.
-func (e *Engine) isTracked(id string) bool {
+func (e *Engine) trackedIDs() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.tracked[id]
+	ids := make([]string, 0, len(e.tracked))
+	for id := range e.tracked {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // cancelLocal stops the run's executor if it runs here.

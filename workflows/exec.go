@@ -27,7 +27,8 @@ const maxStateSize = 4 << 20
 type executor struct {
 	e       *Engine
 	sp      *spec
-	run     *Run // last committed checkpoint (plus in-memory activations)
+	run     *Run   // last committed checkpoint (plus in-memory activations)
+	fence   string // the lease token this executor commits under
 	ctx     context.Context
 	cancel  context.CancelFunc
 	running map[string]bool
@@ -79,7 +80,7 @@ func (e *Engine) execute(j job) {
 	ctx, cancel := context.WithCancel(e.runCtx)
 	defer cancel()
 	x := &executor{
-		e: e, sp: sp, run: run, ctx: ctx, cancel: cancel,
+		e: e, sp: sp, run: run, fence: run.LeaseOwner, ctx: ctx, cancel: cancel,
 		running: map[string]bool{},
 		results: make(chan nodeResult, len(sp.nodes)+1),
 	}
@@ -437,7 +438,7 @@ func (x *executor) completeEmpty(now time.Time) {
 func (x *executor) commit(next *Run, steps []*StepRecord, writes []func(core.App) error, extra func(core.App) error, now time.Time) error {
 	began := time.Now()
 	err := x.e.app.RunInTransaction(func(tx core.App) error {
-		if err := saveRun(tx, next, x.e.owner, now); err != nil {
+		if err := saveRun(tx, next, x.fence, now); err != nil {
 			return err
 		}
 		for _, s := range steps {
@@ -719,7 +720,7 @@ func (e *Engine) versionMissing(r *Run, msg string) {
 	next.Error = msg
 	next.LeaseOwner, next.LeaseUntil = "", time.Time{}
 	err := e.app.RunInTransaction(func(tx core.App) error {
-		return saveRun(tx, next, e.owner, now)
+		return saveRun(tx, next, r.LeaseOwner, now)
 	})
 	if err == nil {
 		e.publishRun(next, false)

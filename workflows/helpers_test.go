@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -65,3 +66,13 @@ func waitFor(t *testing.T, app core.App, id string, timeout time.Duration, statu
 	t.Fatalf("run %s: status %s after %s, want %v (error %q)", id, last.Status, timeout, statuses, last.Error)
 	return nil
 }
+
+func hostname(t *testing.T) string {
+	h, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -12,22 +12,43 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// lease.go: a run is executed by the engine whose owner id sits in
-// lease_owner while lease_until is in the future. Claims are conditional
-// UPDATEs, so two engines never both win; every checkpoint is fenced on the
-// owner (store.go saveRun), so a worker that lost its lease cannot commit.
+// lease.go: a run is executed by the engine whose lease token sits in
+// lease_owner while lease_until is in the future. A token is the engine's
+// owner id (host:pid:nonce), a claim sequence number and the run id, so
+// every claim has its own. Claims are conditional UPDATEs, so two engines
+// never both win; every checkpoint is fenced on the token (store.go
+// saveRun), so a worker whose lease expired and was claimed again (by
+// anyone, itself included) cannot commit.
 
 // dueCondition selects the runs that need an executor now.
 const dueCondition = `((status IN ('pending','running') AND (lease_owner = '' OR lease_until < {:now}))
 	OR (status IN ('sleeping','waiting') AND wake_at != '' AND wake_at <= {:now}))`
 
-const claimSet = `lease_owner = {:me}, lease_until = {:until},
+const claimSet = `lease_owner = {:token} || id, lease_until = {:until},
 	status = CASE WHEN status IN ('pending','sleeping','waiting') THEN 'running' ELSE status END,
 	started = CASE WHEN started = '' THEN {:now} ELSE started END,
 	updated = {:now}`
 
 func (e *Engine) claimParams(now time.Time) dbx.Params {
-	return dbx.Params{"me": e.owner, "now": fmtTime(now), "until": fmtTime(now.Add(e.opts.Lease))}
+	return dbx.Params{"token": e.tokenPrefix(), "now": fmtTime(now), "until": fmtTime(now.Add(e.opts.Lease))}
+}
+
+// tokenPrefix is a fresh "owner/seq/"; a run's token appends its id.
+func (e *Engine) tokenPrefix() string {
+	return e.owner + "/" + strconv.FormatUint(e.claims.Add(1), 10) + "/"
+}
+
+// ownerRange selects the tokens of an owner (an index range, not a LIKE).
+func ownerRange(owner string) dbx.Expression {
+	return dbx.NewExp("lease_owner >= {:lo} AND lease_owner < {:hi}", dbx.Params{"lo": owner + "/", "hi": owner + "0"})
+}
+
+// ownerOf is the owner id in a token.
+func ownerOf(token string) string {
+	if i := strings.IndexByte(token, '/'); i >= 0 {
+		return token[:i]
+	}
+	return token
 }
 
 // claim takes the lease of one due run; nil when it is not due (anymore).
@@ -46,11 +67,22 @@ func (e *Engine) claim(id string) (*Run, error) {
 	return rows[0].decode()
 }
 
-// claimDue takes the leases of up to limit due runs, oldest first.
+// claimDue takes the leases of up to limit due runs, oldest first, other
+// than those this engine holds already.
 func (e *Engine) claimDue(limit int) ([]*Run, error) {
 	now := time.Now()
 	params := e.claimParams(now)
 	params["limit"] = limit
+	held := e.trackedIDs()
+	exclude := "''"
+	if len(held) > 0 {
+		names := make([]string, len(held))
+		for i, id := range held {
+			names[i] = "{:held" + strconv.Itoa(i) + "}"
+			params["held"+strconv.Itoa(i)] = id
+		}
+		exclude = strings.Join(names, ",")
+	}
 	var rows []dbRun
 	err := e.app.RunInTransaction(func(tx core.App) error {
 		return tx.DB().NewQuery(`UPDATE workflow_runs SET ` + claimSet + ` WHERE id IN (
@@ -58,7 +90,7 @@ func (e *Engine) claimDue(limit int) ([]*Run, error) {
 				SELECT id, created FROM workflow_runs WHERE status IN ('pending','running') AND (lease_owner = '' OR lease_until < {:now})
 				UNION ALL
 				SELECT id, created FROM workflow_runs WHERE status IN ('sleeping','waiting') AND wake_at != '' AND wake_at <= {:now}
-			) ORDER BY created LIMIT {:limit}
+			) WHERE id NOT IN (` + exclude + `) ORDER BY created LIMIT {:limit}
 		) RETURNING *`).Bind(params).All(&rows)
 	})
 	if err != nil {
@@ -121,11 +153,7 @@ func (e *Engine) heartbeatLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-beat.C:
-			now := time.Now()
-			_, err := e.app.NonconcurrentDB().NewQuery(
-				"UPDATE workflow_runs SET lease_until = {:until} WHERE lease_owner = {:me}",
-			).Bind(dbx.Params{"until": fmtTime(now.Add(e.opts.Lease)), "me": e.owner}).Execute()
-			if err != nil {
+			if err := e.renewLeases(); err != nil {
 				e.log.Error("workflows: heartbeat failed", "error", err)
 			}
 		case <-check.C:
@@ -134,28 +162,51 @@ func (e *Engine) heartbeatLoop(ctx context.Context) {
 	}
 }
 
+// renewLeases extends the leases of the runs this engine holds (queued or
+// executing), and only those: a lease nobody here holds any more expires
+// and the run is claimed again.
+func (e *Engine) renewLeases() error {
+	held := e.trackedIDs()
+	until := fmtTime(time.Now().Add(e.opts.Lease))
+	for start := 0; start < len(held); start += 500 {
+		chunk := held[start:min(start+500, len(held))]
+		ids := make([]any, len(chunk))
+		for i, id := range chunk {
+			ids[i] = id
+		}
+		_, err := e.app.NonconcurrentDB().Update(runsTable, dbx.Params{"lease_until": until},
+			dbx.And(dbx.In("id", ids...), ownerRange(e.owner))).Execute()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (e *Engine) stopLostRuns() {
 	e.mu.Lock()
+	tokens := make(map[string]string, len(e.executing))
 	ids := make([]any, 0, len(e.executing))
-	for id := range e.executing {
+	for id, x := range e.executing {
+		tokens[id] = x.fence
 		ids = append(ids, id)
 	}
 	e.mu.Unlock()
 	if len(ids) == 0 {
 		return
 	}
-	var lost []struct {
-		ID string `db:"id"`
+	var rows []struct {
+		ID     string `db:"id"`
+		Owner  string `db:"lease_owner"`
+		Status string `db:"status"`
 	}
-	err := e.app.DB().Select("id").From(runsTable).
-		Where(dbx.In("id", ids...)).
-		AndWhere(dbx.Or(dbx.NewExp("lease_owner != {:me}", dbx.Params{"me": e.owner}), dbx.HashExp{"status": string(StatusCancelled)})).
-		All(&lost)
-	if err != nil {
+	if err := e.app.DB().Select("id", "lease_owner", "status").From(runsTable).Where(dbx.In("id", ids...)).All(&rows); err != nil {
 		return
 	}
-	for _, l := range lost {
-		e.cancelLocal(l.ID)
+	for _, r := range rows {
+		if r.Status == string(StatusCancelled) || r.Owner != tokens[r.ID] {
+			e.cancelLocal(r.ID)
+		}
 	}
 }
 
@@ -172,21 +223,24 @@ func (e *Engine) releaseDeadLeases() (int64, error) {
 		return 0, err
 	}
 	host, _ := os.Hostname()
-	var dead []any
+	dead := map[string]bool{}
 	for _, o := range owners {
-		if o.Owner != e.owner && ownerIsDead(o.Owner, host) {
-			dead = append(dead, o.Owner)
+		owner := ownerOf(o.Owner)
+		if owner != e.owner && !dead[owner] && ownerIsDead(owner, host) {
+			dead[owner] = true
 		}
 	}
-	if len(dead) == 0 {
-		return 0, nil
+	var released int64
+	for owner := range dead {
+		res, err := e.app.NonconcurrentDB().Update(runsTable,
+			dbx.Params{"lease_owner": "", "lease_until": ""}, ownerRange(owner)).Execute()
+		if err != nil {
+			return released, err
+		}
+		n, _ := res.RowsAffected()
+		released += n
 	}
-	res, err := e.app.NonconcurrentDB().Update(runsTable,
-		dbx.Params{"lease_owner": "", "lease_until": ""}, dbx.In("lease_owner", dead...)).Execute()
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	return released, nil
 }
 
 // ownerIsDead: an owner id is host:pid:nonce. Only owners on this host can

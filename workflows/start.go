@@ -88,7 +88,7 @@ func (e *Engine) start(app core.App, sp *spec, input any, opts StartOptions) (*R
 	if local {
 		// Handed straight to this engine's workers: no claim needed.
 		r.Status, r.Started = StatusRunning, now
-		r.LeaseOwner, r.LeaseUntil = e.owner, now.Add(e.opts.Lease)
+		r.LeaseOwner, r.LeaseUntil = e.tokenPrefix()+r.ID, now.Add(e.opts.Lease)
 	}
 
 	var out *Run

@@ -1,0 +1,263 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/internal/testapp"
+	"cedarheights/workflows"
+)
+
+func TestIdempotentStart(t *testing.T) {
+	app, _ := newEngine(t, registry(t, orderFlow))
+	opts := workflows.StartOptions{IdempotencyKey: "order-42", Subject: "orders:42"}
+	first, err := workflows.Start(app, orderFlow, orderInput{Amount: 10}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := workflows.Start(app, orderFlow, orderInput{Amount: 99}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.ID != first.ID || !second.Existing || first.Existing {
+		t.Errorf("second start: id %s existing %v; first %s", second.ID, second.Existing, first.ID)
+	}
+	n, _ := app.CountRecords("workflow_runs", dbx.HashExp{"idempotency_key": "order-42"})
+	if n != 1 {
+		t.Errorf("%d runs with the key", n)
+	}
+	// Inside a caller's transaction that rolls back, nothing is started.
+	boom := errors.New("rollback")
+	err = app.RunInTransaction(func(tx core.App) error {
+		if _, err := workflows.Start(tx, orderFlow, orderInput{Amount: 1}, workflows.StartOptions{IdempotencyKey: "order-43"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if n, _ := app.CountRecords("workflow_runs", dbx.HashExp{"idempotency_key": "order-43"}); n != 0 {
+		t.Error("a rolled back start left a run")
+	}
+}
+
+func TestInvalidInputMakesNoRun(t *testing.T) {
+	app, _ := newEngine(t, registry(t, orderFlow))
+	before, _ := app.CountRecords("workflow_runs")
+	_, err := workflows.Start(app, orderFlow, orderInput{Amount: 0}, workflows.StartOptions{})
+	var ie *workflows.InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err %v, want an InputError", err)
+	}
+	var fields validation.Errors
+	if !errors.As(err, &fields) || fields["amount"] == nil {
+		t.Errorf("validation errors %v name no amount", err)
+	}
+	for _, raw := range []string{`{"amount":"lots"}`, `{"amount":5,"extra":1}`, `[1]`, `{"amount":-3}`} {
+		_, err := workflows.StartByName(app, "order", json.RawMessage(raw), workflows.StartOptions{})
+		if !errors.As(err, &ie) {
+			t.Errorf("input %s: err %v, want an InputError", raw, err)
+		}
+	}
+	if _, err := workflows.Start(app, orderFlow, orderInput{Amount: 5}, workflows.StartOptions{Owner: "nosuchuser0000"}); !errors.As(err, &ie) {
+		t.Errorf("unknown owner: %v", err)
+	}
+	if _, err := workflows.StartByName(app, "nope", nil, workflows.StartOptions{}); !errors.Is(err, workflows.ErrNotRegistered) {
+		t.Errorf("unknown workflow: %v", err)
+	}
+	after, _ := app.CountRecords("workflow_runs")
+	if after != before {
+		t.Errorf("%d runs exist after invalid starts, want %d", after, before)
+	}
+	run, err := workflows.StartByName(app, "order", json.RawMessage(`{"amount":5}`), workflows.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
+}
+
+func TestVersionMissing(t *testing.T) {
+	v1 := workflows.Define("pinned", 1, func(struct{}) tally { return tally{} },
+		workflows.Task("a", func(s *workflows.Step[tally]) error { s.State.Log = []string{"v1"}; return nil }))
+	v2 := workflows.Define("pinned", 2, func(struct{}) tally { return tally{} },
+		workflows.Task("a", func(s *workflows.Step[tally]) error { s.State.Log = []string{"v2"}; return nil }))
+	app, _ := testapp.New(t)
+	old := workflows.NewEngine(app, testOptions(registry(t, v1))) // not started: the run waits
+	run, err := workflows.Start(app, v1, struct{}{}, workflows.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = old
+	// A new build knows only v2.
+	reg := registry(t, v2)
+	eng := workflows.NewEngine(app, testOptions(reg))
+	if err := eng.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Stop)
+	missing := waitFor(t, app, run.ID, 5*time.Second, workflows.StatusVersionMissing)
+	if !strings.Contains(missing.Error, "pinned v1") || missing.LeaseOwner != "" {
+		t.Errorf("version missing: error %q lease %q", missing.Error, missing.LeaseOwner)
+	}
+	if _, err := workflows.Resume(app, run.ID); err == nil {
+		t.Error("resume succeeded while v1 is still missing")
+	}
+	if err := reg.Register(v1); err != nil { // v1 is back
+		t.Fatal(err)
+	}
+	if _, err := workflows.Resume(app, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
+	if !strings.Contains(string(done.State), "v1") {
+		t.Errorf("the run did not stay on its version: %s", done.State)
+	}
+}
+
+func TestRecoveryAfterAWorkerDied(t *testing.T) {
+	var calls atomic.Int32
+	flow := workflows.Define("recover", 1, func(struct{}) tally { return tally{} },
+		workflows.Task("a", func(s *workflows.Step[tally]) error { calls.Add(1); return nil }).Then("b"),
+		workflows.Task("b", func(s *workflows.Step[tally]) error { calls.Add(1); return nil }),
+	)
+	reg := registry(t, flow)
+	app, _ := testapp.New(t)
+	stopped := workflows.NewEngine(app, testOptions(reg))
+	run, _ := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
+
+	// A process on this host held the lease for another 10 minutes and died.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimSpace(hostname(t))
+	token := host + ":" + itoa(cmd.Process.Pid) + ":dead/1/" + run.ID
+	_, err := app.NonconcurrentDB().Update("workflow_runs", dbx.Params{
+		"status": "running", "lease_owner": token, "lease_until": time.Now().Add(10 * time.Minute).UTC().Format("2006-01-02 15:04:05.000Z"),
+	}, dbx.HashExp{"id": run.ID}).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = stopped
+	began := time.Now()
+	eng := workflows.NewEngine(app, testOptions(reg))
+	if err := eng.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Stop)
+	waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
+	if d := time.Since(began); d > 3*time.Second {
+		t.Errorf("took over after %v: the dead owner's lease was not released", d)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("%d node calls", calls.Load())
+	}
+}
+
+func TestShutdownReleasesLeasesAndResumes(t *testing.T) {
+	release := make(chan struct{})
+	var bCalls atomic.Int32
+	flow := workflows.Define("drain", 1, func(struct{}) tally { return tally{} },
+		workflows.Task("a", func(s *workflows.Step[tally]) error { return nil }).Then("b"),
+		workflows.Task("b", func(s *workflows.Step[tally]) error {
+			if bCalls.Add(1) == 1 {
+				select {
+				case <-release:
+				case <-s.Done():
+					return s.Err()
+				}
+			}
+			return nil
+		}),
+	)
+	reg := registry(t, flow)
+	app, _ := testapp.New(t)
+	opts := testOptions(reg)
+	opts.ShutdownGrace = 100 * time.Millisecond
+	eng := workflows.NewEngine(app, opts)
+	eng.Start()
+	run, _ := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
+	deadline := time.Now().Add(3 * time.Second)
+	for bCalls.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	eng.Stop()
+	r, _ := workflows.Get(app, run.ID)
+	if r.LeaseOwner != "" || r.Status != workflows.StatusRunning || len(r.Done) != 1 {
+		t.Fatalf("after shutdown: status %s lease %q done %v", r.Status, r.LeaseOwner, r.Done)
+	}
+	close(release)
+	next := workflows.NewEngine(app, opts)
+	next.Start()
+	t.Cleanup(next.Stop)
+	waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
+	steps, _ := workflows.Steps(app, run.ID)
+	if len(steps) != 2 {
+		t.Errorf("%d steps: the interrupted attempt must leave no record", len(steps))
+	}
+}
+
+func TestAwaitAndStartAndWait(t *testing.T) {
+	gate := make(chan struct{})
+	slow := workflows.Define("gated", 1, func(struct{}) tally { return tally{} },
+		workflows.Task("a", func(s *workflows.Step[tally]) error {
+			select {
+			case <-gate:
+			case <-s.Done():
+			}
+			return nil
+		}))
+	app, _ := newEngine(t, registry(t, orderFlow, slow))
+	run, err := workflows.StartAndWait(app, orderFlow, orderInput{Amount: 3}, workflows.StartOptions{}, 5*time.Second)
+	if err != nil || run.Status != workflows.StatusCompleted || string(run.Result) == "null" {
+		t.Fatalf("sync start: %+v %v", run, err)
+	}
+	run, err = workflows.StartAndWait(app, slow, struct{}{}, workflows.StartOptions{}, 100*time.Millisecond)
+	if err != nil || run.Status.Terminal() {
+		t.Fatalf("bounded wait returned %s, %v", run.Status, err)
+	}
+	close(gate)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	done, err := workflows.Await(ctx, app, run.ID)
+	if err != nil || done.Status != workflows.StatusCompleted {
+		t.Fatalf("await: %v %v", done.Status, err)
+	}
+	err = app.RunInTransaction(func(tx core.App) error {
+		_, err := workflows.Await(ctx, tx, run.ID)
+		return err
+	})
+	if err == nil {
+		t.Error("Await inside a transaction did not refuse")
+	}
+}
+
+func TestRunChangesFireRecordHooks(t *testing.T) {
+	app, _ := newEngine(t, registry(t, orderFlow))
+	var created, updated, steps atomic.Int32
+	app.OnRecordAfterCreateSuccess("workflow_runs").BindFunc(func(e *core.RecordEvent) error { created.Add(1); return e.Next() })
+	app.OnRecordAfterUpdateSuccess("workflow_runs").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("status") == "completed" && e.Record.GetString("name") == "order" {
+			updated.Add(1)
+		}
+		return e.Next()
+	})
+	app.OnRecordAfterCreateSuccess("workflow_steps").BindFunc(func(e *core.RecordEvent) error { steps.Add(1); return e.Next() })
+	run, _ := workflows.Start(app, orderFlow, orderInput{Amount: 3}, workflows.StartOptions{})
+	waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
+	time.Sleep(50 * time.Millisecond)
+	if created.Load() != 1 || updated.Load() != 1 || steps.Load() != 3 {
+		t.Errorf("hooks: %d creates, %d completed updates, %d step creates; want 1, 1, 3", created.Load(), updated.Load(), steps.Load())
+	}
+}
