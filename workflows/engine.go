@@ -70,13 +70,13 @@ func OptionsFromEnv() Options {
 // runs with leases, a scanner for due timers, expired leases and waits, the
 // cron schedules and the outbox sender.
 type Engine struct {
-	app   core.App
-	reg   *Registry
-	opts  Options
+	app    core.App
+	reg    *Registry
+	opts   Options
 	owner  string // lease owner: host:pid:nonce
 	nonce  string
 	claims atomic.Uint64 // lease token sequence
-	log   *slog.Logger
+	log    *slog.Logger
 
 	mu        sync.Mutex
 	cond      *sync.Cond
