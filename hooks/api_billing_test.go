@@ -79,19 +79,19 @@ func TestStripeWebhookRoute(t *testing.T) {
 				}
 			},
 			ExpectedStatus: 200, ExpectedContent: []string{`"duplicate":true`},
-			AfterTestFunc:  eventStored("evt_twice", 1),
+			AfterTestFunc: eventStored("evt_twice", 1),
 		},
 		{
 			Name: "a forged signature is 400 and nothing is stored", Method: http.MethodPost, URL: url, Body: forged,
 			Headers: map[string]string{"Stripe-Signature": forgedSig}, BeforeTestFunc: onlineBefore,
 			ExpectedStatus: 400, ExpectedContent: []string{`"Stripe-Signature":{"code":"validation_stripe_signature"`},
-			AfterTestFunc:  eventStored("evt_forged", 0),
+			AfterTestFunc: eventStored("evt_forged", 0),
 		},
 		{
 			Name: "a stale signature is 400 and nothing is stored", Method: http.MethodPost, URL: url, Body: stale,
 			Headers: map[string]string{"Stripe-Signature": staleSig}, BeforeTestFunc: onlineBefore,
 			ExpectedStatus: 400, ExpectedContent: []string{`"Stripe-Signature":{`},
-			AfterTestFunc:  eventStored("evt_stale", 0),
+			AfterTestFunc: eventStored("evt_stale", 0),
 		},
 		{
 			Name: "no signature is 400", Method: http.MethodPost, URL: url, Body: unsigned, BeforeTestFunc: onlineBefore,
@@ -175,8 +175,8 @@ func TestBillingFamilyRoutes(t *testing.T) {
 		},
 		{
 			Name: "the ledger cannot be written through the record API, even by a superuser", Method: http.MethodPost,
-			URL:  "/api/collections/ledger_entries/records",
-			Body: apiBody(map[string]any{"family": f.ParentA.ID, "kind": "credit", "amount": -100000, "currency": "cad", "description": "gift", "source_key": "forged"}),
+			URL:     "/api/collections/ledger_entries/records",
+			Body:    apiBody(map[string]any{"family": f.ParentA.ID, "kind": "credit", "amount": -100000, "currency": "cad", "description": "gift", "source_key": "forged"}),
 			Headers: apiAs(f.Superuser), ExpectedStatus: 400, ExpectedContent: []string{`"status":400`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				if n := apiCount(t, app, "ledger_entries"); n != 0 {

@@ -175,7 +175,7 @@ func TestPaymentsProcess(t *testing.T) {
 				}
 			},
 			ExpectedStatus: 200, ExpectedContent: []string{`"replayed":true`, `"status":"succeeded"`},
-			AfterTestFunc:  paymentsOf(f.ParentA.ID),
+			AfterTestFunc: paymentsOf(f.ParentA.ID),
 		},
 		{
 			Name: "the key reused for another amount is 409", Method: http.MethodPost, URL: url, Body: body(map[string]any{"amount": 9999}),
