@@ -1,0 +1,79 @@
+package workflows
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/tools/cron"
+)
+
+func TestMergeState(t *testing.T) {
+	cases := []struct {
+		name                   string
+		current, base, updated string
+		merged, diff           string
+	}{
+		{"alone", `{"a":1,"b":2}`, `{"a":1,"b":2}`, `{"a":1,"b":3}`, `{"a":1,"b":3}`, `{"b":3}`},
+		{"parallel writers keep both", `{"a":9,"b":2}`, `{"a":1,"b":2}`, `{"a":1,"b":3}`, `{"a":9,"b":3}`, `{"b":3}`},
+		{"removed field", `{"a":9,"b":2}`, `{"a":1,"b":2}`, `{"a":1}`, `{"a":9}`, `{"b":null}`},
+		{"not an object", `[1]`, `[1]`, `[2]`, `[2]`, `[2]`},
+	}
+	for _, c := range cases {
+		merged, diff := mergeState([]byte(c.current), []byte(c.base), []byte(c.updated))
+		if string(merged) != c.merged || string(diff) != c.diff {
+			t.Errorf("%s: merged %s diff %s, want %s %s", c.name, merged, diff, c.merged, c.diff)
+		}
+	}
+}
+
+func TestBackoffIsCappedFullJitter(t *testing.T) {
+	p := RetryPolicy{MaxAttempts: 10, Initial: 100 * time.Millisecond, Max: time.Second}
+	for attempt, ceiling := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 8: time.Second} {
+		var top time.Duration
+		for range 2000 {
+			d := p.backoff(attempt)
+			if d < 0 || d > ceiling {
+				t.Fatalf("attempt %d: %v outside [0, %v]", attempt, d, ceiling)
+			}
+			top = max(top, d)
+		}
+		if top < ceiling*8/10 {
+			t.Errorf("attempt %d: never above %v of %v: not full jitter", attempt, top, ceiling)
+		}
+	}
+}
+
+func TestLatestDue(t *testing.T) {
+	s, _ := cron.NewSchedule("30 9 * * 1") // Mondays 09:30
+	mon := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	if got := latestDue(s, mon.Add(-time.Minute), mon); !got.Equal(mon) {
+		t.Errorf("due now: %v", got)
+	}
+	if got := latestDue(s, mon, mon.Add(6*24*time.Hour)); !got.IsZero() {
+		t.Errorf("nothing due after the fired slot: %v", got)
+	}
+	if got := latestDue(s, mon.Add(-30*24*time.Hour), mon.Add(time.Hour)); !got.Equal(mon) {
+		t.Errorf("latest of several missed: %v", got)
+	}
+}
+
+func TestOwnerIsDead(t *testing.T) {
+	host, _ := os.Hostname()
+	me := os.Getpid()
+	liveEngines.add("alive")
+	defer liveEngines.remove("alive")
+	cases := map[string]bool{
+		host + ":" + strconv.Itoa(me) + ":alive":      false, // an engine of this process
+		host + ":" + strconv.Itoa(me) + ":gone":       true,  // this pid, a previous process
+		"otherhost:" + strconv.Itoa(me) + ":gone":     false, // cannot judge another host
+		host + ":" + strconv.Itoa(1<<22+12345) + ":x": true,
+		"garbage": false,
+	}
+	for owner, dead := range cases {
+		if got := ownerIsDead(owner, host); got != dead {
+			t.Errorf("%s: dead %v, want %v", owner, got, dead)
+		}
+	}
+}
