@@ -9,4 +9,5 @@ import (
 // Register adds the academy's commands to app's root command.
 func Register(app *pocketbase.PocketBase) {
 	app.RootCmd.AddCommand(newDemoCommand(app))
+	app.RootCmd.AddCommand(newBillingCommand(app))
 }
