@@ -84,7 +84,7 @@ func main() {
 }
 
 func run(cfg config, srv *server) error {
-	r := &report{Started: time.Now(), Size: "bench", Reused: cfg.dataDir != ""}
+	r := &report{Started: time.Now(), Size: "bench", Reused: cfg.dataDir != "", LoadAvg: loadAvg()}
 	logf("loading the benchmark data (demo --size bench)…")
 	loaded, err := srv.prepare(r.Size)
 	if err != nil {

@@ -14,7 +14,8 @@ type report struct {
 	Started                     time.Time
 	Size                        string
 	LoadTime                    time.Duration
-	Reused                      bool // -data: the load was an idempotent re-run
+	Reused                      bool   // -data: the load was an idempotent re-run
+	LoadAvg                     string // /proc/loadavg before the run: others' work skews figures
 	Students, Lessons, Teachers int
 	Routes                      string
 
@@ -42,6 +43,9 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "### Load benchmark, %s\n\n", r.Started.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "Machine: %d × %s, %s %s/%s; the generator (vegeta v12.13.0, as a library) shares the machine.  \n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if r.LoadAvg != "" {
+		fmt.Fprintf(&b, "Load average before the run: %s (anything else running on the cores skews the figures).  \n", r.LoadAvg)
+	}
 	loaded := "loaded in " + r.LoadTime.Round(100*time.Millisecond).String()
 	if r.Reused {
 		loaded = "already loaded (re-run in " + r.LoadTime.Round(100*time.Millisecond).String() + ")"
@@ -59,8 +63,11 @@ func (r *report) markdown() string {
 
 	for i, s := range r.AtLoad {
 		e := r.AtLoadEndpoints[i]
-		row(fmt.Sprintf("Seed load (%.0f req/s mix): %s", r.AtLoadRate, e.Name), e.Path, fmt.Sprintf("%.0f", s.Rate), s,
-			verdict(s.Metrics.Latencies.P95 <= targetP95, "p95 ≤ 5 ms"))
+		result := verdict(s.Metrics.Latencies.P95 <= targetP95, "p95 ≤ 5 ms")
+		if s.TimedOut > 0 {
+			result += fmt.Sprintf("; %d of %d timed out (10 s)", s.TimedOut, s.Metrics.Requests)
+		}
+		row(fmt.Sprintf("Seed load (%.0f req/s mix): %s", r.AtLoadRate, e.Name), e.Path, fmt.Sprintf("%.0f", s.Rate), s, result)
 	}
 
 	baseline := sustained(r.Capacity[len(r.Capacity)-1])
@@ -118,6 +125,19 @@ func count(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// loadAvg reads the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // cpuModel reads the first "model name" of /proc/cpuinfo.
