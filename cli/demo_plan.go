@@ -211,7 +211,7 @@ func newDemoTeacher(i int) demoTeacher {
 		Lengths:     lengths,
 		Levels:      lv,
 		Capacity:    30,
-		Public:      i%8 != 7, // one in eight is on leave from the public list
+		Public:      i%8 != 7, // one in eight stays off the public list (on leave)
 		Windows:     windows,
 	}
 }
