@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -23,40 +24,57 @@ func newDemoCommand(app core.App) *cobra.Command {
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(command *cobra.Command, args []string) error {
-			chosen, ok := demoSizes[size]
-			if !ok {
-				return fmt.Errorf("unknown --size %q (want one of %s)", size, strings.Join(sizeNames(), ", "))
-			}
-			// Bootstrap runs only PocketBase's system migrations; serve
-			// applies the app's. Apply them here too, or a fresh data dir
-			// has no academy collections.
-			if err := app.RunAllMigrations(); err != nil {
-				return fmt.Errorf("migrations: %w", err)
-			}
-			out := command.OutOrStdout()
-			plan, result, err := loadDemo(app, chosen, time.Now(), out)
+			err := runDemo(app, command, size)
 			if err != nil {
-				return err
+				fmt.Fprintln(command.ErrOrStderr(), "Error:", err)
+				demoExit(app, 1)
 			}
-			created := 0
-			for _, n := range result.Created {
-				created += n
-			}
-			fmt.Fprintf(out, "\nDone in %s: %d records created (0 means the demo was already loaded).\n",
-				result.Elapsed.Round(100*time.Millisecond), created)
-			fmt.Fprintf(out, "  %d teachers, %d families, %d students (%d with a weekly lesson), %d lessons.\n",
-				len(plan.Teachers), len(plan.Families), len(plan.Students), plan.scheduled(),
-				result.Created["lessons"]+result.Existing["lessons"])
-			fmt.Fprintf(out, "\nSign in (API or JS SDK) as the academy admin: %s / %s\n", plan.Admin.Email, demoPassword)
-			fmt.Fprintf(out, "Every demo account uses that password: teacher01@%s, parent0001@%s, …\n", demoDomain, demoDomain)
-			fmt.Fprintf(out, "The admin UI (/_/) needs a superuser, a PocketBase account of its own:\n")
-			fmt.Fprintf(out, "  %s superuser upsert you@example.com 'a-long-password' --dir %s\n", command.Root().Name(), app.DataDir())
-			return nil
+			return err
 		},
 	}
 	command.Flags().StringVar(&size, "size", "demo", "how much data: "+strings.Join(sizeNames(), " or ")+
 		" (bench: 5,000 students, 50 teachers, a school year of lessons)")
 	return command
+}
+
+// demoExit ends the process with a failure status: PocketBase's Execute
+// drops a command's error and exits 0, and the benchmark and scripts must
+// see a failed load. Tests replace it.
+var demoExit = func(app core.App, code int) {
+	_ = app.ResetBootstrapState() // close the databases cleanly
+	os.Exit(code)
+}
+
+// runDemo applies the migrations and loads the chosen size.
+func runDemo(app core.App, command *cobra.Command, size string) error {
+	chosen, ok := demoSizes[size]
+	if !ok {
+		return fmt.Errorf("unknown --size %q (want one of %s)", size, strings.Join(sizeNames(), ", "))
+	}
+	// Bootstrap runs only PocketBase's system migrations; serve applies the
+	// app's. Apply them here too, or a fresh data dir has no collections.
+	if err := app.RunAllMigrations(); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	out := command.OutOrStdout()
+	plan, result, err := loadDemo(app, chosen, time.Now(), out)
+	if err != nil {
+		return err
+	}
+	created := 0
+	for _, n := range result.Created {
+		created += n
+	}
+	fmt.Fprintf(out, "\nDone in %s: %d records created (0 means the demo was already loaded).\n",
+		result.Elapsed.Round(100*time.Millisecond), created)
+	fmt.Fprintf(out, "  %d teachers, %d families, %d students (%d with a weekly lesson), %d lessons.\n",
+		len(plan.Teachers), len(plan.Families), len(plan.Students), plan.scheduled(),
+		result.Created["lessons"]+result.Existing["lessons"])
+	fmt.Fprintf(out, "\nSign in (API or JS SDK) as the academy admin: %s / %s\n", plan.Admin.Email, demoPassword)
+	fmt.Fprintf(out, "Every demo account uses that password: teacher01@%s, parent0001@%s, …\n", demoDomain, demoDomain)
+	fmt.Fprintf(out, "The admin UI (/_/) needs a superuser, a PocketBase account of its own:\n")
+	fmt.Fprintf(out, "  %s superuser upsert you@example.com 'a-long-password' --dir %s\n", command.Root().Name(), app.DataDir())
+	return nil
 }
 
 func sizeNames() []string {

@@ -250,8 +250,13 @@ func TestDemoCommand(t *testing.T) {
 		{name: "extra argument", args: []string{"now"}, wantErr: "unknown command"},
 		{name: "default size", args: nil, wantOut: []string{"admin@" + demoDomain, demoPassword, "superuser upsert", "lessons"}},
 	}
+	exitCode := -1
+	realExit := demoExit
+	demoExit = func(_ core.App, code int) { exitCode = code }
+	t.Cleanup(func() { demoExit = realExit })
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			exitCode = -1
 			app := bareApp(t, "UTC")
 			cmd := newDemoCommand(app)
 			var out bytes.Buffer
@@ -263,13 +268,18 @@ func TestDemoCommand(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("error = %v, want %q", err, c.wantErr)
 				}
+				// cobra refuses the extra argument before RunE runs; the
+				// load's own failures end the process with status 1.
+				if c.name == "unknown size" && exitCode != 1 {
+					t.Fatalf("exit code = %d, want 1", exitCode)
+				}
 				if n, _ := app.CountRecords("students"); n != 0 {
 					t.Fatalf("a failed command wrote %d students", n)
 				}
 				return
 			}
-			if err != nil {
-				t.Fatalf("%v\n%s", err, out.String())
+			if err != nil || exitCode != -1 {
+				t.Fatalf("%v (exit %d)\n%s", err, exitCode, out.String())
 			}
 			for _, s := range c.wantOut {
 				if !strings.Contains(out.String(), s) {
