@@ -125,7 +125,7 @@ func run(cfg config, srv *server) error {
 	r.AtLoadEndpoints = mix
 	var sent, refused float64
 	for i, s := range r.AtLoad {
-		logStep(mix[i], s, true)
+		logStep(mix[i], s, s.Metrics.Latencies.P95 <= targetP95)
 		sent += float64(s.Metrics.Requests)
 		refused += float64(s.Refused)
 	}
@@ -149,7 +149,7 @@ func run(cfg config, srv *server) error {
 
 	logf("login (bcrypt-bound), apart")
 	r.LoginLight = attack(set.Login, 2, cfg.loginFor)
-	logStep(set.Login, r.LoginLight, true)
+	logStep(set.Login, r.LoginLight, r.LoginLight.Metrics.Success >= 0.99)
 	settle(time.Second)
 	r.LoginCriteria = criteria{MaxP95: 250 * time.Millisecond, MinSuccess: 0.99}
 	r.LoginCapacity = capacity(set.Login, r.LoginCriteria, cfg.loginSearch)
