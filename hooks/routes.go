@@ -20,6 +20,7 @@ func bindRoutes(app core.App) {
 		bindTeacherRoutes(v1)
 		bindPublicRoutes(v1)
 		bindLessonRoutes(v1)
+		bindWorkflowRoutes(v1)
 		bindPaymentRoutes(v1)
 		bindBillingRoutes(v1)
 		bindStripeWebhookRoutes(v1)

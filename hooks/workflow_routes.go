@@ -1,0 +1,430 @@
+package hooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+
+	"cedarheights/workflows"
+)
+
+// workflow_routes.go: /api/v1/workflows over the workflow engine. Who sees
+// a run is the workflow_runs ViewRule (admins, and the family a run was
+// started for); who may retry, resume or cancel it is its UpdateRule
+// (admins); starting arbitrary runs and injecting events is for superusers
+// (the collections have no create rule). The trial-confirmation route shows
+// the sync-or-async answer: 200 with the result when the run finishes
+// within the bound, 202 with the run's id otherwise.
+
+func bindWorkflowRoutes(g *router.RouterGroup[*core.RequestEvent]) {
+	w := g.Group("/workflows").Bind(apis.RequireAuth())
+	w.GET("/runs", listWorkflowRuns)
+	w.POST("/runs", startWorkflowRun)
+	w.GET("/runs/{id}", viewWorkflowRun)
+	w.POST("/runs/{id}/retry", controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
+		from, _ := body["from"].(string)
+		_, err := workflows.Retry(app, id, from)
+		return err
+	}))
+	w.POST("/runs/{id}/resume", controlWorkflowRun(func(app core.App, id string, _ map[string]any) error {
+		_, err := workflows.Resume(app, id)
+		return err
+	}))
+	w.POST("/runs/{id}/cancel", controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
+		reason, _ := body["reason"].(string)
+		_, err := workflows.Cancel(app, id, reason)
+		return err
+	}))
+	w.POST("/events", signalWorkflowEvent)
+	w.POST("/trial-confirmations", confirmTrialLesson)
+}
+
+const (
+	runsCollection  = "workflow_runs"
+	stepsCollection = "workflow_steps"
+
+	// defaultRouteWait and maxRouteWait bound how long a route waits for a
+	// run it started (?wait=milliseconds).
+	defaultRouteWait = 2 * time.Second
+	maxRouteWait     = 10 * time.Second
+)
+
+var workflowRunSorts = map[string]string{
+	"created":  "created,id",
+	"-created": "-created,-id",
+	"updated":  "updated,id",
+	"-updated": "-updated,-id",
+}
+
+type workflowRunFilters struct {
+	Status  string `json:"status"`
+	Name    string `json:"name"`
+	Subject string `json:"subject"`
+	Owner   string `json:"owner"`
+}
+
+var workflowName = regexp.MustCompile(`^[a-z0-9_]{1,100}$`)
+
+func (f workflowRunFilters) validate() error {
+	statuses := make([]any, len(workflows.Statuses))
+	for i, s := range workflows.Statuses {
+		statuses[i] = string(s)
+	}
+	return validation.ValidateStruct(&f,
+		validation.Field(&f.Status, validation.In(statuses...).Error("Must be a run status.")),
+		validation.Field(&f.Name, validation.Match(workflowName).Error("Must be a workflow name.")),
+		validation.Field(&f.Subject, validation.RuneLength(0, 200)),
+		validation.Field(&f.Owner, isRecordId),
+	)
+}
+
+func (f workflowRunFilters) query() listQuery {
+	var conds []string
+	params := dbx.Params{}
+	for _, c := range []struct{ field, value string }{{"status", f.Status}, {"name", f.Name}, {"subject", f.Subject}, {"owner", f.Owner}} {
+		if c.value != "" {
+			conds = append(conds, c.field+" = {:"+c.field+"}")
+			params[c.field] = c.value
+		}
+	}
+	return listQuery{Filter: strings.Join(conds, " && "), Params: params}
+}
+
+// listWorkflowRuns: GET /api/v1/workflows/runs, newest first, narrowed by
+// status, name, subject and owner within what the ListRule shows.
+func listWorkflowRuns(e *core.RequestEvent) error {
+	q := e.Request.URL.Query()
+	filters := workflowRunFilters{Status: q.Get("status"), Name: q.Get("name"), Subject: q.Get("subject"), Owner: q.Get("owner")}
+	page := readPageParams(e)
+	if err := mergeErrors(filters.validate(), page.validate(workflowRunSorts)); err != nil {
+		return e.BadRequestError("Invalid query parameters.", err)
+	}
+	lq := filters.query()
+	page.apply(&lq, workflowRunSorts, "-created")
+	result, records, err := listVisible(e, runsCollection, lq)
+	if err != nil {
+		return err
+	}
+	if err := apis.EnrichRecords(e, records); err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.JSON(http.StatusOK, result)
+}
+
+// viewWorkflowRun: GET /api/v1/workflows/runs/{id}, the run with its steps
+// (each attempt, timing and error), both under their collections' rules.
+func viewWorkflowRun(e *core.RequestEvent) error {
+	run, err := findVisible(e, runsCollection, e.Request.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	steps, err := allVisible(e, stepsCollection, listQuery{Filter: "run = {:run}", Params: dbx.Params{"run": run.Id}, Sort: "created"})
+	if err != nil {
+		return err
+	}
+	if err := apis.EnrichRecords(e, steps); err != nil {
+		return e.InternalServerError("", err)
+	}
+	run.WithCustomData(true)
+	run.Set("steps", steps)
+	return respondRecord(e, http.StatusOK, run)
+}
+
+// controlWorkflowRun: POST /runs/{id}/retry|resume|cancel, for whoever the
+// runs' UpdateRule admits; a run the caller cannot see is a 404.
+func controlWorkflowRun(action func(app core.App, id string, body map[string]any) error) func(*core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		run, err := findVisible(e, runsCollection, e.Request.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		info, err := e.RequestInfo()
+		if err != nil {
+			return requestError(e, err)
+		}
+		body := info.Body
+		errs := validation.Errors{}
+		for _, name := range []string{"from", "reason"} {
+			if v, ok := body[name]; ok && v != nil {
+				if s, ok := v.(string); !ok || len(s) > 500 {
+					errs[name] = errNotString
+				}
+			}
+		}
+		if len(errs) > 0 {
+			return e.BadRequestError("Invalid submitted data.", errs)
+		}
+		err = writeTx(e, func(txApp core.App) error {
+			if err := checkRule(txApp, e, run, run.Collection().UpdateRule, body); err != nil {
+				return err
+			}
+			return action(txApp, run.Id, body)
+		})
+		if err != nil {
+			return workflowError(e, err)
+		}
+		fresh, err := e.App.FindRecordById(runsCollection, run.Id)
+		if err != nil {
+			return e.InternalServerError("", err)
+		}
+		return respondRecord(e, http.StatusOK, fresh)
+	}
+}
+
+// startWorkflowRun: POST /api/v1/workflows/runs starts any registered
+// workflow by name (superusers: the collection has no create rule).
+func startWorkflowRun(e *core.RequestEvent) error {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return requestError(e, err)
+	}
+	body := info.Body
+	errs := validation.Errors{}
+	name := bodyString(body, "workflow", errs)
+	key := bodyString(body, "idempotency_key", errs)
+	subject := bodyString(body, "subject", errs)
+	owner := bodyString(body, "owner", errs)
+	wait, werr := routeWait(e)
+	if werr != nil {
+		errs["wait"] = werr
+	}
+	if name == "" && errs["workflow"] == nil {
+		errs["workflow"] = validation.ErrRequired
+	}
+	input, ok := body["input"]
+	if ok && input != nil {
+		if _, isObject := input.(map[string]any); !isObject {
+			errs["input"] = validation.NewError("validation_invalid_type", "Must be an object.")
+		}
+	}
+	if len(errs) > 0 {
+		return e.BadRequestError("Invalid submitted data.", errs)
+	}
+
+	collection, err := e.App.FindCachedCollectionByNameOrId(runsCollection)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	probe := core.NewRecord(collection)
+	probe.Load(map[string]any{"name": name, "subject": subject, "owner": owner, "idempotency_key": key, "status": "pending"})
+	if err := checkCreate(e.App, e, probe, body); err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(input)
+	var run *workflows.Run
+	err = writeTx(e, func(txApp core.App) error {
+		run, err = workflows.StartByName(txApp, name, raw, workflows.StartOptions{IdempotencyKey: key, Subject: subject, Owner: owner})
+		return err
+	})
+	if err != nil {
+		return workflowError(e, err)
+	}
+	return awaitAndRespond(e, run, wait)
+}
+
+// signalWorkflowEvent: POST /api/v1/workflows/events delivers an event
+// (superusers: the inbox has no create rule); 202 when stored, 200 for a
+// repeat of an event id already stored.
+func signalWorkflowEvent(e *core.RequestEvent) error {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return requestError(e, err)
+	}
+	body := info.Body
+	errs := validation.Errors{}
+	key := bodyString(body, "key", errs)
+	eventID := bodyString(body, "event_id", errs)
+	if key == "" && errs["key"] == nil {
+		errs["key"] = validation.ErrRequired
+	}
+	if len(key) > 255 || len(eventID) > 255 {
+		errs["key"] = validation.NewError("validation_length_too_long", "Must be at most 255 characters.")
+	}
+	if len(errs) > 0 {
+		return e.BadRequestError("Invalid submitted data.", errs)
+	}
+	collection, err := e.App.FindCachedCollectionByNameOrId("workflow_events")
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	probe := core.NewRecord(collection)
+	probe.Load(map[string]any{"key": key, "event_id": eventID})
+	if err := checkCreate(e.App, e, probe, body); err != nil {
+		return err
+	}
+	var res workflows.SignalResult
+	err = writeTx(e, func(txApp core.App) error {
+		res, err = workflows.Signal(txApp, key, body["payload"], workflows.SignalOptions{EventID: eventID})
+		return err
+	})
+	if err != nil {
+		return workflowError(e, err)
+	}
+	status := http.StatusAccepted
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	return e.JSON(status, map[string]any{
+		"id": res.ID, "duplicate": res.Duplicate, "woken": nonNil(res.Woken), "started": nonNil(res.Started),
+	})
+}
+
+// confirmTrialLesson: POST /api/v1/workflows/trial-confirmations sends a
+// trial lesson's confirmations (once per lesson: the record hook that runs
+// when the lesson is booked and this route share the run). Whoever may
+// change the lesson (its UpdateRule: admins, the lesson's teacher) may ask.
+func confirmTrialLesson(e *core.RequestEvent) error {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return requestError(e, err)
+	}
+	errs := validation.Errors{}
+	in := workflows.TrialInput{Lesson: bodyString(info.Body, "lesson", errs)}
+	wait, werr := routeWait(e)
+	if werr != nil {
+		errs["wait"] = werr
+	}
+	if errs["lesson"] == nil {
+		if verr := in.Validate(); verr != nil {
+			var fields validation.Errors
+			if errors.As(verr, &fields) {
+				for k, v := range fields {
+					errs[k] = v
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return e.BadRequestError("Invalid submitted data.", errs)
+	}
+	lesson, err := findVisible(e, "lessons", in.Lesson)
+	if err != nil {
+		return err
+	}
+	if err := checkRule(e.App, e, lesson, lesson.Collection().UpdateRule, map[string]any{}); err != nil {
+		return err
+	}
+	if lesson.GetString("kind") != "trial" {
+		return e.BadRequestError("Invalid submitted data.", validation.Errors{
+			"lesson": validation.NewError("validation_not_trial", "Must be a trial lesson."),
+		})
+	}
+	run, err := workflows.Start(e.App, workflows.TrialConfirmation, in, workflows.TrialStartOptions(e.App, lesson))
+	if err != nil {
+		return workflowError(e, err)
+	}
+	return awaitAndRespond(e, run, wait)
+}
+
+// awaitAndRespond waits up to wait for the run to end: 200 with its result
+// when it did, 202 with its id (and where to follow it) when not.
+func awaitAndRespond(e *core.RequestEvent, run *workflows.Run, wait time.Duration) error {
+	if !run.Status.Terminal() && wait > 0 {
+		ctx, cancel := context.WithTimeout(e.Request.Context(), wait)
+		defer cancel()
+		done, err := workflows.Await(ctx, e.App, run.ID)
+		if err != nil {
+			return e.InternalServerError("", err)
+		}
+		done.Existing = run.Existing
+		run = done
+	}
+	e.Response.Header().Set("Location", "/api/v1/workflows/runs/"+run.ID)
+	status := http.StatusAccepted
+	if run.Status.Terminal() {
+		status = http.StatusOK
+	}
+	return e.JSON(status, map[string]any{
+		"id": run.ID, "workflow": run.Name, "status": run.Status, "existing": run.Existing,
+		"result": run.Result, "error": run.Error,
+	})
+}
+
+// routeWait reads ?wait= (milliseconds, at most maxRouteWait).
+func routeWait(e *core.RequestEvent) (time.Duration, error) {
+	s := e.Request.URL.Query().Get("wait")
+	if s == "" {
+		return defaultRouteWait, nil
+	}
+	if err := wholeNumber(0, int(maxRouteWait/time.Millisecond))(s); err != nil {
+		return 0, err
+	}
+	ms, _ := strconv.Atoi(s)
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// workflowError maps the engine's errors onto PocketBase's error shape.
+func workflowError(e *core.RequestEvent, err error) error {
+	if apiErr := asApiError(err); apiErr != nil {
+		return apiErr
+	}
+	var inputErr *workflows.InputError
+	var stateErr *workflows.StateError
+	switch {
+	case errors.As(err, &inputErr):
+		return e.BadRequestError("Invalid workflow input.", validation.Errors{"input": inputFieldErrors(inputErr.Err)})
+	case errors.As(err, &stateErr):
+		return e.BadRequestError(stateErr.Msg, validation.Errors{
+			"status": validation.NewError("validation_run_status", stateErr.Msg),
+		})
+	case errors.Is(err, workflows.ErrNotFound):
+		return e.NotFoundError("", nil)
+	case errors.Is(err, workflows.ErrNotRegistered):
+		return e.BadRequestError("Invalid submitted data.", validation.Errors{
+			"workflow": validation.NewError("validation_unknown_workflow", "Unknown workflow."),
+		})
+	}
+	return e.InternalServerError("", err)
+}
+
+// inputFieldErrors names the input's fields where it can.
+func inputFieldErrors(err error) error {
+	var fields validation.Errors
+	if errors.As(err, &fields) {
+		return fields
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return validation.Errors{typeErr.Field: validation.NewError("validation_invalid_type", "Must be a "+typeErr.Type.Kind().String()+".")}
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return validation.Errors{strings.Trim(name, `"`): validation.NewError("validation_unknown_field", "Unknown field.")}
+	}
+	return validation.NewError("validation_invalid_input", "Invalid input.")
+}
+
+// bodyString reads an optional string field of a JSON body.
+func bodyString(body map[string]any, name string, errs validation.Errors) string {
+	v, ok := body[name]
+	if !ok || v == nil {
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		errs[name] = errNotString
+		return ""
+	}
+	if len(s) > 255 {
+		errs[name] = validation.NewError("validation_length_too_long", "Must be at most 255 characters.")
+	}
+	return s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
