@@ -38,6 +38,11 @@ func TestDeclineDunningPastDue(t *testing.T) {
 	if !strings.Contains(n.GetString("link"), invoice) || !strings.Contains(n.GetString("body"), "try again") {
 		t.Errorf("notice link %q body %q", n.GetString("link"), n.GetString("body"))
 	}
+	// The notice went to the email outbox with the link in the text.
+	mail, err := e.app.FindRecordById("email_outbox", n.GetString("outbox_id"))
+	if err != nil || n.GetString("status") != "enqueued" || mail.GetString("to") != e.f.ParentA.Email || !strings.Contains(mail.GetString("text"), invoice) {
+		t.Errorf("outbox %v %v", mail, err)
+	}
 	p, _ := e.app.FindFirstRecordByData("payments", "stripe_invoice_id", invoice)
 	if p == nil || p.GetString("status") != billing.StatusFailed {
 		t.Fatalf("payment %v", p)
@@ -62,6 +67,9 @@ func TestDeclineDunningPastDue(t *testing.T) {
 	admin, err := e.app.FindAllRecords("billing_notices", dbx.HashExp{"kind": billing.NoticePastDue})
 	if err != nil || len(admin) != 1 || admin[0].GetString("recipient") != e.f.Admin.ID || admin[0].GetString("audience") != "admin" {
 		t.Fatalf("admin notices %v %v", admin, err)
+	}
+	if n := e.count("email_outbox", dbx.HashExp{"to": e.f.Admin.Email}); n != 1 {
+		t.Errorf("%d past-due mails to the admin", n)
 	}
 	// Replaying every event changes nothing.
 	for _, ev := range e.stub.Events() {

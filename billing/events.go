@@ -19,8 +19,9 @@ import (
 
 // The event ledger. A webhook delivery is verified (signature, 300 s
 // tolerance, API version), stored once under its event id and answered;
-// processing happens afterwards, off the request, through Dispatch. A
-// repeated delivery finds the id taken and does nothing. Processing is
+// processing happens afterwards, off the request, in a workflow run started
+// with the store (workflow.go) or the in-process queue. A repeated delivery
+// finds the id taken and does nothing. Processing is
 // order-safe: stripe_objects keeps, per Stripe object, the `created` of the
 // newest state applied; an older event is ignored, a tie (one-second
 // resolution) or a doubt re-fetches the object from Stripe.
@@ -56,10 +57,12 @@ type IngestResult struct {
 	EventID   string
 	Type      string
 	Duplicate bool
+	Started   bool // a workflow run was started with the store
 }
 
 // Ingest verifies a delivery and stores its event; the caller answers and
-// then calls Dispatch (unless Duplicate).
+// then calls Dispatch unless the event was a duplicate or its workflow run
+// already started.
 func (s *Service) Ingest(payload []byte, signature string) (IngestResult, error) {
 	if !s.WebhooksEnabled() {
 		return IngestResult{}, ErrWebhooksDisabled
@@ -75,8 +78,9 @@ func (s *Service) Ingest(payload []byte, signature string) (IngestResult, error)
 	return s.StoreEvent(ev, payload)
 }
 
-// StoreEvent records ev once. payload is the event's JSON as received (nil:
-// marshal ev).
+// StoreEvent records ev once, starting its workflow run in the same
+// transaction when the app has an engine. payload is the event's JSON as
+// received (nil: marshal ev).
 func (s *Service) StoreEvent(ev stripe.Event, payload []byte) (IngestResult, error) {
 	res := IngestResult{EventID: ev.ID, Type: string(ev.Type)}
 	exists := func() (bool, error) {
@@ -111,7 +115,15 @@ func (s *Service) StoreEvent(ev stripe.Event, payload []byte) (IngestResult, err
 	r.Set("payload", types.JSONRaw(payload))
 	r.Set("status", EventReceived)
 	r.Set("attempts", 0)
-	if err := s.app.Save(r); err != nil {
+	err = s.app.RunInTransaction(func(txApp core.App) error {
+		if err := txApp.Save(r); err != nil {
+			return err
+		}
+		started, err := startEventRun(txApp, ev.ID)
+		res.Started = started
+		return err
+	})
+	if err != nil {
 		// Two deliveries of one event raced: the unique index kept one.
 		if dup, ferr := exists(); ferr == nil && dup {
 			res.Duplicate = true
@@ -134,13 +146,35 @@ func eventObject(ev *stripe.Event) (string, string) {
 // -------------------------------------------------------------------
 // Dispatch: the seam to the workflow engine
 
-// Dispatch hands a stored event to processing. Until the workflow engine
-// takes it (a run per event, keyed by the event id), a per-app queue
-// processes events one at a time in the background, in arrival order.
-func (s *Service) Dispatch(eventID string) { s.queue.push(eventID) }
+// Dispatch hands a stored event to processing: a workflow run keyed by the
+// event id (Start is idempotent, so an event whose run exists is left to
+// it), or, without an engine, the per-app queue that processes events one
+// at a time in the background, in arrival order.
+func (s *Service) Dispatch(eventID string) {
+	started, err := startEventRun(s.app, eventID)
+	if err != nil {
+		s.app.Logger().Error("billing: cannot start the event's workflow run; queued in process", "event", eventID, "error", err)
+	}
+	if !started {
+		s.queue.push(eventID)
+	}
+}
 
-// Flush waits until the queue has processed everything dispatched so far.
-func (s *Service) Flush() { s.queue.wait() }
+// Flush waits until the queue has processed everything dispatched so far
+// and, with a workflow engine, until no stored event waits for its run
+// (at most a minute): tests and benchmarks use it.
+func (s *Service) Flush() {
+	s.queue.wait()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		var waiting int
+		err := s.app.DB().Select("COUNT(*)").From(eventsCollection).Where(dbx.HashExp{"status": EventReceived}).Row(&waiting)
+		if err != nil || waiting == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 type eventQueue struct {
 	s       *Service
@@ -308,6 +342,12 @@ func (s *Service) handle(ctx context.Context, rec *core.Record, ev *stripe.Event
 	}
 
 	return s.app.RunInTransaction(func(txApp core.App) error {
+		// Another worker (a run and the CLI, say) may have finished it.
+		if current, err := txApp.FindRecordById(eventsCollection, rec.Id); err != nil {
+			return err
+		} else if st := current.GetString("status"); st == EventProcessed || st == EventIgnored {
+			return nil
+		}
 		if h.ordered && objID != "" {
 			applied, err := loadVersion(txApp, objID)
 			if err != nil {

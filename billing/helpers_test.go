@@ -14,6 +14,7 @@ import (
 	"cedarheights/billing"
 	"cedarheights/billing/stripestub"
 	"cedarheights/internal/testapp"
+	"cedarheights/workflows"
 )
 
 func TestMain(m *testing.M) { os.Exit(testapp.RunMain(m)) }
@@ -32,9 +33,22 @@ type env struct {
 	ctx  context.Context
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, false) }
+
+// newEngineEnv is newEnv with the workflow engine wired (and started when
+// the app serves), so events are processed by "stripe_event" runs.
+func newEngineEnv(t *testing.T) *env { return newEnvWith(t, true) }
+
+func newEnvWith(t *testing.T, engine bool) *env {
 	t.Helper()
 	app, f := testapp.New(t)
+	if engine && workflows.EngineOf(app) == nil {
+		eng := workflows.NewEngine(app, workflows.Options{
+			PollInterval: 20 * time.Millisecond, Lease: 3 * time.Second, ShutdownGrace: time.Second,
+			MailInterval: 50 * time.Millisecond, NoSchedules: true,
+		})
+		t.Cleanup(eng.Stop)
+	}
 	stub := stripestub.New(t)
 	stub.WebhookSecret = webhookSecret
 	svc := billing.Use(app, billing.Config{SecretKey: "sk_test_stub", WebhookSecret: webhookSecret, APIBase: stub.URL})

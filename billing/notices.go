@@ -1,7 +1,9 @@
 package billing
 
 import (
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,13 +12,15 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/workflows"
 )
 
 // Notices are what billing tells people: receipts, dunning notices, the
 // admin's past-due alert, refund confirmations. Each is recorded once (a
 // unique source key per fact, e.g. "receipt:<payment>") in the same
 // transaction as the fact itself, so a replayed event never mails twice,
-// and handed to the email outbox when there is one.
+// and queued in the email outbox in that same transaction (the workflow
+// engine's sender delivers it).
 
 const noticesCollection = "billing_notices"
 
@@ -75,11 +79,35 @@ func recordNotice(txApp core.App, n notice) (bool, error) {
 	return true, enqueueNotice(txApp, r)
 }
 
-// enqueueNotice hands a recorded notice to the email outbox. Until the
-// workflow engine's outbox exists the notice stays "recorded": readable by
-// the family (its own) and the admins, sent by nobody.
+// enqueueNotice queues a recorded notice in the email outbox (keyed by the
+// notice, so it is queued once). A notice with no usable address stays
+// "recorded": readable by the family (its own) and the admins in the app,
+// and logged, but never a reason to fail the payment it is about.
 func enqueueNotice(txApp core.App, r *core.Record) error {
-	return nil
+	if _, err := txApp.FindCachedCollectionByNameOrId("email_outbox"); err != nil {
+		return nil
+	}
+	text := r.GetString("body")
+	if link := r.GetString("link"); link != "" && !strings.Contains(text, link) {
+		text += "\n\n" + link
+	}
+	key := "billing:" + r.GetString("source_key")
+	if len(key) > 255 {
+		sum := sha256.Sum256([]byte(key))
+		key = "billing:" + hex.EncodeToString(sum[:])
+	}
+	m := workflows.Mail{To: []string{r.GetString("email")}, Subject: r.GetString("subject"), Text: text, IdempotencyKey: key}
+	if err := m.Validate(); err != nil {
+		txApp.Logger().Warn("billing: notice not mailed", "notice", r.Id, "email", r.GetString("email"), "error", err)
+		return nil
+	}
+	id, err := workflows.EnqueueMail(txApp, m)
+	if err != nil {
+		return err
+	}
+	r.Set("status", "enqueued")
+	r.Set("outbox_id", id)
+	return txApp.Save(r)
 }
 
 // tellFamily records a notice to the family's parent.

@@ -15,8 +15,9 @@ import (
 
 // stripe_webhooks.go: POST /api/v1/stripe/webhooks, the endpoint to
 // register in Stripe. It needs no auth but a valid Stripe-Signature: the
-// event is verified, stored once in the event ledger and answered at once;
-// processing happens after the answer (billing.Dispatch). A repeated
+// event is verified, stored once in the event ledger (with the workflow
+// run that will process it) and answered at once; processing happens
+// after the answer. A repeated
 // delivery answers 200 and does nothing. With no webhook secret configured
 // every delivery is refused (503, so Stripe retries once it is set).
 
@@ -47,7 +48,7 @@ func stripeWebhook(e *core.RequestEvent) error {
 	case err != nil:
 		return e.InternalServerError("", err)
 	}
-	if !res.Duplicate {
+	if !res.Duplicate && !res.Started {
 		svc.Dispatch(res.EventID)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"received": true, "id": res.EventID, "duplicate": res.Duplicate})
