@@ -15,6 +15,7 @@ import (
 	"cedarheights/cli"
 	"cedarheights/hooks"
 	_ "cedarheights/pb_migrations"
+	"cedarheights/workflows"
 )
 
 func main() {
@@ -28,6 +29,7 @@ func main() {
 	})
 
 	hooks.Register(app)
+	workflows.Register(app)
 	cli.Register(app)
 
 	// What app.Start() does, with our serve command: its CORS origins come

@@ -10,4 +10,5 @@ import (
 func Register(app *pocketbase.PocketBase) {
 	app.RootCmd.AddCommand(newDemoCommand(app))
 	app.RootCmd.AddCommand(newBillingCommand(app))
+	app.RootCmd.AddCommand(newWorkflowsCommand(app))
 }

@@ -65,9 +65,13 @@ func Retry(app core.App, id, from string) (*Run, error) {
 		default:
 			return &StateError{r.Status, "nothing failed: name the node to retry from"}
 		}
+		// Other branches that were stopped go on too; nodes upstream of the
+		// restart point do not (they ran, or were skipped on purpose).
 		redo := sp.reachable(starts...)
+		restartAt := slices.Clone(starts)
 		for _, id := range r.prog.Stopped {
-			if !redo[id] && !slices.Contains(starts, id) {
+			upstream := slices.ContainsFunc(restartAt, func(s string) bool { return sp.reachable(id)[s] })
+			if !redo[id] && !upstream {
 				starts = append(starts, id)
 			}
 		}
