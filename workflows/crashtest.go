@@ -18,8 +18,9 @@ import (
 // registered only when ACADEMY_CRASHTEST_WORKFLOW=1. Its tasks call an HTTP
 // stand-in (ACADEMY_CRASHTEST_URL) with the step's idempotency key and write
 // one crashtest_writes record each, so a test can kill the server anywhere
-// and count effects afterwards. ACADEMY_CRASHTEST_DELAY_MS (default 10)
-// stretches each task so kills land mid-run.
+// and count effects afterwards. ACADEMY_CRASHTEST_DELAY_MS (default 10) is
+// how long each task waits before and again after its call, so kills land
+// mid-run, also between an effect and its checkpoint.
 
 const crashTestCollection = "crashtest_writes"
 
@@ -94,6 +95,14 @@ func crashEffect(field func(*crashState) *string) func(s *Step[crashState]) erro
 		}
 		if err := json.Unmarshal(raw, &out); err != nil || out.ID == "" {
 			return fmt.Errorf("stand-in answered %q", raw)
+		}
+		// Linger after the effect as a slow node would: a kill here leaves
+		// an effect done and not checkpointed, the case idempotency keys
+		// are for.
+		select {
+		case <-time.After(time.Duration(delay) * time.Millisecond):
+		case <-s.Done():
+			return s.Err()
 		}
 		*field(s.State) = out.ID
 		run, node := s.RunID(), s.Node()
