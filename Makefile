@@ -48,9 +48,10 @@ test-go:
 test-js: build
 	cd tests/js && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
 
-# The load benchmark (not a test): BENCH_FLAGS=-quick for a short run.
+# The load and billing benchmarks (not tests): BENCH_FLAGS=-quick for short runs.
 bench: build
 	go run ./bench/load -bin $(BIN) $(BENCH_FLAGS)
+	go run ./bench/billing $(BENCH_FLAGS)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
