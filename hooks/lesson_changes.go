@@ -93,14 +93,23 @@ func updateLessons(e *core.RequestEvent) error {
 		return e.BadRequestError("Invalid submitted data.", errs)
 	}
 
+	return changeScope(e, settings, target, scope, func(l *core.Record) map[string]any {
+		return patch.bodyFor(settings, target, l, newStart)
+	})
+}
+
+// changeScope writes bodyFor(l) to every lesson of the scope in one
+// transaction, each under the lessons UpdateRule and the conflict check,
+// and answers the changed lessons.
+func changeScope(e *core.RequestEvent, settings academy.Settings, target *core.Record, scope string, bodyFor func(*core.Record) map[string]any) error {
 	var changed []*core.Record
-	err = writeTx(e, func(tx core.App) error {
+	err := writeTx(e, func(tx core.App) error {
 		lessons, err := lessonsInScope(tx, target, scope)
 		if err != nil {
 			return err
 		}
 		for _, l := range lessons {
-			body := patch.bodyFor(settings, target, l, newStart)
+			body := bodyFor(l)
 			if err := checkRule(tx, e, l, l.Collection().UpdateRule, body); err != nil {
 				return err
 			}
@@ -191,32 +200,8 @@ func cancelLessons(e *core.RequestEvent) error {
 		return e.BadRequestError("Only a scheduled lesson can be cancelled.", validation.Errors{"status": validation.NewError("validation_not_scheduled", "The lesson is "+target.GetString("status")+".")})
 	}
 
-	var cancelled []*core.Record
-	err = writeTx(e, func(tx core.App) error {
-		lessons, err := lessonsInScope(tx, target, scope)
-		if err != nil {
-			return err
-		}
-		body := map[string]any{"status": "cancelled", "cancelled_by": in.CancelledBy}
-		for _, l := range lessons {
-			if err := checkRule(tx, e, l, l.Collection().UpdateRule, body); err != nil {
-				return err
-			}
-			l.Load(body)
-			if err := tx.Save(l); err != nil {
-				return err
-			}
-			cancelled = append(cancelled, l)
-		}
-		return nil
-	})
-	if err != nil {
-		return lessonWriteError(e, err)
-	}
-	if err := enrichLessons(e, settings, cancelled); err != nil {
-		return err
-	}
-	return e.JSON(http.StatusOK, map[string]any{"lessons": cancelled})
+	body := map[string]any{"status": "cancelled", "cancelled_by": in.CancelledBy}
+	return changeScope(e, settings, target, scope, func(*core.Record) map[string]any { return body })
 }
 
 // lessonWriteError answers a failed lesson write: conflicts as a 409 with

@@ -3,7 +3,6 @@ package hooks
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -96,11 +95,7 @@ func listPublicTeachers(e *core.RequestEvent) error {
 				items[i].Instruments = append(items[i].Instruments, publicInstrument{Id: id, Name: name})
 			}
 		}
-		for _, l := range t.GetStringSlice("lesson_lengths") {
-			if minutes, err := strconv.Atoi(l); err == nil {
-				items[i].LessonLengths = append(items[i].LessonLengths, minutes)
-			}
-		}
+		items[i].LessonLengths = append(items[i].LessonLengths, lessonLengths(t)...)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": items})
 }
