@@ -54,10 +54,16 @@ func loadCalendars(app core.App, settings academy.Settings, scope calendarScope)
 	if err != nil {
 		return nil, err
 	}
-	who := dbx.Or(dbx.In("teacher", ids...), dbx.HashExp{"student": scope.Student}, dbx.HashExp{"room": scope.Room})
-	if scope.Student == "" && scope.Room == "" {
-		who = dbx.In("teacher", ids...)
+	// Only non-empty terms: `room = ''` would match every roomless lesson
+	// and turn the index lookup into a scan.
+	terms := []dbx.Expression{dbx.In("teacher", ids...)}
+	if scope.Student != "" {
+		terms = append(terms, dbx.HashExp{"student": scope.Student})
 	}
+	if scope.Room != "" {
+		terms = append(terms, dbx.HashExp{"room": scope.Room})
+	}
+	who := dbx.Or(terms...)
 	// Plain rows, not records: a month of a busy academy is thousands of
 	// lessons and only these columns matter here.
 	var lessons []lessonRow
