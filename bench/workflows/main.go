@@ -1,0 +1,287 @@
+// Command workflows benchmarks the workflow engine: checkpoint overhead,
+// five-node runs per second, POST → first node started, event → waiting
+// run resumed, 16 concurrent runs, recovery after kill -9 with 1,000 runs in
+// flight (the built server), and the same DAG run in memory without
+// persistence (the seed's model) as a baseline. It prints one markdown
+// table and writes it to bench/out/workflows.md.
+//
+// It is not a test: it never fails on a timing, only when runs fail or the
+// server cannot start.
+//
+//	go run ./bench/workflows -bin bin/cedarheights [-quick]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/hooks"
+	_ "cedarheights/pb_migrations"
+	"cedarheights/workflows"
+)
+
+type config struct {
+	bin, out      string
+	sequential    int // runs for the checkpoint overhead
+	throughput    int // runs for runs per second
+	latencySample int // POSTs and events
+	rounds        int // rounds of 16 concurrent runs
+	inFlight      int // runs in flight at the kill
+	workers       int
+}
+
+func main() {
+	var cfg config
+	quick := flag.Bool("quick", false, "smaller samples (about 20 s)")
+	flag.StringVar(&cfg.bin, "bin", "", "the built server for the recovery measurement (built into a temp dir when empty)")
+	flag.StringVar(&cfg.out, "out", "bench/out/workflows.md", "where to write the table")
+	flag.IntVar(&cfg.workers, "workers", 4, "engine workers (WORKFLOW_WORKERS)")
+	flag.Parse()
+	cfg.sequential, cfg.throughput, cfg.latencySample, cfg.rounds, cfg.inFlight = 400, 4000, 300, 40, 1000
+	if *quick {
+		cfg.sequential, cfg.throughput, cfg.latencySample, cfg.rounds = 100, 1000, 100, 10
+	}
+	os.Setenv("ACADEMY_RATE_LIMIT", "off")
+
+	report, err := run(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	fmt.Print(report)
+	if cfg.out != "" {
+		if err := os.MkdirAll(filepath.Dir(cfg.out), 0o755); err == nil {
+			os.WriteFile(cfg.out, []byte(report), 0o644)
+		}
+	}
+}
+
+func run(cfg config) (string, error) {
+	var rows []row
+	env, err := newInProcess(cfg)
+	if err != nil {
+		return "", err
+	}
+	defer env.close()
+
+	steps := []func(*inProcess, config) ([]row, error){
+		measureCheckpoints, measureThroughput, measurePostToFirstNode, measureEventToResume, measureConcurrent16,
+	}
+	for _, step := range steps {
+		got, err := step(env, cfg)
+		if err != nil {
+			return "", err
+		}
+		rows = append(rows, got...)
+	}
+	recovery, err := measureRecovery(cfg)
+	if err != nil {
+		return "", err
+	}
+	rows = append(rows, recovery...)
+	return render(cfg, rows, env.lockErrors()), nil
+}
+
+// inProcess is an app in a temporary data dir with the engine and the
+// academy's routes served on loopback, like `serve` but in this process so
+// the engine's probes can be read.
+type inProcess struct {
+	app     *core.BaseApp
+	eng     *workflows.Engine
+	srv     *httptest.Server
+	dir     string
+	token   string
+	mu      sync.Mutex
+	probe   []time.Duration // checkpoint durations while recording
+	record  bool
+	started sync.Map // run id → time its first node started
+	resumed sync.Map // run id → time the node after its wait started
+	logs    *lockWatch
+
+	waitFlow *workflows.Workflow[string, waitState]
+}
+
+func newInProcess(cfg config) (*inProcess, error) {
+	dir, err := os.MkdirTemp("", "cedarheights-wfbench-")
+	if err != nil {
+		return nil, err
+	}
+	env := &inProcess{dir: dir, logs: &lockWatch{}}
+	env.app = core.NewBaseApp(core.BaseAppConfig{DataDir: dir})
+	if err := env.app.Bootstrap(); err != nil {
+		return nil, err
+	}
+	if err := env.app.RunAllMigrations(); err != nil {
+		return nil, err
+	}
+	env.app.Settings().RateLimits.Enabled = false
+	hooks.Register(env.app)
+	reg := workflows.NewRegistry()
+	env.waitFlow = benchWait(env)
+	if err := reg.Register(benchFive, benchFirst(env), env.waitFlow); err != nil {
+		return nil, err
+	}
+	env.eng = workflows.NewEngine(env.app, workflows.Options{
+		Registry: reg, Workers: cfg.workers, NoSchedules: true, NoMail: true,
+		OnCheckpoint: func(d time.Duration) {
+			env.mu.Lock()
+			if env.record {
+				env.probe = append(env.probe, d)
+			}
+			env.mu.Unlock()
+		},
+	})
+	su, err := superuser(env.app)
+	if err != nil {
+		return nil, err
+	}
+	env.token, err = su.NewAuthToken()
+	if err != nil {
+		return nil, err
+	}
+	router, err := apis.NewRouter(env.app)
+	if err != nil {
+		return nil, err
+	}
+	serve := &core.ServeEvent{App: env.app, Router: router}
+	err = env.app.OnServe().Trigger(serve, func(e *core.ServeEvent) error {
+		mux, err := e.Router.BuildMux()
+		if err != nil {
+			return err
+		}
+		env.srv = httptest.NewServer(mux)
+		return nil
+	})
+	return env, err
+}
+
+func (env *inProcess) close() {
+	if env.srv != nil {
+		env.srv.Close()
+	}
+	env.eng.Stop()
+	env.app.ResetBootstrapState()
+	os.RemoveAll(env.dir)
+}
+
+func (env *inProcess) recordCheckpoints(on bool) []time.Duration {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	env.record = on
+	out := env.probe
+	if on {
+		env.probe = nil
+	}
+	return out
+}
+
+func (env *inProcess) lockErrors() int { return env.logs.count() }
+
+func superuser(app core.App) (*core.Record, error) {
+	col, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
+	if err != nil {
+		return nil, err
+	}
+	r := core.NewRecord(col)
+	r.SetEmail("bench@cedarheights.test")
+	r.SetPassword("bench-password-123")
+	return r, app.Save(r)
+}
+
+// waitAll waits for runs to end and fails on any that did not complete.
+func waitAll(app core.App, ids []string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for _, id := range ids {
+		r, err := workflows.Await(ctx, app, id)
+		if err != nil {
+			return err
+		}
+		if r.Status != workflows.StatusCompleted {
+			return fmt.Errorf("run %s ended %s: %s", id, r.Status, r.Error)
+		}
+	}
+	return nil
+}
+
+// pct is the q-quantile (0..1) of ds, in milliseconds.
+func pct(ds []time.Duration, q float64) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(q * float64(len(s)-1))
+	return float64(s[i].Microseconds()) / 1000
+}
+
+type row struct {
+	measure, value, target, note string
+}
+
+func render(cfg config, rows []row, locked int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Workflow engine benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Machine: %d × %s, %s %s/%s; engine with %d workers, SQLite in WAL (PocketBase's defaults); "+
+		"the DAG is five tasks in a row, each changing one field of the state.\n\n",
+		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, cfg.workers)
+	b.WriteString("| Measure | Result | Target | Notes |\n|---|---:|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.measure, r.value, r.target, r.note)
+	}
+	fmt.Fprintf(&b, "\n\"database is locked\" errors seen: %d.\n", locked)
+	return b.String()
+}
+
+func cpuModel() string {
+	raw, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if name, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+		}
+	}
+	return "unknown CPU"
+}
+
+func check(ok bool, target string) string {
+	if ok {
+		return "✓ " + target
+	}
+	return "✗ " + target
+}
+
+// lockWatch counts "database is locked" errors reported to the engine's
+// callers.
+type lockWatch struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (l *lockWatch) see(err error) {
+	if err != nil && strings.Contains(err.Error(), "database is locked") {
+		l.mu.Lock()
+		l.n++
+		l.mu.Unlock()
+	}
+}
+
+func (l *lockWatch) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n
+}
