@@ -261,6 +261,9 @@ func applyInvoicePaid(txApp core.App, s *Service, ev *stripe.Event, raw json.Raw
 	if err != nil {
 		return "", err
 	}
+	if payment == nil {
+		return "", ignored("the invoice asks for nothing (amount due 0)")
+	}
 	payment.Set("amount", ic.inv.AmountPaid)
 	if pi := ic.pi(); pi != "" {
 		payment.Set("stripe_payment_intent_id", pi)
