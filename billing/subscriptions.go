@@ -52,8 +52,16 @@ func (s *Service) Subscribe(ctx context.Context, enrollmentID string, opts Subsc
 	if err != nil {
 		return nil, err
 	}
-	if enrollment.GetString("stripe_subscription_id") != "" {
-		return nil, validation.Errors{"enrollment": validation.NewError("validation_subscribed", "The enrollment already has a subscription.")}
+	// One live subscription per enrollment; an ended one may be replaced
+	// (the key then names it, so the new request is not Stripe's replay
+	// of the old one).
+	previous := enrollment.GetString("stripe_subscription_id")
+	switch enrollment.GetString("stripe_status") {
+	case "canceled", "incomplete_expired":
+	default:
+		if previous != "" {
+			return nil, validation.Errors{"enrollment": validation.NewError("validation_subscribed", "The enrollment already has a subscription.")}
+		}
 	}
 	price := plan.GetString("stripe_price_id")
 	if price == "" {
@@ -88,7 +96,11 @@ func (s *Service) Subscribe(ctx context.Context, enrollmentID string, opts Subsc
 		params.CancelAt = stripe.Int64(start.AddDate(0, SchoolYearInstallments+1, 0).Unix())
 	}
 	params.Context = ctx
-	params.SetIdempotencyKey("cedarheights-subscribe-" + enrollment.Id)
+	key := "cedarheights-subscribe-" + enrollment.Id
+	if previous != "" {
+		key += "-after-" + previous
+	}
+	params.SetIdempotencyKey(key)
 	sub, err := sc.Subscriptions.New(params)
 	if err != nil {
 		return nil, fmt.Errorf("create Stripe subscription: %w", err)

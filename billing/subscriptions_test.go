@@ -160,6 +160,14 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if r.GetString("stripe_status") != "canceled" {
 		t.Errorf("stripe_status %s", r.GetString("stripe_status"))
 	}
+	// An ended subscription can be replaced.
+	again, err := e.svc.Subscribe(e.ctx, e.f.EnrollmentA1, billing.SubscribeOptions{})
+	if err != nil || again.GetString("stripe_subscription_id") == sub || again.GetString("status") != "active" {
+		t.Fatalf("re-subscribe: %v %v", again, err)
+	}
+	if _, err := e.svc.Subscribe(e.ctx, e.f.EnrollmentA1, billing.SubscribeOptions{}); err == nil {
+		t.Error("a live subscription was replaced")
+	}
 	if _, err := e.svc.Pause(e.ctx, e.f.EnrollmentB1); err == nil || !strings.Contains(err.Error(), "enrollment") {
 		t.Errorf("pausing an enrollment without subscription: %v", err)
 	}
