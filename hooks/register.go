@@ -13,6 +13,7 @@ func Register(app core.App) {
 	bindRecordHooks(app)
 	bindLessonRules(app)
 	bindClosureLessons(app)
+	bindStudentTeachers(app)
 	bindMiddlewares(app)
 	bindRoutes(app)
 	bindCalendarFeeds(app)
