@@ -324,17 +324,20 @@ func applyInvoiceFailed(txApp core.App, s *Service, ev *stripe.Event, raw json.R
 	}
 
 	cur := string(ic.inv.Currency)
-	link := ic.inv.HostedInvoiceURL
-	if link == "" {
-		link = billingPageLink(txApp)
-	}
+	// The link fixes the card for this and future payments (the app's
+	// billing page opens the Billing Portal); the invoice's own page pays
+	// this one now.
+	link := billingPageLink(txApp)
 	final := ic.inv.NextPaymentAttempt == 0
 	body := fmt.Sprintf("We could not collect %s for %s.\n\n", FormatMoney(ic.inv.AmountDue, cur), ic.text())
 	if final {
-		body += "This was the last automatic attempt, so the enrollment is now past due. Please pay the invoice or update your payment method here:\n" + link
+		body += "This was the last automatic attempt, so the enrollment is now past due. Please update your payment method here:\n" + link
 	} else {
 		body += fmt.Sprintf("We will try again on %s. To avoid another failure, please update your payment method here:\n%s",
 			day(ic.inv.NextPaymentAttempt), link)
+	}
+	if ic.inv.HostedInvoiceURL != "" {
+		body += "\n\nYou can also pay this invoice now: " + ic.inv.HostedInvoiceURL
 	}
 	key := fmt.Sprintf("dunning:%s:%d", ic.inv.ID, ic.inv.AttemptCount)
 	if err := tellFamily(txApp, ic.family, NoticePaymentFailed, key,
@@ -359,10 +362,14 @@ func applyInvoiceFailed(txApp core.App, s *Service, ev *stripe.Event, raw json.R
 	if err != nil {
 		return "", err
 	}
+	invoiceLink := ic.inv.HostedInvoiceURL
+	if invoiceLink == "" {
+		invoiceLink = ic.inv.ID
+	}
 	adminBody := fmt.Sprintf("%s (%s) did not pay %s for %s after %d attempts. The enrollment is past due.\nInvoice: %s",
-		user.GetString("name"), user.Email(), FormatMoney(ic.inv.AmountDue, cur), ic.text(), ic.inv.AttemptCount, link)
+		user.GetString("name"), user.Email(), FormatMoney(ic.inv.AmountDue, cur), ic.text(), ic.inv.AttemptCount, invoiceLink)
 	if err := tellAdmins(txApp, ic.family, NoticePastDue, "past_due:"+ic.inv.ID,
-		"Past due: "+user.GetString("name")+" owes "+FormatMoney(ic.inv.AmountDue, cur), adminBody, link); err != nil {
+		"Past due: "+user.GetString("name")+" owes "+FormatMoney(ic.inv.AmountDue, cur), adminBody, ic.inv.HostedInvoiceURL); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("final attempt %d failed: enrollment past due", ic.inv.AttemptCount), nil
