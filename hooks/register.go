@@ -14,6 +14,7 @@ func Register(app core.App) {
 	bindLessonRules(app)
 	bindClosureLessons(app)
 	bindStudentTeachers(app)
+	bindPaymentsGuard(app)
 	bindMiddlewares(app)
 	bindRoutes(app)
 	bindCalendarFeeds(app)
