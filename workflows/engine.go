@@ -97,6 +97,10 @@ type Engine struct {
 	bg        sync.WaitGroup
 	scanKick  chan struct{}
 	mailKick  chan struct{}
+
+	commits       chan *commitReq // to the committer; nil when it does not run
+	committerDone chan struct{}
+	stopCommitter context.CancelFunc
 }
 
 // job is a run to execute; run is set when the lease is already ours.
@@ -189,7 +193,11 @@ func (e *Engine) Start() error {
 	e.started = true
 	e.runCtx, e.cancelRun = context.WithCancel(context.Background())
 	e.bgCtx, e.cancelBg = context.WithCancel(context.Background())
+	e.commits, e.committerDone = make(chan *commitReq), make(chan struct{})
+	committerCtx, stopCommitter := context.WithCancel(context.Background())
+	e.stopCommitter = stopCommitter
 	e.mu.Unlock()
+	go e.commitLoop(committerCtx)
 
 	liveEngines.add(e.nonce)
 	if err := e.prepareCollections(); err != nil {
@@ -250,6 +258,11 @@ func (e *Engine) Stop() {
 	e.cancelRun()
 	e.cancelBg()
 	e.bg.Wait()
+	e.stopCommitter()
+	<-e.committerDone
+	e.mu.Lock()
+	e.commits = nil
+	e.mu.Unlock()
 	if _, err := e.app.NonconcurrentDB().Update(runsTable,
 		dbx.Params{"lease_owner": "", "lease_until": ""}, ownerRange(e.owner)).Execute(); err != nil {
 		e.log.Error("workflows: releasing leases on shutdown failed", "error", err)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -27,8 +28,9 @@ const maxStateSize = 4 << 20
 type executor struct {
 	e       *Engine
 	sp      *spec
-	run     *Run   // last committed checkpoint (plus in-memory activations)
-	fence   string // the lease token this executor commits under
+	run     *Run       // last committed checkpoint (plus in-memory activations)
+	stored  dbx.Params // the run's columns as last written
+	fence   string     // the lease token this executor commits under
 	ctx     context.Context
 	cancel  context.CancelFunc
 	running map[string]bool
@@ -80,7 +82,7 @@ func (e *Engine) execute(j job) {
 	ctx, cancel := context.WithCancel(e.runCtx)
 	defer cancel()
 	x := &executor{
-		e: e, sp: sp, run: run, fence: run.LeaseOwner, ctx: ctx, cancel: cancel,
+		e: e, sp: sp, run: run, stored: run.mutableColumns(run.Updated), fence: run.LeaseOwner, ctx: ctx, cancel: cancel,
 		running: map[string]bool{},
 		results: make(chan nodeResult, len(sp.nodes)+1),
 	}
@@ -437,8 +439,11 @@ func (x *executor) completeEmpty(now time.Time) {
 // commit writes a checkpoint in one short transaction, fenced on the lease.
 func (x *executor) commit(next *Run, steps []*StepRecord, writes []func(core.App) error, extra func(core.App) error, now time.Time) error {
 	began := time.Now()
-	err := x.e.app.RunInTransaction(func(tx core.App) error {
-		if err := saveRun(tx, next, x.fence, now); err != nil {
+	next.Updated = now
+	cols := next.mutableColumns(now)
+	changed := changedColumns(x.stored, cols)
+	err := x.e.write(len(writes) > 0, func(tx core.App) error {
+		if err := saveColumns(tx, next.ID, changed, x.fence); err != nil {
 			return err
 		}
 		for _, s := range steps {
@@ -466,7 +471,7 @@ func (x *executor) commit(next *Run, steps []*StepRecord, writes []func(core.App
 	if err != nil {
 		return err
 	}
-	x.run = next
+	x.run, x.stored = next, cols
 	x.e.publishRun(next, false)
 	x.e.publishSteps(steps)
 	if next.Status.Terminal() {
@@ -719,7 +724,7 @@ func (e *Engine) versionMissing(r *Run, msg string) {
 	next.Status = StatusVersionMissing
 	next.Error = msg
 	next.LeaseOwner, next.LeaseUntil = "", time.Time{}
-	err := e.app.RunInTransaction(func(tx core.App) error {
+	err := e.write(false, func(tx core.App) error {
 		return saveRun(tx, next, r.LeaseOwner, now)
 	})
 	if err == nil {

@@ -57,7 +57,8 @@ func (e *Engine) claim(id string) (*Run, error) {
 	params := e.claimParams(now)
 	params["id"] = id
 	var rows []dbRun
-	err := e.app.RunInTransaction(func(tx core.App) error {
+	err := e.write(false, func(tx core.App) error {
+		rows = nil
 		return tx.DB().NewQuery("UPDATE workflow_runs SET " + claimSet +
 			" WHERE id = {:id} AND " + dueCondition + " RETURNING *").Bind(params).All(&rows)
 	})
@@ -84,7 +85,8 @@ func (e *Engine) claimDue(limit int) ([]*Run, error) {
 		exclude = strings.Join(names, ",")
 	}
 	var rows []dbRun
-	err := e.app.RunInTransaction(func(tx core.App) error {
+	err := e.write(false, func(tx core.App) error {
+		rows = nil
 		return tx.DB().NewQuery(`UPDATE workflow_runs SET ` + claimSet + ` WHERE id IN (
 			SELECT id FROM (
 				SELECT id, created FROM workflow_runs WHERE status IN ('pending','running') AND (lease_owner = '' OR lease_until < {:now})

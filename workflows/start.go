@@ -92,7 +92,7 @@ func (e *Engine) start(app core.App, sp *spec, input any, opts StartOptions) (*R
 	}
 
 	var out *Run
-	err = inTx(app, func(tx core.App) error {
+	create := func(tx core.App) error {
 		if r.IdempotencyKey != "" {
 			existing, err := findByKey(tx, r.IdempotencyKey)
 			if err != nil && !errors.Is(err, ErrNotFound) {
@@ -118,14 +118,31 @@ func (e *Engine) start(app core.App, sp *spec, input any, opts StartOptions) (*R
 			return err
 		}
 		out = r
-		afterCommit(tx, func() {
-			e.publishRun(r, true)
-			if local {
-				e.enqueue(job{id: r.ID, run: r.clone()})
-			}
-		})
 		return nil
-	})
+	}
+	started := func() {
+		e.publishRun(r, true)
+		if local {
+			e.enqueue(job{id: r.ID, run: r.clone()})
+		}
+	}
+	if app.IsTransactional() {
+		// Commits with the caller's transaction, and only then starts.
+		err = inTx(app, func(tx core.App) error {
+			if err := create(tx); err != nil || out != r {
+				return err
+			}
+			afterCommit(tx, started)
+			return nil
+		})
+	} else {
+		// Group-committed with the engine's writes; the announcement runs
+		// here, not on the committer.
+		err = e.write(false, create)
+		if err == nil && out == r {
+			started()
+		}
+	}
 	if err != nil && r.IdempotencyKey != "" && isUniqueViolation(err) {
 		// Another process committed the same key in between.
 		existing, ferr := findByKey(app, r.IdempotencyKey)

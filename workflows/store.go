@@ -125,6 +125,18 @@ func rawText(b json.RawMessage) string {
 	return string(b)
 }
 
+// changedColumns are the mutable columns whose values differ from before
+// (with updated always): a checkpoint writes only those.
+func changedColumns(before, after dbx.Params) dbx.Params {
+	out := dbx.Params{}
+	for k, v := range after {
+		if k == "updated" || before[k] != v {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // mutableColumns are the columns a checkpoint may change.
 func (r *Run) mutableColumns(now time.Time) dbx.Params {
 	ready, done := r.Ready, r.Done
@@ -197,11 +209,16 @@ func insertRun(txApp core.App, r *Run, now time.Time) error {
 // rolls back with everything the node wrote.
 func saveRun(txApp core.App, r *Run, fence string, now time.Time) error {
 	r.Updated = now
-	where := dbx.HashExp{"id": r.ID}
+	return saveColumns(txApp, r.ID, r.mutableColumns(now), fence)
+}
+
+// saveColumns is saveRun for the columns given (the ones that changed).
+func saveColumns(txApp core.App, id string, cols dbx.Params, fence string) error {
+	where := dbx.HashExp{"id": id}
 	if fence != "" {
 		where["lease_owner"] = fence
 	}
-	res, err := txApp.DB().Update(runsTable, r.mutableColumns(now), where).Execute()
+	res, err := txApp.DB().Update(runsTable, cols, where).Execute()
 	if err != nil {
 		return err
 	}

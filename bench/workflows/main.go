@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -48,7 +49,14 @@ func main() {
 	flag.StringVar(&cfg.bin, "bin", "", "the built server for the recovery measurement (built into a temp dir when empty)")
 	flag.StringVar(&cfg.out, "out", "bench/out/workflows.md", "where to write the table")
 	flag.IntVar(&cfg.workers, "workers", 4, "engine workers (WORKFLOW_WORKERS)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the in-process measurements here")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	cfg.sequential, cfg.throughput, cfg.latencySample, cfg.rounds, cfg.inFlight = 400, 4000, 300, 40, 1000
 	if *quick {
 		cfg.sequential, cfg.throughput, cfg.latencySample, cfg.rounds = 100, 1000, 100, 10
@@ -57,6 +65,7 @@ func main() {
 
 	report, err := run(cfg)
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
