@@ -1,7 +1,10 @@
 package hooks_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -393,4 +396,114 @@ func TestTrialConfirmationRoute(t *testing.T) {
 			ExpectedStatus: 400, ExpectedContent: []string{`"wait":{"code"`},
 		},
 	})
+}
+
+// TestWorkflowRunRealtime: a family follows its run over PocketBase's
+// realtime API (the engine announces every checkpoint); another family
+// subscribed to the same run hears nothing.
+func TestWorkflowRunRealtime(t *testing.T) {
+	f := testapp.Get(t)
+	app := workflowApp(t)
+	t.Cleanup(app.Cleanup)
+	srv := testapp.Serve(t, app)
+
+	own := subscribeRealtime(t, srv.URL, f.ParentA.Token, "workflow_runs/"+runWaitingA)
+	other := subscribeRealtime(t, srv.URL, f.ParentB.Token, "workflow_runs/"+runWaitingA)
+	if _, err := workflows.Signal(app, "route_test:paid", map[string]int{"amount": 1}); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []string
+	deadline := time.After(5 * time.Second)
+	for len(statuses) == 0 || statuses[len(statuses)-1] != "completed" {
+		select {
+		case data := <-own:
+			var msg struct {
+				Action string         `json:"action"`
+				Record map[string]any `json:"record"`
+			}
+			if err := json.Unmarshal([]byte(data), &msg); err != nil {
+				t.Fatal(err)
+			}
+			if _, leaked := msg.Record["state"]; leaked {
+				t.Fatalf("realtime sent the hidden state: %s", data)
+			}
+			statuses = append(statuses, msg.Record["status"].(string))
+		case <-deadline:
+			t.Fatalf("the family saw %v, never completed", statuses)
+		}
+	}
+	t.Logf("the family saw %v", statuses)
+	select {
+	case data := <-other:
+		t.Fatalf("another family received %s", data)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// subscribeRealtime connects to /api/realtime, subscribes to topic as the
+// token's user and returns the data of the topic's messages.
+func subscribeRealtime(t *testing.T, base, token, topic string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan [2]string, 16)
+	go func() {
+		defer res.Body.Close()
+		defer close(events)
+		scanner := bufio.NewScanner(res.Body)
+		scanner.Buffer(make([]byte, 1<<16), 1<<20)
+		var name, data string
+		for scanner.Scan() {
+			line := scanner.Text()
+			switch {
+			case strings.HasPrefix(line, "event:"):
+				name = strings.TrimPrefix(line, "event:")
+			case strings.HasPrefix(line, "data:"):
+				data = strings.TrimPrefix(line, "data:")
+			case line == "":
+				if name != "" {
+					events <- [2]string{name, data}
+				}
+				name, data = "", ""
+			}
+		}
+	}()
+	var clientID string
+	select {
+	case ev := <-events:
+		var connect struct {
+			ClientID string `json:"clientId"`
+		}
+		json.Unmarshal([]byte(ev[1]), &connect)
+		clientID = connect.ClientID
+	case <-time.After(5 * time.Second):
+		t.Fatal("no PB_CONNECT")
+	}
+	body, _ := json.Marshal(map[string]any{"clientId": clientID, "subscriptions": []string{topic}})
+	sub, _ := http.NewRequest(http.MethodPost, base+"/api/realtime", bytes.NewReader(body))
+	sub.Header.Set("Content-Type", "application/json")
+	sub.Header.Set("Authorization", token)
+	subRes, err := http.DefaultClient.Do(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subRes.Body.Close()
+	if subRes.StatusCode != http.StatusNoContent {
+		t.Fatalf("subscribe: %d", subRes.StatusCode)
+	}
+	out := make(chan string, 16)
+	go func() {
+		defer close(out)
+		for ev := range events {
+			if ev[0] == topic {
+				out <- ev[1]
+			}
+		}
+	}()
+	return out
 }
