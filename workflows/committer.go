@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -61,7 +62,7 @@ func (e *Engine) commitLoop(ctx context.Context) {
 			}
 		}
 		if first.alone {
-			first.done <- e.app.RunInTransaction(first.fn)
+			first.done <- e.app.RunInTransaction(first.safeFn)
 			continue
 		}
 		batch := []*commitReq{first}
@@ -84,7 +85,7 @@ func (e *Engine) commitLoop(ctx context.Context) {
 
 func (e *Engine) commitBatch(batch []*commitReq) {
 	if len(batch) == 1 {
-		batch[0].done <- e.app.RunInTransaction(batch[0].fn)
+		batch[0].done <- e.app.RunInTransaction(batch[0].safeFn)
 		return
 	}
 	errs := make([]error, len(batch))
@@ -94,7 +95,7 @@ func (e *Engine) commitBatch(batch []*commitReq) {
 			if _, err := tx.DB().NewQuery("SAVEPOINT " + name).Execute(); err != nil {
 				return err
 			}
-			errs[i] = r.fn(tx)
+			errs[i] = r.safeFn(tx)
 			if errs[i] != nil {
 				if _, err := tx.DB().NewQuery("ROLLBACK TO " + name).Execute(); err != nil {
 					return err
@@ -113,4 +114,15 @@ func (e *Engine) commitBatch(batch []*commitReq) {
 			r.done <- errs[i]
 		}
 	}
+}
+
+// safeFn runs the request, turning a panic (in a node's Write, say) into
+// its error: the committer serves every run and must not die with one.
+func (r *commitReq) safeFn(tx core.App) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in a checkpoint write: %v", p)
+		}
+	}()
+	return r.fn(tx)
 }

@@ -335,3 +335,40 @@ func TestFencedCheckpointKeepsNoWrites(t *testing.T) {
 		t.Errorf("%d attempts, %d writes kept; want 2 attempts and exactly 1 write", attempts.Load(), n)
 	}
 }
+
+// TestFailingWritesFailTheAttemptOnly: a node whose Write fails (or
+// panics) loses its whole checkpoint and is retried; the engine goes on.
+func TestFailingWritesFailTheAttemptOnly(t *testing.T) {
+	var attempts atomic.Int32
+	flow := workflows.Define("badwrite", 1, func(struct{}) tally { return tally{} },
+		workflows.Task("a", func(s *workflows.Step[tally]) error {
+			n := attempts.Add(1)
+			s.State.Log = append(s.State.Log, "attempt")
+			s.Write(func(tx core.App) error {
+				switch n {
+				case 1:
+					return errors.New("constraint failed")
+				case 2:
+					panic("boom")
+				}
+				return nil
+			})
+			return nil
+		}).Retry(quickRetry),
+	)
+	app, _ := newEngine(t, registry(t, flow, orderFlow))
+	run, _ := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
+	done := waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted, workflows.StatusDeadLetter)
+	if done.Status != workflows.StatusCompleted || attempts.Load() != 3 {
+		t.Fatalf("status %s after %d attempts", done.Status, attempts.Load())
+	}
+	if !strings.Contains(string(done.State), `["attempt"]`) {
+		t.Errorf("state %s: failed attempts' changes were kept", done.State)
+	}
+	steps, _ := workflows.Steps(app, run.ID)
+	if len(steps) != 3 || !strings.Contains(steps[0].Error, "constraint failed") || !strings.Contains(steps[1].Error, "panic") {
+		t.Errorf("steps %+v", steps)
+	}
+	other, _ := workflows.Start(app, orderFlow, orderInput{Amount: 1}, workflows.StartOptions{})
+	waitFor(t, app, other.ID, 5*time.Second, workflows.StatusCompleted)
+}

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/router"
 )
 
@@ -15,10 +16,13 @@ var errEngineOwned = router.NewForbiddenError(
 	"Workflow runs change through /api/v1/workflows/runs/{id}/retry, /resume and /cancel.", nil)
 
 func bindGuard(app core.App) {
-	app.OnRecordUpdateRequest(runsTable).BindFunc(func(e *core.RecordRequestEvent) error {
-		if !e.HasSuperuserAuth() {
-			return errEngineOwned
-		}
-		return e.Next()
+	app.OnRecordUpdateRequest(runsTable).Bind(&hook.Handler[*core.RecordRequestEvent]{
+		Id: "workflowsGuard",
+		Func: func(e *core.RecordRequestEvent) error {
+			if !e.HasSuperuserAuth() {
+				return errEngineOwned
+			}
+			return e.Next()
+		},
 	})
 }

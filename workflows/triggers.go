@@ -2,8 +2,10 @@ package workflows
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
 // triggers.go: start a workflow when a record is created, in the
@@ -12,6 +14,7 @@ import (
 
 type recordTrigger struct {
 	collection string
+	workflow   string
 	start      func(tx core.App, r *core.Record) error
 }
 
@@ -22,7 +25,7 @@ type recordTrigger struct {
 func OnRecordCreate[In, S any](r *Registry, collection string, wf *Workflow[In, S], input func(txApp core.App, rec *core.Record) (In, StartOptions, error)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.records = append(r.records, &recordTrigger{collection: collection, start: func(tx core.App, rec *core.Record) error {
+	r.records = append(r.records, &recordTrigger{collection: collection, workflow: wf.name, start: func(tx core.App, rec *core.Record) error {
 		in, opts, err := input(tx, rec)
 		if errors.Is(err, ErrSkip) {
 			return nil
@@ -39,16 +42,20 @@ func (e *Engine) bindRecordTriggers() {
 	e.reg.mu.RLock()
 	triggers := append([]*recordTrigger(nil), e.reg.records...)
 	e.reg.mu.RUnlock()
-	for _, t := range triggers {
-		t := t
-		e.app.OnRecordCreateExecute(t.collection).BindFunc(func(re *core.RecordEvent) error {
-			return re.App.RunInTransaction(func(tx core.App) error {
-				re.App = tx
-				if err := re.Next(); err != nil {
-					return err
-				}
-				return t.start(tx, re.Record)
-			})
+	for i, t := range triggers {
+		// A fixed id: a second engine on the same app replaces the hook
+		// rather than starting every run twice.
+		e.app.OnRecordCreateExecute(t.collection).Bind(&hook.Handler[*core.RecordEvent]{
+			Id: "workflowsTrigger" + strconv.Itoa(i) + ":" + t.collection + ":" + t.workflow,
+			Func: func(re *core.RecordEvent) error {
+				return re.App.RunInTransaction(func(tx core.App) error {
+					re.App = tx
+					if err := re.Next(); err != nil {
+						return err
+					}
+					return t.start(tx, re.Record)
+				})
+			},
 		})
 	}
 }
