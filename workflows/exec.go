@@ -155,12 +155,24 @@ func (x *executor) loop() {
 			}
 			continue
 		}
+		// Nodes are running; a ready node may fall due meanwhile (a retry
+		// backoff beside a slow branch).
+		var due <-chan time.Time
+		var timer *time.Timer
+		if wake := x.nextWake(); !wake.IsZero() && !draining && x.failure == nil {
+			timer = time.NewTimer(max(time.Until(wake), time.Millisecond))
+			due = timer.C
+		}
 		select {
 		case res := <-x.results:
 			delete(x.running, res.node)
 			x.handle(res)
+		case <-due:
 		case <-x.ctx.Done():
 			return
+		}
+		if timer != nil {
+			timer.Stop()
 		}
 	}
 }
@@ -656,7 +668,7 @@ func (x *executor) nextWake() time.Time {
 		}
 	}
 	if x.run.compensating() {
-		if len(x.run.prog.Compensate) > 0 {
+		if len(x.run.prog.Compensate) > 0 && !x.running[x.run.prog.Compensate[0]] {
 			consider(x.run.prog.NotBefore[x.run.prog.Compensate[0]])
 			if wake.IsZero() {
 				wake = time.Now()
@@ -665,6 +677,9 @@ func (x *executor) nextWake() time.Time {
 		return wake
 	}
 	for _, id := range x.run.Ready {
+		if x.running[id] {
+			continue
+		}
 		n := x.sp.nodes[id]
 		switch {
 		case n != nil && n.kind == kindWait && x.run.prog.Wait != nil:

@@ -372,3 +372,38 @@ func TestFailingWritesFailTheAttemptOnly(t *testing.T) {
 	other, _ := workflows.Start(app, orderFlow, orderInput{Amount: 1}, workflows.StartOptions{})
 	waitFor(t, app, other.ID, 5*time.Second, workflows.StatusCompleted)
 }
+
+// TestRetryBesideASlowBranch: a branch's retry falls due while the other
+// branch still runs, and is not held up by it.
+func TestRetryBesideASlowBranch(t *testing.T) {
+	release := make(chan struct{})
+	var flaky atomic.Int32
+	retried := make(chan time.Time, 1)
+	flow := workflows.Define("slowfan", 1, func(struct{}) tally { return tally{} },
+		workflows.Task("split", func(*workflows.Step[tally]) error { return nil }).Then("slow", "flaky"),
+		workflows.Task("slow", func(s *workflows.Step[tally]) error {
+			select {
+			case <-release:
+			case <-s.Done():
+			}
+			return nil
+		}).Then("join"),
+		workflows.Task("flaky", func(s *workflows.Step[tally]) error {
+			if flaky.Add(1) == 1 {
+				return errors.New("once")
+			}
+			retried <- time.Now()
+			return nil
+		}).Retry(workflows.RetryPolicy{MaxAttempts: 2, Initial: 30 * time.Millisecond, Max: 30 * time.Millisecond}).Then("join"),
+		workflows.Join[tally]("join"),
+	)
+	app, _ := newEngine(t, registry(t, flow))
+	run, _ := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
+	select {
+	case <-retried:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the retry waited for the slow branch")
+	}
+	close(release)
+	waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
+}
