@@ -261,3 +261,66 @@ func TestRunChangesFireRecordHooks(t *testing.T) {
 		t.Errorf("hooks: %d creates, %d completed updates, %d step creates; want 1, 1, 3", created.Load(), updated.Load(), steps.Load())
 	}
 }
+
+// TestStepKnowsItsRun: the idempotency key is the run and node, the same
+// on every attempt; the step sees the run's owner, subject and input.
+func TestStepKnowsItsRun(t *testing.T) {
+	var keys []string
+	var seen []string
+	flow := workflows.Define("keys", 1, func(in orderInput) tally { return tally{} },
+		workflows.Task("call", func(s *workflows.Step[tally]) error {
+			keys = append(keys, s.IdempotencyKey())
+			var in orderInput
+			if err := s.Input(&in); err != nil {
+				return err
+			}
+			seen = []string{s.RunID(), s.Node(), s.Owner(), s.Subject(), itoa(in.Amount)}
+			s.Logger().Info("attempt", "n", s.Attempt())
+			if s.Attempt() < 3 {
+				return errors.New("again")
+			}
+			return nil
+		}).Retry(workflows.RetryPolicy{MaxAttempts: 3, Initial: time.Millisecond}),
+	)
+	app, _ := newEngine(t, registry(t, flow))
+	f := testapp.Get(t)
+	run, err := workflows.Start(app, flow, orderInput{Amount: 7}, workflows.StartOptions{Owner: f.ParentA.ID, Subject: "orders:7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
+	if len(keys) != 3 || keys[0] != run.ID+"/call" || keys[1] != keys[0] || keys[2] != keys[0] {
+		t.Errorf("keys %v, want %s/call on every attempt", keys, run.ID)
+	}
+	if want := []string{run.ID, "call", f.ParentA.ID, "orders:7", "7"}; strings.Join(seen, " ") != strings.Join(want, " ") {
+		t.Errorf("step saw %v, want %v", seen, want)
+	}
+}
+
+// TestHeartbeatKeepsALongNodesLease: a node running longer than the lease
+// keeps its run (the heartbeat renews it): one attempt, no takeover.
+func TestHeartbeatKeepsALongNodesLease(t *testing.T) {
+	var attempts atomic.Int32
+	flow := workflows.Define("long_lease", 1, func(struct{}) tally { return tally{} },
+		workflows.Task("slow", func(s *workflows.Step[tally]) error {
+			attempts.Add(1)
+			time.Sleep(900 * time.Millisecond)
+			return nil
+		}))
+	app, _ := testapp.New(t)
+	opts := testOptions(registry(t, flow))
+	opts.Lease = 300 * time.Millisecond
+	eng := workflows.NewEngine(app, opts)
+	eng.Start()
+	t.Cleanup(eng.Stop)
+	run, _ := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
+	time.Sleep(600 * time.Millisecond)
+	mid, _ := workflows.Get(app, run.ID)
+	if !mid.LeaseUntil.After(time.Now()) {
+		t.Errorf("mid-node the lease ended at %v: not renewed", mid.LeaseUntil)
+	}
+	waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
+	if attempts.Load() != 1 {
+		t.Errorf("%d attempts: the lease lapsed and the run was taken over", attempts.Load())
+	}
+}
