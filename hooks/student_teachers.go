@@ -4,15 +4,17 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// student_teachers.go keeps students.teachers — who teaches the student,
-// through a lesson that is not cancelled or an enrollment that is not over
-// — in the same transaction as the lesson or enrollment write. The teacher
-// branch of the students rules reads it instead of joining every lesson.
+// student_teachers.go keeps students.teacher_users — the user ids of who
+// teaches the student, through a lesson that is not cancelled or an
+// enrollment that is not over — in the same transaction as the lesson or
+// enrollment write. The teacher branch of the students rules reads it
+// instead of joining every lesson.
 
 func bindStudentTeachers(app core.App) {
 	for _, collection := range []string{"lessons", "enrollments"} {
@@ -43,15 +45,17 @@ func refreshTaughtStudents(e *core.RecordEvent) error {
 	})
 }
 
-// syncStudentTeachers recomputes one student's teachers and saves them when
-// they changed.
+// syncStudentTeachers recomputes one student's teacher users and saves
+// them when they changed.
 func syncStudentTeachers(app core.App, studentID string) error {
-	var teachers []string
+	var users []string
 	err := app.DB().NewQuery(`
-		SELECT teacher FROM lessons WHERE student = {:student} AND status != 'cancelled'
+		SELECT t.user FROM lessons l JOIN teachers t ON t.id = l.teacher
+		WHERE l.student = {:student} AND l.status != 'cancelled'
 		UNION
-		SELECT teacher FROM enrollments WHERE student = {:student} AND status NOT IN ('cancelled', 'withdrawn')
-		ORDER BY 1`).Bind(dbx.Params{"student": studentID}).Column(&teachers)
+		SELECT t.user FROM enrollments e JOIN teachers t ON t.id = e.teacher
+		WHERE e.student = {:student} AND e.status NOT IN ('cancelled', 'withdrawn')
+		ORDER BY 1`).Bind(dbx.Params{"student": studentID}).Column(&users)
 	if err != nil {
 		return err
 	}
@@ -62,11 +66,11 @@ func syncStudentTeachers(app core.App, studentID string) error {
 	if err != nil {
 		return err
 	}
-	current := slices.Sorted(slices.Values(student.GetStringSlice("teachers")))
-	if slices.Equal(current, teachers) {
+	joined := strings.Join(users, " ")
+	if student.GetString("teacher_users") == joined {
 		return nil
 	}
-	student.Set("teachers", teachers)
+	student.Set("teacher_users", joined)
 	// The lesson or enrollment write is what was validated; the student's
 	// other fields are not this write's business.
 	return app.SaveNoValidate(student)

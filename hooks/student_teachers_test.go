@@ -15,7 +15,7 @@ import (
 
 // TestTeacherSeesStudentsItTeaches: a teacher sees a student from its first
 // lesson with it until that lesson is cancelled (the students rule reads
-// the hidden `teachers` field the hooks keep), and no client ever sees or
+// the hidden `teacher_users` field the hooks keep), and no client ever sees or
 // sets that field.
 func TestTeacherSeesStudentsItTeaches(t *testing.T) {
 	app, f := testapp.New(t)
@@ -44,10 +44,10 @@ func TestTeacherSeesStudentsItTeaches(t *testing.T) {
 	if err := app.Save(l); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := get(f.TeacherYUser, "/api/collections/students/records/"+f.StudentA2); code != 200 || strings.Contains(body, `"teachers"`) {
+	if code, body := get(f.TeacherYUser, "/api/collections/students/records/"+f.StudentA2); code != 200 || strings.Contains(body, `"teacher_users"`) {
 		t.Fatalf("after the lesson: %d %s", code, body)
 	}
-	if code, body := get(f.ParentA, "/api/v1/students/"+f.StudentA2); code != 200 || strings.Contains(body, `"teachers"`) {
+	if code, body := get(f.ParentA, "/api/v1/students/"+f.StudentA2); code != 200 || strings.Contains(body, `"teacher_users"`) {
 		t.Fatalf("the family sees the hidden field: %s", body)
 	}
 
@@ -85,10 +85,10 @@ func TestStudentTeachersCannotBeSetByClients(t *testing.T) {
 		s := tests.ApiScenario{
 			Name: "set teachers as " + who.Email, Method: http.MethodPatch, URL: "/api/collections/students/records/" + f.StudentA2,
 			Headers:        map[string]string{"Authorization": who.Token},
-			Body:           strings.NewReader(`{"teachers":["` + f.TeacherY + `"],"notes":"x"}`),
-			ExpectedStatus: 200, ExpectedContent: []string{`"notes":"x"`}, NotExpectedContent: []string{`"teachers"`},
+			Body:           strings.NewReader(`{"teacher_users":"` + f.TeacherYUser.ID + `","notes":"x"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"notes":"x"`}, NotExpectedContent: []string{`"teacher_users"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-				if got := testapp.Record(t, app, "students", f.StudentA2).GetStringSlice("teachers"); len(got) != 0 {
+				if got := testapp.Record(t, app, "students", f.StudentA2).GetString("teacher_users"); got != "" {
 					t.Fatalf("teachers = %v", got)
 				}
 			},

@@ -63,10 +63,10 @@ func seed(app core.App) (*Fixtures, error) {
 	f.TimeOffY = s.record("time_off", map[string]any{"teacher": f.TeacherY, "start": week.AddDate(0, 2, 0), "end": week.AddDate(0, 2, 2), "reason": "Medical"})
 	f.Closure = s.record("closures", map[string]any{"name": "Winter break", "start": week.AddDate(0, 3, 0), "end": week.AddDate(0, 3, 14)})
 
-	f.StudentA1 = s.record("students", map[string]any{"parent": f.ParentA.ID, "first_name": "Amy", "last_name": "Anders", "birth_date": "2015-04-02 00:00:00.000Z", "instruments": []string{f.Piano}, "level": "beginner", "preferred_teacher": f.TeacherX, "status": "active", "teachers": []string{f.TeacherX}})
+	f.StudentA1 = s.record("students", map[string]any{"parent": f.ParentA.ID, "first_name": "Amy", "last_name": "Anders", "birth_date": "2015-04-02 00:00:00.000Z", "instruments": []string{f.Piano}, "level": "beginner", "preferred_teacher": f.TeacherX, "status": "active", "teacher_users": f.TeacherXUser.ID})
 	f.StudentA2 = s.record("students", map[string]any{"parent": f.ParentA.ID, "first_name": "Andy", "last_name": "Anders", "instruments": []string{f.Violin}, "level": "beginner", "status": "prospect"})
 	f.StudentADeleted = s.record("students", map[string]any{"parent": f.ParentA.ID, "first_name": "Old", "last_name": "Anders", "status": "withdrawn", "deleted": week.AddDate(0, 0, -30)})
-	f.StudentB1 = s.record("students", map[string]any{"parent": f.ParentB.ID, "first_name": "Ben", "last_name": "Brown", "instruments": []string{f.Violin}, "level": "advanced", "status": "active", "notes": "allergic to rosin", "teachers": []string{f.TeacherY}})
+	f.StudentB1 = s.record("students", map[string]any{"parent": f.ParentB.ID, "first_name": "Ben", "last_name": "Brown", "instruments": []string{f.Violin}, "level": "advanced", "status": "active", "notes": "allergic to rosin", "teacher_users": f.TeacherYUser.ID})
 
 	f.LessonA1 = s.record("lessons", map[string]any{"teacher": f.TeacherX, "student": f.StudentA1, "instrument": f.Piano, "room": f.Room, "start": week, "end": week.Add(30 * time.Minute), "kind": "regular", "status": "scheduled", "teacher_notes": "Practise scales"})
 	f.LessonB1 = s.record("lessons", map[string]any{"teacher": f.TeacherY, "student": f.StudentB1, "instrument": f.Violin, "start": week.Add(43 * time.Hour), "end": week.Add(44 * time.Hour), "kind": "regular", "status": "scheduled"})
