@@ -67,9 +67,14 @@ func loadCalendars(app core.App, settings academy.Settings, scope calendarScope)
 	// Plain rows, not records: a month of a busy academy is thousands of
 	// lessons and only these columns matter here.
 	var lessons []lessonRow
+	// The lower bound on start (no lesson is longer than maxLessonLength)
+	// keeps the (teacher|student|room, start) index ranges tight; without
+	// it SQLite walks every earlier lesson of the teacher.
+	earliest := dbTime(scope.Span.Start.Add(-settings.Buffer - maxLessonLength))
 	err = app.DB().Select("id", "teacher", "student", "room", "start", "end").From("lessons").
 		Where(who).
-		AndWhere(dbx.NewExp("[[status]] != 'cancelled' AND [[start]] < {:to} AND [[end]] > {:from}", dbx.Params{"from": from, "to": to})).
+		AndWhere(dbx.NewExp("[[status]] != 'cancelled' AND [[start]] >= {:earliest} AND [[start]] < {:to} AND [[end]] > {:from}",
+			dbx.Params{"from": from, "to": to, "earliest": earliest})).
 		All(&lessons)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,10 @@ func bindLessonRules(app core.App) {
 	app.OnRecordUpdate("lessons").BindFunc(guardLessonWrite)
 }
 
+// maxLessonLength bounds a lesson, which also bounds how far back the
+// conflict query must look for an overlapping one.
+const maxLessonLength = 3 * time.Hour
+
 // scheduleFields are the fields whose change re-opens the conflict check;
 // marking attendance or writing notes does not.
 var scheduleFields = []string{"teacher", "student", "room", "instrument", "start", "end", "status", "kind"}
@@ -75,6 +79,9 @@ func checkLessonFits(app core.App, settings academy.Settings, lesson *core.Recor
 	}
 	if !span.Valid() {
 		return validation.Errors{"end": validation.NewError("validation_end_before_start", "Must be after the start.")}
+	}
+	if span.End.Sub(span.Start) > maxLessonLength {
+		return validation.Errors{"end": validation.NewError("validation_lesson_too_long", "A lesson lasts at most 3 hours.")}
 	}
 	conflicts, found, err := lessonConflicts(app, settings, lesson)
 	if err != nil {

@@ -220,3 +220,16 @@ func TestCheckLessonWritesNothing(t *testing.T) {
 		t.Fatalf("lessons = %d", n)
 	}
 }
+
+func TestLessonLongerThanThreeHoursRefused(t *testing.T) {
+	f := testapp.Get(t)
+	start := testapp.NextMonday().Add(-time.Hour)
+	s := tests.ApiScenario{
+		Name: "four-hour lesson", Method: http.MethodPost, URL: "/api/collections/lessons/records",
+		Headers: map[string]string{"Authorization": f.Admin.Token},
+		Body: strings.NewReader(fmt.Sprintf(`{"teacher":%q,"student":%q,"instrument":%q,"start":%q,"end":%q,"kind":"regular","status":"scheduled"}`,
+			f.TeacherX, f.StudentA2, f.Piano, start.Format(time.RFC3339), start.Add(4*time.Hour).Format(time.RFC3339))),
+		ExpectedStatus: 400, ExpectedContent: []string{`"end":{"code":"validation_lesson_too_long"`}, TestAppFactory: testapp.Factory,
+	}
+	s.Test(t)
+}

@@ -83,6 +83,7 @@ func listLessons(e *core.RequestEvent) error {
 	add("status = {:status}", "status", filters.Status, filters.Status != "")
 	add("series = {:series}", "series", filters.Series, filters.Series != "")
 	add("end > {:from}", "from", dbTime(from), !from.IsZero())
+	add("start >= {:earliest}", "earliest", dbTime(from.Add(-maxLessonLength)), !from.IsZero()) // a tight index range
 	add("start < {:to}", "to", dbTime(to), !to.IsZero())
 	lq := listQuery{Filter: strings.Join(conds, " && "), Params: params}
 	page.apply(&lq, lessonSorts, "start")

@@ -72,8 +72,9 @@ func scheduleView(e *core.RequestEvent) error {
 	}
 
 	from, to := viewRange(params.View, day, settings.Zone)
-	conds := []string{"start < {:to}", "end > {:from}"}
-	p := dbx.Params{"from": dbTime(from), "to": dbTime(to)}
+	// start >= earliest keeps the start index range to the view's days.
+	conds := []string{"start >= {:earliest}", "start < {:to}", "end > {:from}"}
+	p := dbx.Params{"from": dbTime(from), "to": dbTime(to), "earliest": dbTime(from.Add(-maxLessonLength))}
 	if params.Teacher != "" {
 		conds = append(conds, "teacher = {:teacher}")
 		p["teacher"] = params.Teacher
