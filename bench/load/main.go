@@ -36,6 +36,10 @@ type config struct {
 	search            searchPlan
 	loginFor          time.Duration
 	loginSearch       searchPlan
+	// scheduling figures (issue 3)
+	checks    int
+	checkRate float64
+	schedFor  time.Duration
 }
 
 func main() {
@@ -49,6 +53,9 @@ func main() {
 	flag.DurationVar(&cfg.search.Step, "step", 4*time.Second, "length of one capacity step")
 	flag.Float64Var(&cfg.search.Max, "max-rate", 20000, "highest rate the capacity search tries")
 	flag.IntVar(&cfg.parents, "parents", 20, "parents whose tokens the load rotates through")
+	flag.IntVar(&cfg.checks, "checks", 2000, "lessons the in-process conflict check is timed on")
+	flag.Float64Var(&cfg.checkRate, "check-rate", 50, "req/s of the check-conflicts and week-view runs")
+	flag.DurationVar(&cfg.schedFor, "sched-duration", 15*time.Second, "length of each scheduling run")
 	flag.Parse()
 	if cfg.bin == "" {
 		flag.Usage()
@@ -62,6 +69,7 @@ func main() {
 		cfg.search.Step, cfg.search.Pause, cfg.search.Precision = 1500*time.Millisecond, time.Second, 0.3
 		cfg.loginFor = 3 * time.Second
 		cfg.loginSearch.Step, cfg.loginSearch.Pause, cfg.loginSearch.Precision = 2*time.Second, time.Second, 0.3
+		cfg.checks, cfg.schedFor = min(cfg.checks, 300), min(cfg.schedFor, 4*time.Second)
 	}
 
 	srv := &server{bin: cfg.bin, dir: cfg.dataDir}
@@ -154,6 +162,12 @@ func run(cfg config, srv *server) error {
 	r.LoginCriteria = criteria{MaxP95: 250 * time.Millisecond, MinSuccess: 0.99}
 	r.LoginCapacity = capacity(set.Login, r.LoginCriteria, cfg.loginSearch)
 	r.LoginEndpoint = set.Login
+
+	settle(time.Second)
+	r.Scheduling, err = runScheduling(cfg, srv, admin, within, sustained(r.Capacity[len(r.Capacity)-1]))
+	if err != nil {
+		return err
+	}
 
 	table := r.markdown()
 	fmt.Println(table)

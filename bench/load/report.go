@@ -29,6 +29,8 @@ type report struct {
 	LoginLight, LoginCapacity step
 	LoginCriteria             criteria
 	LoginEndpoint             endpoint
+
+	Scheduling *schedulingReport
 }
 
 // Targets of issue 2.
@@ -90,6 +92,9 @@ func (r *report) markdown() string {
 
 	fmt.Fprintf(&b, "\nCapacity = highest offered rate (open loop, steps doubling then bisected) with p95 ≤ %d ms, ≥ 99%% success and the generator keeping up; its latencies are those of that step (\"< r\": not even r req/s held, with that step's latencies).\n",
 		capacityMaxP95.Milliseconds())
+	if r.Scheduling != nil {
+		b.WriteString(r.Scheduling.markdown())
+	}
 	return b.String()
 }
 
