@@ -5,7 +5,7 @@ HTTP     ?= 127.0.0.1:8090
 GOFLAGS  ?= -buildvcs=false
 export GOFLAGS
 
-.PHONY: run build test test-go test-js demo bench lint clean
+.PHONY: run build test test-go test-js stripe-mock demo bench lint clean
 
 build:
 	go build -o $(BIN) .
@@ -23,7 +23,14 @@ run: build
 demo: build
 	./$(BIN) demo --dir $(DATA)
 
-test: build test-go test-js
+test: build stripe-mock test-go test-js
+
+# The billing tests start stripe-mock (the version whose API spec is closest
+# to stripe-go v76's); install it once into Go's bin folder if it is missing.
+STRIPE_MOCK_VERSION := v0.162.0
+stripe-mock:
+	@command -v stripe-mock >/dev/null 2>&1 || test -x "$$(go env GOPATH)/bin/stripe-mock" || \
+	  (echo "installing stripe-mock $(STRIPE_MOCK_VERSION)"; go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION))
 
 # Coverage counts our own code: every package but main (wiring), the test
 # helpers and stand-ins (testapp, stripestub, tests/crash) and the
