@@ -72,7 +72,6 @@ func resolvePlacement(e *core.RequestEvent) (*placement, error) {
 	}
 	starts, _ := in.occurrences(settings.Zone) // validated above
 	p := &placement{Settings: settings, Input: in, Request: in.request(settings.Zone), Starts: starts, Student: student}
-	p.Request.Instrument = in.Instrument
 	return p, nil
 }
 

@@ -41,9 +41,9 @@ func guardLessonWrite(e *core.RecordEvent) error {
 		if err := checkLessonFits(tx, settings, e.Record); err != nil {
 			return err
 		}
-		cancelled := becameCancelled(e.Record)
-		if cancelled {
-			recordCancellation(settings, e.Record)
+		var decision *scheduling.MakeupDecision
+		if becameCancelled(e.Record) {
+			decision = recordCancellation(settings, e.Record)
 		}
 		credit, err := makeupCreditFor(tx, e.Record)
 		if err != nil {
@@ -58,8 +58,8 @@ func guardLessonWrite(e *core.RecordEvent) error {
 				return err
 			}
 		}
-		if cancelled {
-			return grantMakeupCredit(tx, settings, e.Record)
+		if decision != nil {
+			return grantMakeupCredit(tx, *decision, e.Record)
 		}
 		return revokeUnusedCredit(tx, e.Record)
 	})

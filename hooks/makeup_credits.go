@@ -25,8 +25,9 @@ func becameCancelled(lesson *core.Record) bool {
 	return lesson.IsNew() || lesson.Original().GetString("status") != "cancelled"
 }
 
-// recordCancellation stamps who cancelled, when, and the policy's answer.
-func recordCancellation(settings academy.Settings, lesson *core.Record) {
+// recordCancellation stamps who cancelled, when, and the policy's answer,
+// which it returns for grantMakeupCredit.
+func recordCancellation(settings academy.Settings, lesson *core.Record) *scheduling.MakeupDecision {
 	now := time.Now().UTC()
 	if lesson.GetDateTime("cancelled_at").IsZero() {
 		lesson.Set("cancelled_at", now)
@@ -40,6 +41,7 @@ func recordCancellation(settings academy.Settings, lesson *core.Record) {
 		note = "make-up credit: " + d.Reason
 	}
 	lesson.Set("cancellation_note", note)
+	return &d
 }
 
 func makeupDecision(settings academy.Settings, lesson *core.Record) scheduling.MakeupDecision {
@@ -51,9 +53,8 @@ func makeupDecision(settings academy.Settings, lesson *core.Record) scheduling.M
 	)
 }
 
-// grantMakeupCredit writes the credit the policy grants (once per lesson).
-func grantMakeupCredit(app core.App, settings academy.Settings, lesson *core.Record) error {
-	d := makeupDecision(settings, lesson)
+// grantMakeupCredit writes the credit the policy granted (once per lesson).
+func grantMakeupCredit(app core.App, d scheduling.MakeupDecision, lesson *core.Record) error {
 	if !d.Credit {
 		return nil
 	}
