@@ -110,8 +110,15 @@ func checkCreate(app core.App, e *core.RequestEvent, record *core.Record, body m
 		From(shadow.Name).
 		AndBind(params)
 
+	rule, verdict := foldRule(*collection.CreateRule, info.Auth)
+	switch verdict {
+	case alwaysTrue:
+		return nil
+	case alwaysFalse:
+		return e.ForbiddenError("The collection's rules do not allow creating this record.", nil)
+	}
 	resolver := core.NewRecordFieldResolver(app, &shadow, info, true)
-	expr, err := search.FilterData(*collection.CreateRule).BuildExpr(resolver)
+	expr, err := search.FilterData(rule).BuildExpr(resolver)
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
@@ -210,11 +217,17 @@ func visibleQuery(e *core.RequestEvent, collectionName string, q listQuery) (*db
 	query := e.App.RecordQuery(collection)
 	resolver := core.NewRecordFieldResolver(e.App, collection, info, true)
 	if !superuser && *collection.ListRule != "" {
-		expr, err := search.FilterData(*collection.ListRule).BuildExpr(resolver)
-		if err != nil {
-			return nil, nil, e.InternalServerError("", err)
+		rule, verdict := foldRule(*collection.ListRule, info.Auth)
+		switch verdict {
+		case alwaysFalse:
+			query.AndWhere(dbx.NewExp("1=0"))
+		case dependsOnRow:
+			expr, err := search.FilterData(rule).BuildExpr(resolver)
+			if err != nil {
+				return nil, nil, e.InternalServerError("", err)
+			}
+			query.AndWhere(expr)
 		}
-		query.AndWhere(expr)
 	}
 	if q.Filter != "" {
 		expr, err := search.FilterData(q.Filter).BuildExpr(resolver, q.Params)

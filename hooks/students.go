@@ -101,7 +101,6 @@ func listStudents(e *core.RequestEvent) error {
 	}
 	lq := filters.query()
 	page.apply(&lq, studentSorts, "name")
-	narrowToFamily(e, &lq)
 
 	result, records, err := listVisible(e, "students", lq)
 	if err != nil {
@@ -111,18 +110,6 @@ func listStudents(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	return e.JSON(http.StatusOK, result)
-}
-
-// narrowToFamily adds `parent = <caller>` for a parent's list. It only
-// ever narrows (the ListRule still decides, and already limits a parent to
-// its family), but as a plain AND term it lets SQLite use the parent index
-// instead of scanning every student to evaluate the rule's OR: 8 ms → well
-// under 1 ms at 5,000 students.
-func narrowToFamily(e *core.RequestEvent, lq *listQuery) {
-	if e.Auth == nil || e.Auth.Collection().Name != "users" || e.Auth.GetString("role") != "parent" {
-		return
-	}
-	lq.Where = append(lq.Where, dbx.HashExp{"students.parent": e.Auth.Id})
 }
 
 func viewStudent(e *core.RequestEvent) error {
