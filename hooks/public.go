@@ -60,9 +60,13 @@ func listPublicTeachers(e *core.RequestEvent) error {
 
 	// Instruments of the whole page in one query, active ones only.
 	var ids []any
+	seen := map[string]bool{}
 	for _, t := range teachers {
 		for _, id := range t.GetStringSlice("instruments") {
-			ids = append(ids, id)
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
 		}
 	}
 	names := map[string]string{}
