@@ -17,6 +17,9 @@ type endpoint struct {
 	Name    string
 	Path    string // shown in the table
 	Targets []vegeta.Target
+	// CountsTotal marks a list answered with its total count, compared
+	// also with the built-in list that counts.
+	CountsTotal bool
 }
 
 // step is the outcome of one fixed-rate attack.
@@ -63,14 +66,22 @@ func attack(e endpoint, rate float64, d time.Duration) step {
 }
 
 // attackMix runs several endpoints at once, each at its own rate, and
-// measures each apart.
+// measures each apart. The attackers start staggered by one interval of the
+// combined rate, so the server sees one even stream (200 req/s = a request
+// every 5 ms, rotating over the endpoints) rather than every endpoint
+// firing in the same instant, a burst no crowd of independent users makes.
 func attackMix(endpoints []endpoint, rates []float64, d time.Duration) []step {
+	var total float64
+	for _, r := range rates {
+		total += r
+	}
 	out := make([]step, len(endpoints))
 	var wg sync.WaitGroup
 	for i := range endpoints {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			time.Sleep(time.Duration(float64(i) / total * float64(time.Second)))
 			out[i] = attack(endpoints[i], rates[i], d)
 		}()
 	}
