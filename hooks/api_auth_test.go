@@ -41,6 +41,11 @@ func TestAuthLogin(t *testing.T) {
 			AfterTestFunc:      tokenFor(f.ParentA.ID),
 		},
 		{
+			// Phones capitalise the first letter; the address is the same.
+			Name: "the e-mail's case does not matter", Method: http.MethodPost, URL: url, Body: creds(strings.ToUpper(f.ParentA.Email), testapp.Password),
+			ExpectedStatus: 200, ExpectedContent: []string{`"id":"` + f.ParentA.ID + `"`}, AfterTestFunc: tokenFor(f.ParentA.ID),
+		},
+		{
 			Name: "a teacher logs in", Method: http.MethodPost, URL: url, Body: creds(f.TeacherXUser.Email, testapp.Password),
 			ExpectedStatus: 200, ExpectedContent: []string{`"role":"teacher"`}, AfterTestFunc: tokenFor(f.TeacherXUser.ID),
 		},
