@@ -24,12 +24,14 @@ var handlers = map[stripe.EventType]handler{
 	"payment_intent.succeeded":        {ordered: true, fetch: fetchPaymentIntent, apply: applyPaymentIntentSucceeded},
 	"payment_intent.payment_failed":   {ordered: true, fetch: fetchPaymentIntent, apply: applyPaymentIntentFailed},
 	"charge.refunded":                 {prepare: listChargeRefunds, apply: applyChargeRefunded},
+	"charge.refund.updated":           {prepare: fetchRefund, apply: applyRefundUpdated},
 	"checkout.session.completed":      {apply: applyCheckoutCompleted},
 }
 
 // HandledEventTypes are the event types billing acts on, sorted.
 func HandledEventTypes() []string {
 	return []string{
+		"charge.refund.updated",
 		"charge.refunded",
 		"checkout.session.completed",
 		"customer.subscription.created",
@@ -582,6 +584,55 @@ func applyChargeRefunded(txApp core.App, s *Service, ev *stripe.Event, raw json.
 		n++
 	}
 	return fmt.Sprintf("%d refund(s) of %s in the ledger", n, ch.ID), nil
+}
+
+// fetchRefund reads the refund's current state: its events may arrive out
+// of order (pending, then failed), and only the latest status counts.
+// Offline, the event's copy is all there is.
+func fetchRefund(ctx context.Context, s *Service, raw json.RawMessage) (any, error) {
+	var re stripe.Refund
+	if err := json.Unmarshal(raw, &re); err != nil {
+		return nil, err
+	}
+	if s.sc == nil {
+		return &re, nil
+	}
+	params := &stripe.RefundParams{}
+	params.Context = ctx
+	fresh, err := s.sc.Refunds.Get(re.ID, params)
+	if err != nil {
+		return nil, fmt.Errorf("fetch refund %s: %w", re.ID, err)
+	}
+	return fresh, nil
+}
+
+// applyRefundUpdated takes back a refund that failed after we recorded it
+// (a closed card account, say): Stripe returns the money to our balance
+// and lowers the charge's amount_refunded, so the ledger must too.
+func applyRefundUpdated(txApp core.App, s *Service, ev *stripe.Event, raw json.RawMessage, prepared any) (string, error) {
+	re := prepared.(*stripe.Refund)
+	if re.Status != stripe.RefundStatusFailed && re.Status != stripe.RefundStatusCanceled {
+		return "", ignored(fmt.Sprintf("refund %s is %s", re.ID, re.Status))
+	}
+	pi := ""
+	if re.PaymentIntent != nil {
+		pi = re.PaymentIntent.ID
+	}
+	payment, err := findPayment(txApp, "stripe_payment_intent_id", pi)
+	if err != nil {
+		return "", err
+	}
+	if payment == nil {
+		return "", ignored("no payment for refund " + re.ID)
+	}
+	reversed, err := reverseRefund(txApp, payment.Id, re.ID, string(re.FailureReason), time.Unix(ev.Created, 0))
+	if err != nil {
+		return "", err
+	}
+	if !reversed {
+		return "", ignored(fmt.Sprintf("refund %s is %s and not in the ledger", re.ID, re.Status))
+	}
+	return fmt.Sprintf("refund %s %s: taken back from the ledger", re.ID, re.Status), nil
 }
 
 // -------------------------------------------------------------------

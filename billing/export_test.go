@@ -13,13 +13,17 @@ import (
 func CheckFetch(ctx context.Context, s *Service, eventType string) error {
 	h := handlers[stripe.EventType(eventType)]
 	id := map[string]string{"invoice": "in_123", "customer": "sub_123", "payment_intent": "pi_123", "charge": "ch_123"}[strings.Split(eventType, ".")[0]]
+	object := "charge"
+	if eventType == "charge.refund.updated" {
+		id, object = "re_123", "refund"
+	}
 	if h.fetch != nil {
 		if _, err := h.fetch(ctx, s, id); err != nil {
 			return err
 		}
 	}
 	if h.prepare != nil {
-		if _, err := h.prepare(ctx, s, json.RawMessage(`{"id":"`+id+`","object":"charge"}`)); err != nil {
+		if _, err := h.prepare(ctx, s, json.RawMessage(`{"id":"`+id+`","object":"`+object+`"}`)); err != nil {
 			return err
 		}
 	}

@@ -2,11 +2,13 @@ package billing_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/pocketbase/dbx"
 
 	"cedarheights/billing"
+	"cedarheights/billing/stripestub"
 )
 
 func cardPayment(family, key, pm string, amount int64) billing.PaymentRequest {
@@ -166,6 +168,71 @@ func TestRefundsBalanceTheLedger(t *testing.T) {
 	}
 	for _, m := range report.Mismatches {
 		if m.Family == e.f.ParentA.ID && m.Object != "payment "+e.f.PaymentA {
+			t.Errorf("mismatch left: %+v", m)
+		}
+	}
+}
+
+// A refund the bank rejects after we recorded it: the payout is taken back
+// (the charge stays cancelled, so the family keeps a credit), the payment
+// matches Stripe again, family and admins are told, and a repeat of the
+// event changes nothing.
+func TestFailedRefundIsTakenBack(t *testing.T) {
+	e := newEnv(t)
+	res, err := e.svc.ProcessPayment(e.ctx, cardPayment(e.f.ParentA.ID, "key-refund-fail-1", "pm_card_visa", 20000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay, pi := res.Payment.Id, res.Payment.GetString("stripe_payment_intent_id")
+	if _, err := e.svc.Refund(e.ctx, billing.RefundRequest{Payment: pay, Amount: 5000}); err != nil {
+		t.Fatal(err)
+	}
+	e.deliver()
+	refunds := e.stub.All("refund")
+	if len(refunds) != 1 {
+		t.Fatalf("%d refunds at the stand-in", len(refunds))
+	}
+	reID := refunds[0]["id"].(string)
+
+	e.stub.FailRefund(reID, "expired_or_canceled_card")
+	e.deliver()
+
+	p := e.record("payments", pay)
+	if p.GetString("status") != billing.StatusSucceeded || p.GetInt("amount_refunded") != 0 {
+		t.Fatalf("after the failed refund: %s, %d refunded", p.GetString("status"), p.GetInt("amount_refunded"))
+	}
+	if b := e.balance(e.f.ParentA.ID); b != -5000 {
+		t.Errorf("balance %d, want the family's credit of -5000", b)
+	}
+	if n := e.count("ledger_entries", dbx.HashExp{"payment": pay}); n != 5 {
+		t.Errorf("%d entries, want charge, payment, refund, credit, reversal", n)
+	}
+	if n := e.count("billing_notices", dbx.HashExp{"family": e.f.ParentA.ID, "audience": "family", "source_key": "refund-failed:" + reID}); n != 1 {
+		t.Errorf("%d family notices of the failed refund", n)
+	}
+	if n := e.count("billing_notices", dbx.HashExp{"audience": "admin", "kind": billing.NoticeRefund}); n < 1 {
+		t.Errorf("no admin was told")
+	}
+
+	// The same event again (Stripe retries): nothing new.
+	events := e.stub.Events()
+	last := events[len(events)-1]
+	if last["type"] != "charge.refund.updated" {
+		t.Fatalf("last event %v", last["type"])
+	}
+	if code, err := e.stub.Deliver(last, stripestub.Delivery{}); err != nil || code != 200 {
+		t.Fatalf("repeat: %d %v", code, err)
+	}
+	if n := e.count("ledger_entries", dbx.HashExp{"payment": pay}); n != 5 {
+		t.Errorf("%d entries after a repeat", n)
+	}
+
+	report, err := e.svc.Reconcile(e.ctx, zeroTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range report.Mismatches {
+		if strings.Contains(m.Object, pi) || strings.Contains(m.Object, pay) {
 			t.Errorf("mismatch left: %+v", m)
 		}
 	}

@@ -169,6 +169,69 @@ func applyRefund(txApp core.App, paymentID, refundKey string, amount int64, when
 			FormatMoney(amount, currency), text, payment.Id), "", payment.Id)
 }
 
+// reverseRefund takes back a recorded refund that Stripe could not pay
+// out. Only the payout is reversed: the charge stays cancelled, so the
+// family is left with a credit the academy still owes it (returned another
+// way, or set against the next tuition), and the admins are told. It
+// reports whether the refund was in the ledger; a replay writes nothing.
+func reverseRefund(txApp core.App, paymentID, refundID, reason string, when time.Time) (bool, error) {
+	recorded, err := txApp.FindFirstRecordByData(ledgerCollection, "source_key", "refund:"+refundID+":refund")
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	payment, err := txApp.FindRecordById(paymentsCollection, paymentID)
+	if err != nil {
+		return false, err
+	}
+	amount := int64(recorded.GetInt("amount"))
+	family, currency := payment.GetString("family"), payment.GetString("currency")
+	if reason == "" {
+		reason = "unknown"
+	}
+	wrote, err := post(txApp, Entry{
+		Family: family, Kind: KindRefund, Amount: -amount, Currency: currency,
+		Description: fmt.Sprintf("Refund not paid out (%s); the amount stays on the account", reason),
+		Payment:     payment.Id, Enrollment: payment.GetString("enrollment"), Method: payment.GetString("method"),
+		StripeObject: refundID, StripePaymentIntent: payment.GetString("stripe_payment_intent_id"),
+		SourceKey: "refund:" + refundID + ":reversed", OccurredAt: when,
+	})
+	if err != nil || !wrote {
+		return true, err
+	}
+
+	refunded, err := refundedTotal(txApp, payment.Id)
+	if err != nil {
+		return true, err
+	}
+	payment.Set("amount_refunded", refunded)
+	// Set directly: setStatus never lets a settled payment move back, and
+	// a failed refund is the one way back from (partially) refunded.
+	if st := payment.GetString("status"); st == StatusRefunded || st == StatusPartiallyRefunded {
+		if refunded <= 0 {
+			payment.Set("status", StatusSucceeded)
+		} else if refunded < int64(payment.GetInt("amount")) {
+			payment.Set("status", StatusPartiallyRefunded)
+		}
+	}
+	if err := txApp.Save(payment); err != nil {
+		return true, err
+	}
+	money := FormatMoney(amount, currency)
+	if err := tellFamily(txApp, family, NoticeRefund, "refund-failed:"+refundID,
+		"Refund not completed: "+money,
+		fmt.Sprintf("Your bank could not accept our refund of %s (receipt %s). The amount stays as a credit on your account; we will be in touch to return it another way or set it against your next tuition.",
+			money, payment.Id), billingPageLink(txApp), payment.Id); err != nil {
+		return true, err
+	}
+	return true, tellAdmins(txApp, family, NoticeRefund, "refund-failed:"+refundID,
+		"A refund failed: "+money,
+		fmt.Sprintf("Stripe could not pay out refund %s of %s (payment %s; reason: %s). The family keeps it as a credit on its account: return it another way or apply it to tuition.",
+			refundID, money, payment.Id, reason), "")
+}
+
 // refundedTotal sums the refund entries of a payment.
 func refundedTotal(app core.App, paymentID string) (int64, error) {
 	var total struct {

@@ -494,6 +494,24 @@ func (s *Server) RefundOutside(paymentIntentID string, amount int64) string {
 	return paymentIntentID
 }
 
+// FailRefund fails a refund as Stripe does when the bank rejects it after
+// the fact: the money comes back to the charge (amount_refunded drops)
+// and charge.refund.updated tells.
+func (s *Server) FailRefund(refundID, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	re := s.find(refundID, "refund")
+	if re == nil || re["status"] == "failed" {
+		return
+	}
+	re["status"], re["failure_reason"] = "failed", reason
+	if ch := s.find(str(re["charge"]), "charge"); ch != nil {
+		ch["amount_refunded"] = ch["amount_refunded"].(int64) - re["amount"].(int64)
+		ch["refunded"] = false
+	}
+	s.emit("charge.refund.updated", re, Obj{"status": "succeeded"})
+}
+
 // -------------------------------------------------------------------
 // Setup intents, portal, upcoming invoices
 

@@ -280,6 +280,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, route string, par
 		s.retrieve(w, id, "payment_intent")
 	case "POST /v1/refunds":
 		s.createRefund(w, p)
+	case "GET /v1/refunds/{id}":
+		s.retrieve(w, id, "refund")
 	case "GET /v1/refunds":
 		charge := str(p["charge"])
 		s.list(w, r, "refund", p, func(o Obj) bool { return charge == "" || o["charge"] == charge })
