@@ -25,12 +25,18 @@ var handlers = map[stripe.EventType]handler{
 	"payment_intent.payment_failed":   {ordered: true, fetch: fetchPaymentIntent, apply: applyPaymentIntentFailed},
 	"charge.refunded":                 {prepare: listChargeRefunds, apply: applyChargeRefunded},
 	"charge.refund.updated":           {prepare: fetchRefund, apply: applyRefundUpdated},
+	"charge.dispute.created":          {prepare: fetchDispute, apply: applyDispute},
+	"charge.dispute.updated":          {prepare: fetchDispute, apply: applyDispute},
+	"charge.dispute.closed":           {prepare: fetchDispute, apply: applyDispute},
 	"checkout.session.completed":      {apply: applyCheckoutCompleted},
 }
 
 // HandledEventTypes are the event types billing acts on, sorted.
 func HandledEventTypes() []string {
 	return []string{
+		"charge.dispute.closed",
+		"charge.dispute.created",
+		"charge.dispute.updated",
 		"charge.refund.updated",
 		"charge.refunded",
 		"checkout.session.completed",

@@ -14,8 +14,11 @@ func CheckFetch(ctx context.Context, s *Service, eventType string) error {
 	h := handlers[stripe.EventType(eventType)]
 	id := map[string]string{"invoice": "in_123", "customer": "sub_123", "payment_intent": "pi_123", "charge": "ch_123"}[strings.Split(eventType, ".")[0]]
 	object := "charge"
-	if eventType == "charge.refund.updated" {
+	switch {
+	case eventType == "charge.refund.updated":
 		id, object = "re_123", "refund"
+	case strings.HasPrefix(eventType, "charge.dispute."):
+		id, object = "dp_123", "dispute"
 	}
 	if h.fetch != nil {
 		if _, err := h.fetch(ctx, s, id); err != nil {

@@ -16,8 +16,8 @@ import (
 
 // The family ledger: every money movement is one immutable entry in signed
 // minor units. A positive amount raises what the family owes (a charge, a
-// refund paid out to it, a fee); a negative one lowers it (a payment, a
-// credit). The balance is the sum, never stored. Each entry carries a
+// refund paid out to it, a fee, a chargeback); a negative one lowers it (a
+// payment, a credit). The balance is the sum, never stored. Each entry carries a
 // source key naming the movement (e.g. "pi:pi_123:payment"), unique, so the
 // route that saw a payment succeed and the webhook that reports it later
 // write it once between them.
@@ -29,6 +29,9 @@ const (
 	KindRefund  = "refund"
 	KindCredit  = "credit"
 	KindFee     = "fee"
+	// KindChargeback is money a family's bank took back in a dispute
+	// (disputes.go); its reversal when the academy wins is one too.
+	KindChargeback = "chargeback"
 )
 
 const ledgerCollection = "ledger_entries"
@@ -160,7 +163,7 @@ func Statement(app core.App, family string) ([]LedgerLine, error) {
 }
 
 // kindOrder puts, within one instant, what is owed before what settles it.
-var kindOrder = map[string]int{KindCharge: 0, KindFee: 1, KindPayment: 2, KindRefund: 3, KindCredit: 4}
+var kindOrder = map[string]int{KindCharge: 0, KindFee: 1, KindPayment: 2, KindRefund: 3, KindCredit: 4, KindChargeback: 5}
 
 // StatementLines orders ledger records (oldest first; at one instant a
 // charge before its payment) and adds the running balance per currency; it

@@ -284,7 +284,7 @@ func (s *Service) applyPaymentIntentResult(ctx context.Context, payment *core.Re
 // or replayed answer never takes a succeeded or refunded payment back.
 func setStatus(p *core.Record, status string) {
 	switch p.GetString("status") {
-	case StatusSucceeded, StatusRefunded, StatusPartiallyRefunded:
+	case StatusSucceeded, StatusRefunded, StatusPartiallyRefunded, StatusDisputed:
 		if status != StatusRefunded && status != StatusPartiallyRefunded {
 			return
 		}

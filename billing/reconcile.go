@@ -96,7 +96,7 @@ func (s *Service) reconcileInternal(rep *ReconcileReport) error {
 		       COALESCE((SELECT -SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'payment'), 0) AS paid,
 		       COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'refund'), 0) AS refund
 		FROM payments p
-		WHERE p.status IN ('succeeded', 'refunded', 'partially_refunded')`).All(&rows)
+		WHERE p.status IN ('succeeded', 'refunded', 'partially_refunded', 'disputed')`).All(&rows)
 	if err != nil {
 		return err
 	}

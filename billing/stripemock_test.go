@@ -110,7 +110,7 @@ func TestEveryStripeCallIsAValidRequest(t *testing.T) {
 	}
 
 	// The re-fetches and the refund listing of event processing.
-	for _, typ := range []string{"invoice.paid", "customer.subscription.updated", "payment_intent.succeeded", "charge.refunded", "charge.refund.updated"} {
+	for _, typ := range []string{"invoice.paid", "customer.subscription.updated", "payment_intent.succeeded", "charge.refunded", "charge.refund.updated", "charge.dispute.created"} {
 		valid("refetch "+typ, billing.CheckFetch(ctx, svc, typ))
 	}
 }

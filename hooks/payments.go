@@ -49,11 +49,11 @@ type paymentFilters struct {
 	Enrollment string `json:"enrollment"`
 }
 
-var paymentStatuses = []any{"pending", "requires_action", "succeeded", "failed", "refunded", "partially_refunded"}
+var paymentStatuses = []any{"pending", "requires_action", "succeeded", "failed", "refunded", "partially_refunded", "disputed"}
 
 func (f paymentFilters) validate() error {
 	return validation.ValidateStruct(&f,
-		validation.Field(&f.Status, validation.In(paymentStatuses...).Error("Must be pending, requires_action, succeeded, failed, refunded or partially_refunded.")),
+		validation.Field(&f.Status, validation.In(paymentStatuses...).Error("Must be pending, requires_action, succeeded, failed, refunded, partially_refunded or disputed.")),
 		validation.Field(&f.Kind, validation.In(billing.PaymentKinds...).Error("Must be tuition, registration, materials, lesson_package or other.")),
 		validation.Field(&f.Method, validation.In("stripe", "cash", "cheque", "transfer").Error("Must be stripe, cash, cheque or transfer.")),
 		validation.Field(&f.Family, isRecordId),

@@ -512,6 +512,52 @@ func (s *Server) FailRefund(refundID, reason string) {
 	s.emit("charge.refund.updated", re, Obj{"status": "succeeded"})
 }
 
+// Dispute opens a dispute on a payment's charge as a family's bank would:
+// an inquiry (warning_needs_response) moves no money, a dispute
+// (needs_response) takes the amount back. It returns the dispute's id.
+func (s *Server) Dispute(paymentIntentID, reason string, inquiry bool) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pi := s.find(paymentIntentID, "payment_intent")
+	if pi == nil {
+		return ""
+	}
+	ch := s.find(str(pi["latest_charge"]), "charge")
+	status := "needs_response"
+	if inquiry {
+		status = "warning_needs_response"
+	}
+	dp := s.put(Obj{
+		"id": s.newID("dp"), "object": "dispute", "created": s.now().Unix(), "amount": ch["amount_captured"],
+		"currency": ch["currency"], "charge": ch["id"], "payment_intent": paymentIntentID, "reason": reason,
+		"status": status, "is_charge_refundable": false, "livemode": false, "metadata": Obj{},
+		"evidence_details": Obj{"due_by": s.now().Add(7 * 24 * time.Hour).Unix(), "has_evidence": false, "past_due": false, "submission_count": int64(0)},
+	})
+	ch["disputed"] = true
+	s.emit("charge.dispute.created", dp, nil)
+	return str(dp["id"])
+}
+
+// SetDisputeStatus moves a dispute on (under_review, won, lost,
+// warning_closed, …) and sends charge.dispute.closed for the final ones,
+// charge.dispute.updated otherwise.
+func (s *Server) SetDisputeStatus(disputeID, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dp := s.find(disputeID, "dispute")
+	if dp == nil {
+		return
+	}
+	previous := Obj{"status": dp["status"]}
+	dp["status"] = status
+	switch status {
+	case "won", "lost", "warning_closed":
+		s.emit("charge.dispute.closed", dp, previous)
+	default:
+		s.emit("charge.dispute.updated", dp, previous)
+	}
+}
+
 // -------------------------------------------------------------------
 // Setup intents, portal, upcoming invoices
 

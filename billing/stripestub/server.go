@@ -171,7 +171,7 @@ func (s *Server) All(objectType string) []Obj {
 // -------------------------------------------------------------------
 // HTTP
 
-var idSegment = regexp.MustCompile(`^(cus|prod|price|cedarheights_plan|sub|si|pi|ch|re|in|il|seti|bps|evt|pm)_[A-Za-z0-9_]+$`)
+var idSegment = regexp.MustCompile(`^(cus|prod|price|cedarheights_plan|sub|si|pi|ch|re|dp|in|il|seti|bps|evt|pm)_[A-Za-z0-9_]+$`)
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer sk_") {
@@ -280,6 +280,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, route string, par
 		s.retrieve(w, id, "payment_intent")
 	case "POST /v1/refunds":
 		s.createRefund(w, p)
+	case "GET /v1/disputes/{id}":
+		s.retrieve(w, id, "dispute")
 	case "GET /v1/refunds/{id}":
 		s.retrieve(w, id, "refund")
 	case "GET /v1/refunds":
