@@ -14,8 +14,8 @@ import (
 // on every row and cannot use an index. The caller's role, id and
 // collection are known before the query runs, so the comparisons between
 // them and literals are decided here and the branches they rule out are
-// dropped: a parent's students rule becomes `parent = "<id>" && deleted =
-// ""` (the parent index applies), an admin's becomes true. The rule stays
+// dropped: a parent's students rule becomes `parent = @request.auth.id &&
+// deleted = ""` (the parent index applies), an admin's becomes true. The rule stays
 // the only policy; this only evaluates the parts that do not depend on the
 // row, with PocketBase's meaning of = and != on text.
 
