@@ -28,23 +28,13 @@ const StatusDisputed = "disputed"
 const NoticeDispute = "dispute"
 
 // fetchDispute reads the dispute's current state: its events can arrive
-// out of order, and what counts is where it stands now. Offline, the
-// event's copy is all there is.
+// out of order, and what counts is where it stands now.
 func fetchDispute(ctx context.Context, s *Service, raw json.RawMessage) (any, error) {
-	var dp stripe.Dispute
-	if err := json.Unmarshal(raw, &dp); err != nil {
-		return nil, err
-	}
-	if s.sc == nil {
-		return &dp, nil
-	}
-	params := &stripe.DisputeParams{}
-	params.Context = ctx
-	fresh, err := s.sc.Disputes.Get(dp.ID, params)
-	if err != nil {
-		return nil, fmt.Errorf("fetch dispute %s: %w", dp.ID, err)
-	}
-	return fresh, nil
+	return currentState(s, raw, func(id string) (*stripe.Dispute, error) {
+		params := &stripe.DisputeParams{}
+		params.Context = ctx
+		return s.sc.Disputes.Get(id, params)
+	})
 }
 
 // applyDispute brings the ledger, the payment and the admins' notices in
@@ -53,16 +43,9 @@ func fetchDispute(ctx context.Context, s *Service, raw json.RawMessage) (any, er
 // order and any number of times, end in the same state.
 func applyDispute(txApp core.App, s *Service, ev *stripe.Event, raw json.RawMessage, prepared any) (string, error) {
 	dp := prepared.(*stripe.Dispute)
-	pi := ""
-	if dp.PaymentIntent != nil {
-		pi = dp.PaymentIntent.ID
-	}
-	payment, err := findPayment(txApp, "stripe_payment_intent_id", pi)
+	payment, err := recordedPayment(txApp, dp.PaymentIntent, "dispute "+dp.ID)
 	if err != nil {
 		return "", err
-	}
-	if payment == nil {
-		return "", ignored("no payment for dispute " + dp.ID)
 	}
 
 	inquiry := strings.HasPrefix(string(dp.Status), "warning_")
@@ -107,17 +90,6 @@ func applyDispute(txApp core.App, s *Service, ev *stripe.Event, raw json.RawMess
 		return "", err
 	}
 	return fmt.Sprintf("dispute %s %s for payment %s", dp.ID, dp.Status, payment.Id), nil
-}
-
-// settledStatus is a payment's status from its refunds alone.
-func settledStatus(payment *core.Record) string {
-	switch refunded := payment.GetInt("amount_refunded"); {
-	case refunded <= 0:
-		return StatusSucceeded
-	case refunded < payment.GetInt("amount"):
-		return StatusPartiallyRefunded
-	}
-	return StatusRefunded
 }
 
 // disputeNotice tells the admins where a dispute stands and what to do.

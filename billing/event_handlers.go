@@ -127,6 +127,21 @@ func enrollmentFor(app core.App, subscriptionID string, metadata map[string]stri
 	return r, err
 }
 
+// recordedPayment is the payment we recorded for a PaymentIntent; an event
+// about an object (what) whose PaymentIntent we never recorded is ignored.
+// (paymentOfIntent also records one; refunds and disputes never should.)
+func recordedPayment(app core.App, pi *stripe.PaymentIntent, what string) (*core.Record, error) {
+	id := ""
+	if pi != nil {
+		id = pi.ID
+	}
+	payment, err := findPayment(app, "stripe_payment_intent_id", id)
+	if err == nil && payment == nil {
+		return nil, ignored("no payment for " + what)
+	}
+	return payment, err
+}
+
 func findPayment(app core.App, field, value string) (*core.Record, error) {
 	if value == "" {
 		return nil, nil
@@ -554,16 +569,9 @@ func applyChargeRefunded(txApp core.App, s *Service, ev *stripe.Event, raw json.
 	if err := json.Unmarshal(raw, &ch); err != nil {
 		return "", err
 	}
-	pi := ""
-	if ch.PaymentIntent != nil {
-		pi = ch.PaymentIntent.ID
-	}
-	payment, err := findPayment(txApp, "stripe_payment_intent_id", pi)
+	payment, err := recordedPayment(txApp, ch.PaymentIntent, "charge "+ch.ID)
 	if err != nil {
 		return "", err
-	}
-	if payment == nil {
-		return "", ignored("no payment for charge " + ch.ID)
 	}
 	refunds := prepared.(*chargeRefunds)
 	if !refunds.listed {
@@ -594,20 +602,30 @@ func applyChargeRefunded(txApp core.App, s *Service, ev *stripe.Event, raw json.
 
 // fetchRefund reads the refund's current state: its events may arrive out
 // of order (pending, then failed), and only the latest status counts.
-// Offline, the event's copy is all there is.
 func fetchRefund(ctx context.Context, s *Service, raw json.RawMessage) (any, error) {
-	var re stripe.Refund
-	if err := json.Unmarshal(raw, &re); err != nil {
+	return currentState(s, raw, func(id string) (*stripe.Refund, error) {
+		params := &stripe.RefundParams{}
+		params.Context = ctx
+		return s.sc.Refunds.Get(id, params)
+	})
+}
+
+// currentState re-reads the object an event carries (raw) with get;
+// offline, the event's copy is all there is.
+func currentState[T any](s *Service, raw json.RawMessage, get func(id string) (*T, error)) (*T, error) {
+	var obj T
+	var ref struct {
+		ID string `json:"id"`
+	}
+	if err := errors.Join(json.Unmarshal(raw, &obj), json.Unmarshal(raw, &ref)); err != nil {
 		return nil, err
 	}
 	if s.sc == nil {
-		return &re, nil
+		return &obj, nil
 	}
-	params := &stripe.RefundParams{}
-	params.Context = ctx
-	fresh, err := s.sc.Refunds.Get(re.ID, params)
+	fresh, err := get(ref.ID)
 	if err != nil {
-		return nil, fmt.Errorf("fetch refund %s: %w", re.ID, err)
+		return nil, fmt.Errorf("fetch %s: %w", ref.ID, err)
 	}
 	return fresh, nil
 }
@@ -620,16 +638,9 @@ func applyRefundUpdated(txApp core.App, s *Service, ev *stripe.Event, raw json.R
 	if re.Status != stripe.RefundStatusFailed && re.Status != stripe.RefundStatusCanceled {
 		return "", ignored(fmt.Sprintf("refund %s is %s", re.ID, re.Status))
 	}
-	pi := ""
-	if re.PaymentIntent != nil {
-		pi = re.PaymentIntent.ID
-	}
-	payment, err := findPayment(txApp, "stripe_payment_intent_id", pi)
+	payment, err := recordedPayment(txApp, re.PaymentIntent, "refund "+re.ID)
 	if err != nil {
 		return "", err
-	}
-	if payment == nil {
-		return "", ignored("no payment for refund " + re.ID)
 	}
 	reversed, err := reverseRefund(txApp, payment.Id, re.ID, string(re.FailureReason), time.Unix(ev.Created, 0))
 	if err != nil {

@@ -292,6 +292,17 @@ func setStatus(p *core.Record, status string) {
 	p.Set("status", status)
 }
 
+// settledStatus is a payment's status from its refunds alone.
+func settledStatus(payment *core.Record) string {
+	switch refunded := payment.GetInt("amount_refunded"); {
+	case refunded <= 0:
+		return StatusSucceeded
+	case refunded < payment.GetInt("amount"):
+		return StatusPartiallyRefunded
+	}
+	return StatusRefunded
+}
+
 // settlement is a successful payment as the ledger records it.
 type settlement struct {
 	Key          string // "pi:<id>", "invoice:<id>", "payment:<id>": prefix of the entries' source keys

@@ -210,11 +210,7 @@ func reverseRefund(txApp core.App, paymentID, refundID, reason string, when time
 	// Set directly: setStatus never lets a settled payment move back, and
 	// a failed refund is the one way back from (partially) refunded.
 	if st := payment.GetString("status"); st == StatusRefunded || st == StatusPartiallyRefunded {
-		if refunded <= 0 {
-			payment.Set("status", StatusSucceeded)
-		} else if refunded < int64(payment.GetInt("amount")) {
-			payment.Set("status", StatusPartiallyRefunded)
-		}
+		payment.Set("status", settledStatus(payment))
 	}
 	if err := txApp.Save(payment); err != nil {
 		return true, err

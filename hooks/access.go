@@ -193,7 +193,8 @@ func listVisible(e *core.RequestEvent, collectionName string, q listQuery) (*sea
 // countVisible counts what listVisible pages through. PocketBase's provider
 // always counts DISTINCT ids, which only a rule that joins another table
 // needs; a plain COUNT(*) saves SQLite a temporary index over every row
-// (0.42 → 0.30 ms for an admin counting 5,000 students).
+// (0.42 → 0.30 ms for an admin counting 5,000 students). It builds its own
+// query and resolver: the provider changes the page's, and both run at once.
 func countVisible(e *core.RequestEvent, collectionName string, q listQuery) (int, error) {
 	query, resolver, err := visibleQuery(e, collectionName, q)
 	if err != nil {

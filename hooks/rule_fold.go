@@ -104,7 +104,7 @@ func (f *folder) item(item any) (string, truth) {
 	case fexpr.Expr:
 		return f.expr(v)
 	case fexpr.ExprGroup:
-		return f.group(v.Item)
+		return f.item(v.Item)
 	case []fexpr.ExprGroup:
 		text, t := f.groups(v)
 		if t != dependsOnRow {
@@ -114,14 +114,6 @@ func (f *folder) item(item any) (string, truth) {
 	}
 	f.unsupported = true
 	return "", dependsOnRow
-}
-
-func (f *folder) group(item any) (string, truth) {
-	text, t := f.item(item)
-	if t != dependsOnRow {
-		return "", t
-	}
-	return "(" + text + ")", t
 }
 
 // expr decides `a = b` and `a != b` when both sides are known text; every
