@@ -1,14 +1,19 @@
 package hooks
 
 import (
+	"time"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
 // closure_lessons.go: a closure added (or widened) after lessons were booked
-// cancels the scheduled lessons it covers, on behalf of the academy (so the
-// make-up policy grants credits), in the closure's own transaction, and
-// lists them on the closure record (cancelled_lessons) for the admin.
+// cancels every lesson it covers that has not been held, on behalf of the
+// academy (so the make-up policy grants credits), in the closure's own
+// transaction and as whoever wrote the closure, and lists them on the
+// closure record (cancelled_lessons) for the admin. Held means marked
+// completed or no_show once it started; a lesson marked so ahead of its
+// start (possible before the lifecycle was enforced) was not held.
 
 func bindClosureLessons(app core.App) {
 	app.OnRecordCreate("closures").BindFunc(cancelCoveredLessons)
@@ -26,12 +31,18 @@ type cancelledLesson struct {
 func cancelCoveredLessons(e *core.RecordEvent) error {
 	return inTransaction(e, func() error {
 		tx := e.App
+		if info, stamped := actingFor(e); stamped {
+			defer actInTransaction(tx, info)()
+		}
 		span := recordSpan(e.Record)
 		if !span.Valid() {
 			return e.Next() // validation reports the bad range
 		}
 		covered, err := tx.FindAllRecords("lessons",
-			dbx.HashExp{"status": "scheduled"},
+			dbx.Or(
+				dbx.HashExp{"status": "scheduled"},
+				dbx.And(dbx.In("status", "completed", "no_show"), dbx.NewExp("[[start]] > {:now}", dbx.Params{"now": dbTime(time.Now())})),
+			),
 			dbx.NewExp("[[start]] < {:to} AND [[end]] > {:from}", dbx.Params{"from": dbTime(span.Start), "to": dbTime(span.End)}))
 		if err != nil {
 			return err

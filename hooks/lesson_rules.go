@@ -13,10 +13,11 @@ import (
 	"cedarheights/scheduling"
 )
 
-// lesson_rules.go enforces the calendar on every write path of a lesson
-// (collection API, admin UI, /api/v1 routes, Go code): the conflict check
-// runs in the same transaction as the write, and SQLite's single writer
-// makes concurrent requests for one slot queue behind it, so only one wins.
+// lesson_rules.go enforces the calendar and the lesson's lifecycle on every
+// write path of a lesson (collection API, admin UI, batch, /api/v1 routes,
+// Go code): the checks run in the same transaction as the write, and
+// SQLite's single writer makes concurrent requests for one slot queue
+// behind it, so only one wins.
 
 func bindLessonRules(app core.App) {
 	app.OnRecordCreate("lessons").BindFunc(guardLessonWrite)
@@ -34,6 +35,14 @@ var scheduleFields = []string{"teacher", "student", "room", "instrument", "start
 func guardLessonWrite(e *core.RecordEvent) error {
 	return inTransaction(e, func() error {
 		tx := e.App
+		if info, stamped := actingFor(e); stamped {
+			// The credits written below are the request's actor's doing too.
+			defer actInTransaction(tx, info)()
+		}
+		move, err := checkLessonMove(e)
+		if err != nil {
+			return err
+		}
 		settings, err := academy.Load(tx)
 		if err != nil {
 			return err
@@ -44,6 +53,13 @@ func guardLessonWrite(e *core.RecordEvent) error {
 		var decision *scheduling.MakeupDecision
 		if becameCancelled(e.Record) {
 			decision = recordCancellation(settings, e.Record)
+		}
+		clearCancellation(e.Record)
+		var takeBack *core.Record
+		if move.Reinstates() {
+			if takeBack, err = creditToTakeBack(tx, e.Record); err != nil {
+				return err
+			}
 		}
 		credit, err := makeupCreditFor(tx, e.Record)
 		if err != nil {
@@ -61,7 +77,10 @@ func guardLessonWrite(e *core.RecordEvent) error {
 		if decision != nil {
 			return grantMakeupCredit(tx, *decision, e.Record)
 		}
-		return revokeUnusedCredit(tx, e.Record)
+		if takeBack != nil {
+			return takeBackCredit(tx, takeBack, move.Now)
+		}
+		return nil
 	})
 }
 
@@ -145,7 +164,7 @@ func scheduleChanged(lesson *core.Record) bool {
 	}
 	original := lesson.Original()
 	if original.GetString("status") == "cancelled" {
-		return true // un-cancelling puts it back in the calendar
+		return true // a reinstatement puts it back in the calendar
 	}
 	for _, f := range scheduleFields {
 		if f != "status" && fmt.Sprint(original.Get(f)) != fmt.Sprint(lesson.Get(f)) {

@@ -88,6 +88,9 @@ func TestLessonConflictsOnEveryWritePath(t *testing.T) {
 		{
 			Name: "teacher marks attendance without a re-check", Method: http.MethodPatch, URL: url + "/" + f.LessonA1,
 			Headers: map[string]string{"Authorization": f.TeacherXUser.Token}, Body: strings.NewReader(`{"status":"completed","teacher_notes":"Good work"}`),
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				moveLessonBack(t, app, f.LessonA1, 21*24*time.Hour) // attendance waits for the start
+			},
 			ExpectedStatus: 200, ExpectedContent: []string{`"status":"completed"`}, TestAppFactory: testapp.Factory,
 		},
 		{

@@ -14,7 +14,8 @@ import (
 )
 
 // makeup_credits.go applies scheduling.MakeupPolicy when a lesson is
-// cancelled and spends a credit when a make-up lesson is booked. The
+// cancelled, spends a credit when a make-up lesson is booked, and (through
+// lesson_lifecycle.go) takes it back when the lesson is reinstated. The
 // decision's reason is stored on the lesson (cancellation_note) and on the
 // credit, so the API, the admin UI and billing all show the same words.
 
@@ -53,37 +54,34 @@ func makeupDecision(settings academy.Settings, lesson *core.Record) scheduling.M
 	)
 }
 
-// grantMakeupCredit writes the credit the policy granted (once per lesson).
+// grantMakeupCredit writes the credit the policy granted (once per lesson:
+// a lesson cancelled again after a reinstatement gets its taken-back credit
+// back, with the new decision's reason and expiry).
 func grantMakeupCredit(app core.App, d scheduling.MakeupDecision, lesson *core.Record) error {
 	if !d.Credit {
 		return nil
 	}
-	if _, err := app.FindFirstRecordByData("makeup_credits", "source_lesson", lesson.Id); err == nil {
+	credit, err := app.FindFirstRecordByData("makeup_credits", "source_lesson", lesson.Id)
+	switch {
+	case err == nil && credit.GetDateTime("revoked_at").IsZero():
 		return nil
-	}
-	credits, err := app.FindCachedCollectionByNameOrId("makeup_credits")
-	if err != nil {
+	case err == nil:
+		credit.Set("revoked_at", "")
+		credit.Set("revoked_reason", "")
+	case ignoreMissing(err) != nil:
 		return err
+	default:
+		credits, err := app.FindCachedCollectionByNameOrId("makeup_credits")
+		if err != nil {
+			return err
+		}
+		credit = core.NewRecord(credits)
+		credit.Set("student", lesson.GetString("student"))
+		credit.Set("source_lesson", lesson.Id)
 	}
-	credit := core.NewRecord(credits)
-	credit.Set("student", lesson.GetString("student"))
-	credit.Set("source_lesson", lesson.Id)
 	credit.Set("reason", d.Reason)
 	credit.Set("expires", d.ExpiresAt)
 	return app.Save(credit)
-}
-
-// revokeUnusedCredit withdraws the credit of a lesson that is back in the
-// calendar (un-cancelled), unless it was already spent.
-func revokeUnusedCredit(app core.App, lesson *core.Record) error {
-	if lesson.IsNew() || lesson.GetString("status") == "cancelled" || lesson.Original().GetString("status") != "cancelled" {
-		return nil
-	}
-	credit, err := app.FindFirstRecordByData("makeup_credits", "source_lesson", lesson.Id)
-	if err != nil || credit.GetString("used_by") != "" {
-		return nil
-	}
-	return app.Delete(credit)
 }
 
 // errNoMakeupCredit refuses a make-up lesson for a student with no credit.
@@ -97,7 +95,7 @@ func makeupCreditFor(app core.App, lesson *core.Record) (*core.Record, error) {
 		return nil, nil
 	}
 	credits, err := app.FindRecordsByFilter("makeup_credits",
-		"student = {:student} && used_by = '' && expires > {:now}", "expires", 1, 0,
+		"student = {:student} && used_by = '' && revoked_at = '' && expires > {:now}", "expires", 1, 0,
 		dbx.Params{"student": lesson.GetString("student"), "now": dbTime(time.Now())})
 	if err != nil {
 		return nil, err

@@ -40,7 +40,8 @@ describe('realtime on lessons', () => {
     const forB = await as.superuser.collection('lessons').create(lesson(ids.teacherY, ids.studentB1, ids.violin, slot(WEDNESDAY, 11, 1)));
     await as.admin.collection('lessons').update(forA.id, { teacher_notes: 'Bring the new book' });
     await as.admin.collection('lessons').update(forB.id, { teacher_notes: 'Rosin the bow' });
-    await as.teacherX.collection('lessons').update(ids.lessonA1, { status: 'completed' });
+    // A1 lies ahead: its teacher writes notes (attendance waits for the start).
+    await as.teacherX.collection('lessons').update(ids.lessonA1, { teacher_notes: 'Scales first' });
 
     assert.ok(await waitFor(() => seenA.length >= 3 && seenB.length >= 2), `A saw ${seenA.length}, B saw ${seenB.length}`);
     await settle(300); // anything that should not arrive has had its chance
