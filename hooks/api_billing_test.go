@@ -49,6 +49,7 @@ func TestStripeWebhookRoute(t *testing.T) {
 	good, goodSig := signedEvent(t, "evt_good", "customer.created", customer, apiWebhookSecret, time.Now())
 	forged, forgedSig := signedEvent(t, "evt_forged", "customer.created", customer, "whsec_wrong", time.Now())
 	stale, staleSig := signedEvent(t, "evt_stale", "customer.created", customer, apiWebhookSecret, time.Now().Add(-10*time.Minute))
+	future, futureSig := signedEvent(t, "evt_future", "customer.created", customer, apiWebhookSecret, time.Now().Add(6*time.Minute))
 	unsigned, _ := signedEvent(t, "evt_unsigned", "customer.created", customer, apiWebhookSecret, time.Now())
 	noSecret, noSecretSig := signedEvent(t, "evt_nosecret", "customer.created", customer, apiWebhookSecret, time.Now())
 	twice, twiceSig := signedEvent(t, "evt_twice", "customer.created", customer, apiWebhookSecret, time.Now())
@@ -92,6 +93,12 @@ func TestStripeWebhookRoute(t *testing.T) {
 			Headers: map[string]string{"Stripe-Signature": staleSig}, BeforeTestFunc: onlineBefore,
 			ExpectedStatus: 400, ExpectedContent: []string{`"Stripe-Signature":{`},
 			AfterTestFunc: eventStored("evt_stale", 0),
+		},
+		{
+			Name: "a signature dated 6 min ahead is 400 and nothing is stored", Method: http.MethodPost, URL: url, Body: future,
+			Headers: map[string]string{"Stripe-Signature": futureSig}, BeforeTestFunc: onlineBefore,
+			ExpectedStatus: 400, ExpectedContent: []string{`"Stripe-Signature":{`, `in the future`},
+			AfterTestFunc: eventStored("evt_future", 0),
 		},
 		{
 			Name: "no signature is 400", Method: http.MethodPost, URL: url, Body: unsigned, BeforeTestFunc: onlineBefore,
