@@ -281,14 +281,15 @@ func TestSubscriptionRoutes(t *testing.T) {
 
 // /health reports the billing mode and whether webhooks can be verified.
 func TestHealthReportsBilling(t *testing.T) {
+	admin := apiAs(testapp.Get(t).Admin) // the checks are for admins
 	apiRun(t, []tests.ApiScenario{
 		{
 			Name: "online with a webhook secret", Method: http.MethodGet, URL: "/health", BeforeTestFunc: onlineBefore,
-			ExpectedStatus: 200, ExpectedContent: []string{`"billing":"online"`, `"billing_webhooks":"signed deliveries accepted"`},
+			Headers: admin, ExpectedStatus: 200, ExpectedContent: []string{`"billing":"online"`, `"billing_webhooks":"signed deliveries accepted"`},
 		},
 		{
 			Name: "offline: webhooks refused", Method: http.MethodGet, URL: "/health", BeforeTestFunc: offlineBefore,
-			ExpectedStatus: 200, ExpectedContent: []string{`"billing":"offline"`, `"billing_webhooks":"refused (STRIPE_WEBHOOK_SECRET not set)"`},
+			Headers: admin, ExpectedStatus: 200, ExpectedContent: []string{`"billing":"offline"`, `"billing_webhooks":"refused (STRIPE_WEBHOOK_SECRET not set)"`},
 		},
 	})
 }
