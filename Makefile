@@ -17,6 +17,8 @@ run: build
 	@echo "  Admin UI              → http://$(HTTP)/_/"
 	@echo "  First superuser       → ./$(BIN) superuser upsert you@example.com 'a-long-password' --dir $(DATA)"
 	@echo "  Demo data (optional)  → make demo   (in another terminal, or before run)"
+	@echo "  Mail                  → SMTP: Admin UI → Settings → Mail settings. Without SMTP or sendmail"
+	@echo "                          mail stays in the email_outbox collection (health: degraded)"
 	@echo ""
 	./$(BIN) serve --http $(HTTP) --dir $(DATA)
 

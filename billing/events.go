@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,14 +20,14 @@ import (
 	"cedarheights/workflows"
 )
 
-// The event ledger. A webhook delivery is verified (signature, 300 s
-// tolerance, API version), stored once under its event id and answered;
-// processing happens afterwards, off the request, in a workflow run started
-// with the store (workflow.go) or the in-process queue. A repeated delivery
-// finds the id taken and does nothing. Processing is
-// order-safe: stripe_objects keeps, per Stripe object, the `created` of the
-// newest state applied; an older event is ignored, a tie (one-second
-// resolution) or a doubt re-fetches the object from Stripe.
+// The event ledger. A webhook delivery is verified (signature, its time
+// within 300 s of now either way, API version), stored once under its event
+// id and answered; processing happens afterwards, off the request, in a
+// workflow run started with the store (workflow.go) or the in-process
+// queue. A repeated delivery finds the id taken and does nothing.
+// Processing is order-safe: stripe_objects keeps, per Stripe object, the
+// `created` of the newest state applied; an older event is ignored, a tie
+// (one-second resolution) or a doubt re-fetches the object from Stripe.
 
 const (
 	eventsCollection  = "stripe_events"
@@ -41,7 +42,8 @@ const (
 	EventIgnored   = "ignored"
 )
 
-// WebhookTolerance is how old a signature may be.
+// WebhookTolerance is how far a signature's time may lie from now, in
+// either direction.
 const WebhookTolerance = 300 * time.Second
 
 // ErrWebhooksDisabled: no webhook secret, so no delivery can be verified.
@@ -74,10 +76,34 @@ func (s *Service) Ingest(payload []byte, signature string) (IngestResult, error)
 	if err != nil {
 		return IngestResult{}, &SignatureError{Err: err}
 	}
+	// stripe-go refuses only old signatures; one dated ahead would stay
+	// replayable until its time plus the tolerance.
+	if signed, ok := signatureTime(signature); !ok || signed.Sub(time.Now()) > WebhookTolerance {
+		return IngestResult{}, &SignatureError{Err: errors.New("timestamp is in the future beyond the tolerance")}
+	}
 	if ev.ID == "" || ev.Type == "" {
 		return IngestResult{}, &SignatureError{Err: errors.New("the payload is not an event")}
 	}
 	return s.StoreEvent(ev, payload)
+}
+
+// signatureTime is the t= of a Stripe-Signature header, read the way
+// stripe-go reads it (the last one counts).
+func signatureTime(header string) (time.Time, bool) {
+	var t time.Time
+	found := false
+	for _, pair := range strings.Split(header, ",") {
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || k != "t" {
+			continue
+		}
+		sec, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		t, found = time.Unix(sec, 0), true
+	}
+	return t, found
 }
 
 // StoreEvent records ev once, starting its workflow run in the same

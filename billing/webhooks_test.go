@@ -141,7 +141,7 @@ func TestWebhooksSameSecondRefetch(t *testing.T) {
 	}
 }
 
-// A forged, stale, missing or unparsable signature is 400 and stores
+// A forged, stale, future, missing or unparsable signature is 400 and stores
 // nothing; no configured secret refuses every delivery.
 func TestWebhookSignatures(t *testing.T) {
 	e := newEnv(t)
@@ -154,6 +154,9 @@ func TestWebhookSignatures(t *testing.T) {
 	}{
 		{"forged: another secret", stripestub.Delivery{Secret: "whsec_forged"}},
 		{"stale: signed 301 s ago", stripestub.Delivery{Timestamp: time.Now().Add(-301 * time.Second)}},
+		// Seconds are truncated when signing: 301 s ahead could land just
+		// inside the tolerance by the time it is checked.
+		{"future: signed 310 s ahead", stripestub.Delivery{Timestamp: time.Now().Add(310 * time.Second)}},
 		{"no signature", stripestub.Delivery{Header: " "}},
 		{"garbage signature", stripestub.Delivery{Header: "t=1,v1=abc"}},
 	}
@@ -188,6 +191,10 @@ func TestWebhookSignatures(t *testing.T) {
 	// Within the tolerance it is accepted.
 	if code, _ := e.stub.Deliver(ev, stripestub.Delivery{Timestamp: time.Now().Add(-290 * time.Second)}); code != http.StatusOK {
 		t.Fatalf("a 290 s old signature answered %d", code)
+	}
+	ahead := e.stub.Emit("customer.created", stripestub.Obj{"id": "cus_ahead", "object": "customer"})
+	if code, _ := e.stub.Deliver(ahead, stripestub.Delivery{Timestamp: time.Now().Add(290 * time.Second)}); code != http.StatusOK {
+		t.Fatalf("a signature 290 s ahead answered %d", code)
 	}
 	e.svc.Flush()
 	// An unknown type is stored and ignored.

@@ -49,6 +49,7 @@ func TestStripeWebhookRoute(t *testing.T) {
 	good, goodSig := signedEvent(t, "evt_good", "customer.created", customer, apiWebhookSecret, time.Now())
 	forged, forgedSig := signedEvent(t, "evt_forged", "customer.created", customer, "whsec_wrong", time.Now())
 	stale, staleSig := signedEvent(t, "evt_stale", "customer.created", customer, apiWebhookSecret, time.Now().Add(-10*time.Minute))
+	future, futureSig := signedEvent(t, "evt_future", "customer.created", customer, apiWebhookSecret, time.Now().Add(6*time.Minute))
 	unsigned, _ := signedEvent(t, "evt_unsigned", "customer.created", customer, apiWebhookSecret, time.Now())
 	noSecret, noSecretSig := signedEvent(t, "evt_nosecret", "customer.created", customer, apiWebhookSecret, time.Now())
 	twice, twiceSig := signedEvent(t, "evt_twice", "customer.created", customer, apiWebhookSecret, time.Now())
@@ -92,6 +93,12 @@ func TestStripeWebhookRoute(t *testing.T) {
 			Headers: map[string]string{"Stripe-Signature": staleSig}, BeforeTestFunc: onlineBefore,
 			ExpectedStatus: 400, ExpectedContent: []string{`"Stripe-Signature":{`},
 			AfterTestFunc: eventStored("evt_stale", 0),
+		},
+		{
+			Name: "a signature dated 6 min ahead is 400 and nothing is stored", Method: http.MethodPost, URL: url, Body: future,
+			Headers: map[string]string{"Stripe-Signature": futureSig}, BeforeTestFunc: onlineBefore,
+			ExpectedStatus: 400, ExpectedContent: []string{`"Stripe-Signature":{`, `in the future`},
+			AfterTestFunc: eventStored("evt_future", 0),
 		},
 		{
 			Name: "no signature is 400", Method: http.MethodPost, URL: url, Body: unsigned, BeforeTestFunc: onlineBefore,
@@ -274,14 +281,15 @@ func TestSubscriptionRoutes(t *testing.T) {
 
 // /health reports the billing mode and whether webhooks can be verified.
 func TestHealthReportsBilling(t *testing.T) {
+	admin := apiAs(testapp.Get(t).Admin) // the checks are for admins
 	apiRun(t, []tests.ApiScenario{
 		{
 			Name: "online with a webhook secret", Method: http.MethodGet, URL: "/health", BeforeTestFunc: onlineBefore,
-			ExpectedStatus: 200, ExpectedContent: []string{`"billing":"online"`, `"billing_webhooks":"signed deliveries accepted"`},
+			Headers: admin, ExpectedStatus: 200, ExpectedContent: []string{`"billing":"online"`, `"billing_webhooks":"signed deliveries accepted"`},
 		},
 		{
 			Name: "offline: webhooks refused", Method: http.MethodGet, URL: "/health", BeforeTestFunc: offlineBefore,
-			ExpectedStatus: 200, ExpectedContent: []string{`"billing":"offline"`, `"billing_webhooks":"refused (STRIPE_WEBHOOK_SECRET not set)"`},
+			Headers: admin, ExpectedStatus: 200, ExpectedContent: []string{`"billing":"offline"`, `"billing_webhooks":"refused (STRIPE_WEBHOOK_SECRET not set)"`},
 		},
 	})
 }

@@ -1,6 +1,10 @@
 package hooks
 
-import "github.com/pocketbase/pocketbase/core"
+import (
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+)
 
 // FoldRule lets the external tests (which need the fixture app, and so
 // package hooks_test) compare folded rules with PocketBase's own reading.
@@ -9,4 +13,12 @@ import "github.com/pocketbase/pocketbase/core"
 func FoldRule(rule string, auth *core.Record) (folded, verdict string) {
 	folded, t := foldRule(rule, auth)
 	return folded, map[truth]string{dependsOnRow: "row", alwaysTrue: "true", alwaysFalse: "false"}[t]
+}
+
+// UseSendmail makes the health check see path as the sendmail binary (""
+// for none) until the test ends, whatever the machine has.
+func UseSendmail(t testing.TB, path string) {
+	old := findSendmail
+	findSendmail = func() string { return path }
+	t.Cleanup(func() { findSendmail = old })
 }

@@ -15,18 +15,23 @@ import (
 )
 
 const (
-	healthOK      = "ok"
-	healthTimeout = 2 * time.Second
-	mailSendmail  = "not configured (PocketBase falls back to sendmail)"
+	healthOK          = "ok"
+	healthDegraded    = "degraded"
+	healthUnavailable = "unavailable"
+	healthTimeout     = 2 * time.Second
 )
 
-// healthReport is the body of GET /health: 200 when every check passes,
-// 503 naming the failing checks otherwise. Mail and billing report their
-// configuration; neither being configured is a valid way to run.
+// healthReport is the body of GET /health: 503 "unavailable" when a check
+// fails, else 200, "degraded" when the server works but something needs
+// attention (mail that is not leaving), "ok" otherwise. Everyone gets the
+// status; the checks are for admins and superusers, since they map the
+// deployment (billing mode, webhook secret, mail transport, migrations).
 type healthReport struct {
-	Status  string            `json:"status"`
-	Checks  map[string]string `json:"checks"`
-	Failing []string          `json:"failing,omitempty"`
+	Status   string            `json:"status"`
+	Checks   map[string]string `json:"checks,omitempty"`
+	Failing  []string          `json:"failing,omitempty"`
+	Degraded []string          `json:"degraded,omitempty"`
+	Mail     *mailHealth       `json:"mail,omitempty"`
 }
 
 // bindHealth registers GET /health and /api/v1/health.
@@ -57,17 +62,42 @@ func health(e *core.RequestEvent) error {
 	check("aux_database", pingDB(ctx, e.App.AuxDB()), healthOK)
 	applied, err := checkMigrations(ctx, e.App)
 	check("migrations", err, fmt.Sprintf("ok: %d applied", applied))
-	report.Checks["mail"] = mailState(e.App)
+	mail, problem, err := checkMail(ctx, e.App, time.Now())
+	switch {
+	case err != nil:
+		check("mail", err, "")
+	case problem != "":
+		report.Checks["mail"] = healthDegraded + ": " + problem
+		report.Degraded = append(report.Degraded, "mail")
+		report.Mail = &mail
+	default:
+		report.Checks["mail"] = mail.Transport
+		report.Mail = &mail
+	}
 	svc := billing.From(e.App)
 	check("billing", svc.ConfigError(), string(svc.Mode()))
 	report.Checks["billing_webhooks"] = webhookState(svc)
 
-	e.Response.Header().Set("Cache-Control", "no-store")
-	if len(report.Failing) > 0 {
-		report.Status = "unavailable"
-		return e.JSON(http.StatusServiceUnavailable, report)
+	status := http.StatusOK
+	switch {
+	case len(report.Failing) > 0:
+		report.Status, status = healthUnavailable, http.StatusServiceUnavailable
+	case len(report.Degraded) > 0:
+		report.Status = healthDegraded
 	}
-	return e.JSON(http.StatusOK, report)
+	if !seesHealthDetails(e) {
+		report = healthReport{Status: report.Status}
+	}
+	e.Response.Header().Set("Cache-Control", "no-store")
+	return e.JSON(status, report)
+}
+
+// seesHealthDetails: admins (role admin) and superusers.
+func seesHealthDetails(e *core.RequestEvent) bool {
+	if e.HasSuperuserAuth() {
+		return true
+	}
+	return e.Auth != nil && e.Auth.Collection().Name == "users" && e.Auth.GetString("role") == "admin"
 }
 
 func pingDB(ctx context.Context, db dbx.Builder) error {
@@ -113,12 +143,4 @@ func webhookState(svc *billing.Service) string {
 		return "signed deliveries accepted"
 	}
 	return "refused (" + billing.EnvWebhookSecret + " not set)"
-}
-
-func mailState(app core.App) string {
-	smtp := app.Settings().SMTP
-	if smtp.Enabled && smtp.Host != "" {
-		return "smtp"
-	}
-	return mailSendmail
 }

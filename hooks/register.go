@@ -10,6 +10,7 @@ import (
 
 // Register binds every hook and route of the package to app.
 func Register(app core.App) {
+	bindRequestBodyRestore(app)
 	bindRecordHooks(app)
 	bindLessonRules(app)
 	bindClosureLessons(app)

@@ -89,6 +89,26 @@ func EnqueueMail(app core.App, m Mail) (string, error) {
 	return id, err
 }
 
+// MailBacklog is what waits in the outbox.
+type MailBacklog struct {
+	Pending       int
+	OldestPending time.Time // when the oldest pending message was queued; zero if none
+}
+
+// PendingMail counts the pending messages and finds the oldest one.
+func PendingMail(ctx context.Context, app core.App) (MailBacklog, error) {
+	var row struct {
+		N      int    `db:"n"`
+		Oldest string `db:"oldest"`
+	}
+	err := app.DB().NewQuery("SELECT COUNT(*) AS n, COALESCE(MIN(created), '') AS oldest FROM " + outboxTable +
+		" WHERE status = 'pending'").WithContext(ctx).One(&row)
+	if err != nil {
+		return MailBacklog{}, err
+	}
+	return MailBacklog{Pending: row.N, OldestPending: parseTime(row.Oldest)}, nil
+}
+
 func (e *Engine) kickMail() {
 	select {
 	case e.mailKick <- struct{}{}:

@@ -10,26 +10,30 @@ import (
 
 // Serve runs app's full router (PocketBase's routes plus everything bound
 // on OnServe) behind a real HTTP listener on loopback, for tests that need
-// concurrency or a real client. It is closed with the test.
+// concurrency or a real client. Like apis.Serve, it hands OnServe the
+// *http.Server and sets its Handler in the innermost step, so hooks that
+// wrap e.Server.Handler after e.Next() wrap it here too. It is closed with
+// the test.
 func Serve(t testing.TB, app core.App) *httptest.Server {
 	t.Helper()
 	router, err := apis.NewRouter(app)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var srv *httptest.Server
-	event := &core.ServeEvent{App: app, Router: router}
+	srv := httptest.NewUnstartedServer(nil)
+	event := &core.ServeEvent{App: app, Router: router, Server: srv.Config}
 	err = app.OnServe().Trigger(event, func(e *core.ServeEvent) error {
 		mux, err := e.Router.BuildMux()
 		if err != nil {
 			return err
 		}
-		srv = httptest.NewServer(mux)
+		e.Server.Handler = mux
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv
 }
