@@ -2,12 +2,14 @@ package billing
 
 import "github.com/pocketbase/pocketbase/core"
 
-// Bind binds billing's model hooks to app: the ledger's immutability and
-// the customer email sync. On serve it dispatches the events stored but
-// never processed (the process stopped between answering and processing).
+// Bind binds billing's model hooks to app: the ledger's immutability, the
+// refund holds' protection from the record API and the customer email
+// sync. On serve it dispatches the events stored but never processed (the
+// process stopped between answering and processing).
 // hooks.Register calls it, so the CLI and the tests get it too.
 func Bind(app core.App) {
 	bindLedger(app)
+	bindRefundHolds(app)
 	bindCustomerSync(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if err := From(se.App).requeueReceived(); err != nil {

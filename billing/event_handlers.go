@@ -595,6 +595,11 @@ func applyChargeRefunded(txApp core.App, s *Service, ev *stripe.Event, raw json.
 		if err := applyRefund(txApp, payment.Id, re.ID, re.Amount, time.Unix(re.Created, 0)); err != nil {
 			return "", err
 		}
+		// A refund of ours whose route has not settled yet (or never will:
+		// it died after Stripe's answer) frees its hold here.
+		if err := settleHold(txApp, payment.Id, re.Metadata[MetaRefundHold], re.ID); err != nil {
+			return "", err
+		}
 		n++
 	}
 	return fmt.Sprintf("%d refund(s) of %s in the ledger", n, ch.ID), nil

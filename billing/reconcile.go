@@ -20,9 +20,10 @@ import (
 //   - every ledger payment made through Stripe: Stripe has its charge;
 //   - every open, paid or uncollectible invoice: the ledger holds its
 //     charge for the amount due; a void one holds none;
-//   - inside the database: each settled payment has its ledger payment, and
-//     its amount_refunded equals its refund entries (this part runs offline
-//     too).
+//   - inside the database: each settled payment has its ledger payment,
+//     its refund entries add up to no more than it and to its
+//     amount_refunded, and no refund hold is left pending past its time
+//     (this part runs offline too).
 
 // Mismatch is one disagreement.
 type Mismatch struct {
@@ -106,10 +107,28 @@ func (s *Service) reconcileInternal(rep *ReconcileReport) error {
 			rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "payment_in_ledger", Ledger: r.Paid, Stripe: r.Amount,
 				Detail: fmt.Sprintf("the payment record says %d paid, its ledger payment entries %d", r.Amount, r.Paid)})
 		}
+		if r.Refund > r.Amount {
+			rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "refunds_exceed_payment", Ledger: r.Refund, Stripe: r.Amount,
+				Detail: fmt.Sprintf("the ledger's refunds add up to %d, more than the %d paid", r.Refund, r.Amount)})
+		}
 		if r.Refund != r.Refunded {
 			rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "refunds_in_ledger", Ledger: r.Refund, Stripe: r.Refunded,
 				Detail: fmt.Sprintf("amount_refunded is %d, the ledger's refund entries %d", r.Refunded, r.Refund)})
 		}
+	}
+
+	holds, err := expiredHolds(s.app, "", time.Now())
+	if err != nil {
+		return err
+	}
+	for _, h := range holds {
+		family := ""
+		if p, err := s.app.FindRecordById(paymentsCollection, h.Payment); err == nil {
+			family = p.GetString("family")
+		}
+		rep.add(Mismatch{Family: family, Object: "refund hold " + h.ID, Check: "refund_hold_expired", Ledger: h.Amount,
+			Detail: fmt.Sprintf("a card refund of %d on payment %s still waits for Stripe's answer (its hold expired at %s); `billing resync` (or the next refund of the payment) settles or releases it",
+				h.Amount, h.Payment, h.Expires.String())})
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ type RefundRequest struct {
 	Payment        string `json:"payment"`
 	Amount         int64  `json:"amount"`
 	Reason         string `json:"reason"`
-	IdempotencyKey string `json:"-"` // optional; default derived from the payment's refund state
+	IdempotencyKey string `json:"-"` // optional: a retry with the same key refunds once
 }
 
 func (r *RefundRequest) validate() error {
@@ -43,33 +43,42 @@ func (r *RefundRequest) validate() error {
 // ErrNotRefundable: the payment has not succeeded or is fully refunded.
 var ErrNotRefundable = validation.Errors{"payment": validation.NewError("validation_not_refundable", "Only a succeeded, not fully refunded payment can be refunded.")}
 
+// ErrRefundOutcomeUnknown: Stripe's answer to a card refund was lost (a
+// network error, a 5xx). The refund's hold keeps its amount until the
+// charge.refunded webhook, or `billing resync` after RefundHoldTTL, says
+// whether Stripe made it.
+var ErrRefundOutcomeUnknown = errors.New("Stripe's answer to the refund was lost; its amount stays held until Stripe's webhook or `billing resync` tells whether it was made")
+
 // Refund refunds req.Amount of the payment (all that is left when 0).
+// Whether it fits is decided in the transaction that writes it: for a
+// refund recorded by hand, the one that posts it; for a card refund, the
+// one that reserves its hold (refund_holds.go) before Stripe is asked.
 func (s *Service) Refund(ctx context.Context, req RefundRequest) (*core.Record, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
+	if req.IdempotencyKey != "" && !ValidIdempotencyKey(req.IdempotencyKey) {
+		return nil, validation.Errors{"Idempotency-Key": validation.NewError("validation_idempotency_key", "The Idempotency-Key header must be 8 to 200 printable characters.")}
+	}
+	// The method never changes; everything else is re-read in the
+	// transaction that decides.
 	payment, err := s.app.FindRecordById(paymentsCollection, req.Payment)
 	if err != nil {
 		return nil, err
-	}
-	status := payment.GetString("status")
-	if status != StatusSucceeded && status != StatusPartiallyRefunded {
-		return nil, ErrNotRefundable
-	}
-	left := int64(payment.GetInt("amount") - payment.GetInt("amount_refunded"))
-	amount := req.Amount
-	if amount == 0 {
-		amount = left
-	}
-	if amount <= 0 || amount > left {
-		return nil, validation.Errors{"amount": validation.NewError("validation_refund_too_large",
-			fmt.Sprintf("Must be at most the %s not yet refunded.", FormatMoney(left, payment.GetString("currency"))))}
 	}
 
 	if payment.GetString("method") != "stripe" {
 		// Money handed back by hand: record it.
 		key := "manual-" + security.RandomStringWithAlphabet(15, "abcdefghijklmnopqrstuvwxyz0123456789")
 		err := s.tx(ctx, func(txApp core.App) error {
+			fresh, left, held, err := refundRoom(txApp, payment.Id)
+			if err != nil {
+				return err
+			}
+			amount, err := refundAmount(fresh, req.Amount, left, held)
+			if err != nil {
+				return err
+			}
 			return applyRefund(txApp, payment.Id, key, amount, time.Now())
 		})
 		if err != nil {
@@ -86,29 +95,58 @@ func (s *Service) Refund(ctx context.Context, req RefundRequest) (*core.Record, 
 	if pi == "" {
 		return nil, ErrNotRefundable
 	}
+	// Holds left by requests that died are settled or released first, so
+	// they do not keep the room they reserved.
+	if _, err := s.resolveExpiredHolds(ctx, payment.Id); err != nil {
+		return nil, err
+	}
+	hold, err := s.reserveRefund(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if hold.GetString("status") == HoldSettled {
+		return s.app.FindRecordById(paymentsCollection, payment.Id) // a replay of a finished refund
+	}
+
 	params := &stripe.RefundParams{
 		PaymentIntent: stripe.String(pi),
-		Amount:        stripe.Int64(amount),
-		Metadata:      map[string]string{MetaPayment: payment.Id, MetaFamily: payment.GetString("family")},
+		Amount:        stripe.Int64(int64(hold.GetInt("amount"))),
+		Metadata:      map[string]string{MetaPayment: payment.Id, MetaFamily: payment.GetString("family"), MetaRefundHold: hold.Id},
 	}
 	if req.Reason != "" {
 		params.Reason = stripe.String(req.Reason)
 	}
-	key := req.IdempotencyKey
-	if key == "" {
-		key = fmt.Sprintf("%d-%d", payment.GetInt("amount_refunded"), amount)
-	}
-	params.SetIdempotencyKey("cedarheights-refund-" + payment.Id + "-" + key)
+	params.SetIdempotencyKey("cedarheights-refund-" + hold.Id)
 	params.Context = ctx
 	re, err := sc.Refunds.New(params)
-	if err != nil {
-		return nil, fmt.Errorf("create Stripe refund: %w", err)
-	}
-	if re.Status == stripe.RefundStatusFailed || re.Status == stripe.RefundStatusCanceled {
+	if err == nil && (re.Status == stripe.RefundStatusFailed || re.Status == stripe.RefundStatusCanceled) {
+		if rerr := s.tx(ctx, func(txApp core.App) error { return releaseHold(txApp, hold.Id) }); rerr != nil {
+			return nil, rerr
+		}
 		return nil, fmt.Errorf("Stripe refund %s is %s", re.ID, re.Status)
 	}
+	if err != nil {
+		if !refusedByStripe(err) {
+			// Stripe may have made it: the hold keeps the amount until the
+			// webhook or the expiry resolves it.
+			return nil, fmt.Errorf("%w (hold %s): %v", ErrRefundOutcomeUnknown, hold.Id, err)
+		}
+		if rerr := s.tx(ctx, func(txApp core.App) error { return releaseHold(txApp, hold.Id) }); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		var se *stripe.Error
+		if errors.As(err, &se) && se.Param == "amount" {
+			// Stripe knows of a refund we have not recorded yet (one made
+			// in the dashboard, its webhook still on the way).
+			return nil, validation.Errors{"amount": validation.NewError("validation_refund_too_large", "Stripe refuses it: "+se.Msg)}
+		}
+		return nil, fmt.Errorf("create Stripe refund: %w", err)
+	}
 	err = s.tx(ctx, func(txApp core.App) error {
-		return applyRefund(txApp, payment.Id, re.ID, re.Amount, time.Unix(re.Created, 0))
+		if err := applyRefund(txApp, payment.Id, re.ID, re.Amount, time.Unix(re.Created, 0)); err != nil {
+			return err
+		}
+		return settleHold(txApp, payment.Id, hold.Id, re.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -153,6 +191,13 @@ func applyRefund(txApp core.App, paymentID, refundKey string, amount int64, when
 	refunded, err := refundedTotal(txApp, payment.Id)
 	if err != nil {
 		return err
+	}
+	// The last line: whoever decided, the ledger never pays back more than
+	// came in (the transaction rolls back; a webhook's event fails and is
+	// shown by `billing reconcile` and the event list).
+	if refunded > int64(payment.GetInt("amount")) {
+		return fmt.Errorf("refund %s of %s would take payment %s's refunds to %s, more than its %s",
+			refundKey, FormatMoney(amount, currency), payment.Id, FormatMoney(refunded, currency), FormatMoney(int64(payment.GetInt("amount")), currency))
 	}
 	payment.Set("amount_refunded", refunded)
 	if refunded >= int64(payment.GetInt("amount")) {

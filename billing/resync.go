@@ -15,8 +15,9 @@ import (
 // Reprocess retries the stored events that failed (or were stored and never
 // processed). Resync asks Stripe instead: it stores and processes the
 // events of the handled types we never received (Stripe keeps 30 days of
-// them), re-reads every enrollment's subscription, and re-sends the
-// customer emails that did not sync.
+// them), re-reads every enrollment's subscription, re-sends the customer
+// emails that did not sync, and resolves the refund holds left pending
+// past RefundHoldTTL (refund_holds.go).
 
 // RunReport counts what a recovery did.
 type RunReport struct {
@@ -26,6 +27,7 @@ type RunReport struct {
 	EventsFailed    int      `json:"events_failed"`
 	Subscriptions   int      `json:"subscriptions"`
 	Customers       int      `json:"customers"`
+	RefundHolds     int      `json:"refund_holds"`
 	Errors          []string `json:"errors"`
 }
 
@@ -139,6 +141,12 @@ func (s *Service) Resync(ctx context.Context, since time.Time) (RunReport, error
 			continue
 		}
 		rep.Customers++
+	}
+
+	n, err := s.resolveExpiredHolds(ctx, "")
+	rep.RefundHolds = n
+	if err != nil {
+		rep.Errors = append(rep.Errors, "refund holds: "+err.Error())
 	}
 	return rep, nil
 }

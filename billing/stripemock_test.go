@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/stripe/stripe-go/v76"
 
 	"cedarheights/billing"
@@ -103,8 +104,17 @@ func TestEveryStripeCallIsAValidRequest(t *testing.T) {
 	valid("reconcile (charges, invoices)", err)
 	_, err = svc.Reconcile(ctx, time.Now().Add(-time.Hour))
 	valid("reconcile since", err)
+	// An expired refund hold: resync lists the payment's refunds.
+	holds, err := app.FindCollectionByNameOrId("refund_holds")
+	valid("refund holds", err)
+	hold := core.NewRecord(holds)
+	hold.Load(map[string]any{"payment": paid.Id, "amount": 100, "status": billing.HoldPending, "expires_at": time.Now().Add(-time.Minute).UTC()})
+	valid("save hold", app.Save(hold))
 	rep, err := svc.Resync(ctx, time.Time{})
-	valid("resync (events, subscriptions)", err)
+	valid("resync (events, subscriptions, refund holds)", err)
+	if rep.RefundHolds != 1 {
+		t.Errorf("resync resolved %d refund holds", rep.RefundHolds)
+	}
 	for _, msg := range rep.Errors {
 		t.Errorf("resync: %s", msg)
 	}

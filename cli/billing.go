@@ -104,7 +104,7 @@ func resyncCommand(app core.App) *cobra.Command {
 	var since string
 	c := &cobra.Command{
 		Use:   "resync",
-		Short: "Catch up with Stripe after missed webhooks: fetch and process missing events, re-read subscriptions, re-send unsynced customer emails",
+		Short: "Catch up with Stripe after missed webhooks: fetch and process missing events, re-read subscriptions, re-send unsynced customer emails, settle or release expired refund holds",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			from, err := parseSince(since)
 			if err != nil {
@@ -243,8 +243,8 @@ func parseSince(v string) (time.Time, error) {
 }
 
 func printRun(out io.Writer, rep billing.RunReport) error {
-	fmt.Fprintf(out, "events: %d listed, %d stored, %d processed, %d failed; subscriptions re-read: %d; customers re-synced: %d\n",
-		rep.EventsListed, rep.EventsStored, rep.EventsProcessed, rep.EventsFailed, rep.Subscriptions, rep.Customers)
+	fmt.Fprintf(out, "events: %d listed, %d stored, %d processed, %d failed; subscriptions re-read: %d; customers re-synced: %d; expired refund holds resolved: %d\n",
+		rep.EventsListed, rep.EventsStored, rep.EventsProcessed, rep.EventsFailed, rep.Subscriptions, rep.Customers, rep.RefundHolds)
 	for _, e := range rep.Errors {
 		fmt.Fprintln(out, "  error:", e)
 	}

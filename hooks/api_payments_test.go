@@ -318,6 +318,23 @@ func TestPaymentsRecordAndRefund(t *testing.T) {
 			Headers: apiAs(f.Admin), ExpectedStatus: 404, ExpectedContent: []string{`"status":404`},
 		},
 		{
+			Name: "Stripe unreachable: 502, and the amount stays held", Method: http.MethodPost, URL: "/api/v1/payments/" + f.PaymentA + "/refund", Body: apiBody(map[string]any{"amount": 4000}),
+			Headers: apiAs(f.Admin),
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				billing.Use(app, billing.Config{SecretKey: "sk_test_stub", WebhookSecret: apiWebhookSecret, APIBase: "http://127.0.0.1:1"})
+			},
+			ExpectedStatus: 502, ExpectedContent: []string{`"status":502`, `stays held`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if n, _ := app.CountRecords("refund_holds", dbx.HashExp{"payment": f.PaymentA, "status": "pending", "amount": 4000}); n != 1 {
+					t.Errorf("%d pending holds", n)
+				}
+			},
+		},
+		{
+			Name: "a malformed Idempotency-Key is 400 naming it", Method: http.MethodPost, URL: refund, Body: apiBody(map[string]any{"amount": 100}),
+			Headers: withKey(f.Admin, "short"), ExpectedStatus: 400, ExpectedContent: []string{`"Idempotency-Key":{`},
+		},
+		{
 			Name: "a card payment offline cannot be refunded: 503", Method: http.MethodPost, URL: "/api/v1/payments/" + f.PaymentA + "/refund", Body: apiBody(map[string]any{}),
 			Headers: apiAs(f.Admin), BeforeTestFunc: offlineBefore, ExpectedStatus: 503, ExpectedContent: []string{`Billing is offline`},
 		},

@@ -272,7 +272,7 @@ func declineCode(code string) string {
 
 // billingError answers an error from package billing: field errors 400, a
 // decline 402, a reused Idempotency-Key 409, offline or unconfigured 503,
-// a Stripe failure 502.
+// a Stripe failure or a refund whose outcome is unknown 502.
 func billingError(e *core.RequestEvent, err error) error {
 	if apiErr := asApiError(err); apiErr != nil {
 		return apiErr
@@ -294,6 +294,9 @@ func billingError(e *core.RequestEvent, err error) error {
 		})
 	case errors.Is(err, billing.ErrIdempotencyConflict):
 		return router.NewApiError(http.StatusConflict, err.Error(), validation.Errors{"Idempotency-Key": validation.NewError("validation_idempotency_conflict", err.Error())})
+	case errors.Is(err, billing.ErrRefundOutcomeUnknown):
+		e.App.Logger().Error("billing: refund outcome unknown", "error", err)
+		return router.NewApiError(http.StatusBadGateway, billing.ErrRefundOutcomeUnknown.Error()+". Do not refund it again before then.", nil)
 	case errors.Is(err, billing.ErrOffline):
 		return router.NewApiError(http.StatusServiceUnavailable, err.Error(), nil)
 	case errors.As(err, &stripeErr):

@@ -20,7 +20,8 @@ import (
 //	GET  /api/v1/payments              role-scoped history (the payments ListRule)
 //	POST /api/v1/payments/process      a card payment (Idempotency-Key header required)
 //	POST /api/v1/payments/record       a cash, cheque or transfer payment (admins)
-//	POST /api/v1/payments/{id}/refund  a full or partial refund (admins)
+//	POST /api/v1/payments/{id}/refund  a full or partial refund (admins; an optional
+//	                                   Idempotency-Key makes a retry refund once)
 //
 // Who may pay for a family is who may see its account (the users
 // ViewRule: the parent itself, admins); recording and refunding follow the

@@ -285,8 +285,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, route string, par
 	case "GET /v1/refunds/{id}":
 		s.retrieve(w, id, "refund")
 	case "GET /v1/refunds":
-		charge := str(p["charge"])
-		s.list(w, r, "refund", p, func(o Obj) bool { return charge == "" || o["charge"] == charge })
+		charge, pi := str(p["charge"]), str(p["payment_intent"])
+		s.list(w, r, "refund", p, func(o Obj) bool {
+			return (charge == "" || o["charge"] == charge) && (pi == "" || o["payment_intent"] == pi)
+		})
 	case "GET /v1/charges":
 		customer := str(p["customer"])
 		s.list(w, r, "charge", p, func(o Obj) bool { return customer == "" || o["customer"] == customer })
