@@ -2,9 +2,11 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -73,8 +75,8 @@ type Engine struct {
 	app    core.App
 	reg    *Registry
 	opts   Options
-	owner  string // lease owner: host:pid:nonce
-	nonce  string
+	owner  string        // lease owner: host:pid:nonce
+	lock   *os.File      // the data dir's workflows.lock while started (instance_lock.go)
 	claims atomic.Uint64 // lease token sequence
 	log    *slog.Logger
 
@@ -129,10 +131,9 @@ func Register(app core.App) {
 func NewEngine(app core.App, opts Options) *Engine {
 	opts = opts.withDefaults()
 	host, _ := os.Hostname()
-	nonce := security.RandomString(8)
 	e := &Engine{
-		app: app, reg: opts.Registry, opts: opts, nonce: nonce,
-		owner:     fmt.Sprintf("%s:%d:%s", host, os.Getpid(), nonce),
+		app: app, reg: opts.Registry, opts: opts,
+		owner:     fmt.Sprintf("%s:%d:%s", host, os.Getpid(), security.RandomString(8)),
 		log:       app.Logger().With("component", "workflows"),
 		tracked:   map[string]bool{},
 		deferred:  map[string]job{},
@@ -181,8 +182,8 @@ func engineOf(app core.App) (*Engine, error) {
 // Registry is the engine's registry.
 func (e *Engine) Registry() *Registry { return e.reg }
 
-// Start recovers runs whose owner died with this host's previous process,
-// then starts the workers, the scanner, the heartbeat, the schedules and
+// Start takes over the runs leased by the data dir's previous process
+// when that process is gone (lease.go releaseDeadLeases), then starts the workers, the scanner, the heartbeat, the schedules and
 // the outbox sender. It is a no-op when already started.
 func (e *Engine) Start() error {
 	e.mu.Lock()
@@ -199,13 +200,18 @@ func (e *Engine) Start() error {
 	e.mu.Unlock()
 	go e.commitLoop(committerCtx)
 
-	liveEngines.add(e.nonce)
 	if err := e.prepareCollections(); err != nil {
 		return err
 	}
-	if n, err := e.releaseDeadLeases(); err != nil {
-		e.log.Error("workflows: releasing the leases of dead workers failed", "error", err)
-	} else if n > 0 {
+	switch n, err := e.releaseDeadLeases(); {
+	case errors.Is(err, errLockHeld):
+		e.log.Warn("workflows: another server process serves this data dir; its runs are taken over only when their leases expire",
+			"lock", filepath.Join(e.app.DataDir(), lockFileName))
+	case errors.Is(err, errLockUnsupported):
+		// Leases expire on their own.
+	case err != nil:
+		e.log.Error("workflows: releasing the leases of a previous process failed", "error", err)
+	case n > 0:
 		e.log.Info("workflows: resuming runs of a previous process", "runs", n)
 	}
 	for range e.opts.Workers {
@@ -267,7 +273,12 @@ func (e *Engine) Stop() {
 		dbx.Params{"lease_owner": "", "lease_until": ""}, ownerRange(e.owner)).Execute(); err != nil {
 		e.log.Error("workflows: releasing leases on shutdown failed", "error", err)
 	}
-	liveEngines.remove(e.nonce)
+	e.mu.Lock()
+	if e.lock != nil {
+		e.lock.Close() // the next process may take over at once
+		e.lock = nil
+	}
+	e.mu.Unlock()
 }
 
 // isDraining reports whether the engine is shutting down.

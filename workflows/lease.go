@@ -2,10 +2,8 @@ package workflows
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -14,8 +12,9 @@ import (
 
 // lease.go: a run is executed by the engine whose lease token sits in
 // lease_owner while lease_until is in the future. A token is the engine's
-// owner id (host:pid:nonce), a claim sequence number and the run id, so
-// every claim has its own. Claims are conditional UPDATEs, so two engines
+// owner id (host:pid:nonce: the nonce makes it unique, host and pid tell an
+// operator where it ran), a claim sequence number and the run id, so every
+// claim has its own. Claims are conditional UPDATEs, so two engines
 // never both win; every checkpoint is fenced on the token (store.go
 // saveRun), so a worker whose lease expired and was claimed again (by
 // anyone, itself included) cannot commit.
@@ -41,14 +40,6 @@ func (e *Engine) tokenPrefix() string {
 // ownerRange selects the tokens of an owner (an index range, not a LIKE).
 func ownerRange(owner string) dbx.Expression {
 	return dbx.NewExp("lease_owner >= {:lo} AND lease_owner < {:hi}", dbx.Params{"lo": owner + "/", "hi": owner + "0"})
-}
-
-// ownerOf is the owner id in a token.
-func ownerOf(token string) string {
-	if i := strings.IndexByte(token, '/'); i >= 0 {
-		return token[:i]
-	}
-	return token
 }
 
 // claim takes the lease of one due run; nil when it is not due (anymore).
@@ -212,70 +203,24 @@ func (e *Engine) stopLostRuns() {
 	}
 }
 
-// releaseDeadLeases frees the leases of engines that ran on this host and
-// are gone (their process exited, or it was this pid before a restart), so
-// their runs resume now rather than when the leases expire.
+// releaseDeadLeases takes the data dir's lock (instance_lock.go) and,
+// holding it, frees every lease that is not this engine's: each belongs
+// to a process that is gone, so its runs resume now rather than when the
+// leases expire. That covers every status a lease can be held in (runs
+// executing, runs claimed or started and still queued in memory, timers
+// and waits being woken). Without the lock nothing is freed.
 func (e *Engine) releaseDeadLeases() (int64, error) {
-	var owners []struct {
-		Owner string `db:"lease_owner"`
-	}
-	err := e.app.DB().Select("lease_owner").Distinct(true).From(runsTable).
-		Where(dbx.NewExp("lease_owner != ''")).All(&owners)
+	lock, err := lockDataDir(e.app.DataDir(), e.owner)
 	if err != nil {
 		return 0, err
 	}
-	host, _ := os.Hostname()
-	dead := map[string]bool{}
-	for _, o := range owners {
-		owner := ownerOf(o.Owner)
-		if owner != e.owner && !dead[owner] && ownerIsDead(owner, host) {
-			dead[owner] = true
-		}
+	e.mu.Lock()
+	e.lock = lock
+	e.mu.Unlock()
+	res, err := e.app.NonconcurrentDB().Update(runsTable, dbx.Params{"lease_owner": "", "lease_until": ""},
+		dbx.And(dbx.NewExp("lease_owner != ''"), dbx.Not(ownerRange(e.owner)))).Execute()
+	if err != nil {
+		return 0, err
 	}
-	var released int64
-	for owner := range dead {
-		res, err := e.app.NonconcurrentDB().Update(runsTable,
-			dbx.Params{"lease_owner": "", "lease_until": ""}, ownerRange(owner)).Execute()
-		if err != nil {
-			return released, err
-		}
-		n, _ := res.RowsAffected()
-		released += n
-	}
-	return released, nil
-}
-
-// ownerIsDead: an owner id is host:pid:nonce. Only owners on this host can
-// be judged; an owner with this process's pid is dead unless one of this
-// process's engines has its nonce.
-func ownerIsDead(owner, host string) bool {
-	parts := strings.Split(owner, ":")
-	if len(parts) < 3 {
-		return false
-	}
-	nonce := parts[len(parts)-1]
-	pid, err := strconv.Atoi(parts[len(parts)-2])
-	if err != nil || strings.Join(parts[:len(parts)-2], ":") != host {
-		return false
-	}
-	if pid == os.Getpid() {
-		return !liveEngines.has(nonce)
-	}
-	return !processAlive(pid)
-}
-
-// liveEngines are the nonces of this process's started engines.
-var liveEngines = &nonceSet{m: map[string]bool{}}
-
-type nonceSet struct {
-	mu sync.Mutex
-	m  map[string]bool
-}
-
-func (s *nonceSet) add(n string)    { s.mu.Lock(); s.m[n] = true; s.mu.Unlock() }
-func (s *nonceSet) remove(n string) { s.mu.Lock(); delete(s.m, n); s.mu.Unlock() }
-func (s *nonceSet) has(n string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[n]
+	return res.RowsAffected()
 }
