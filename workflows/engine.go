@@ -2,11 +2,9 @@ package workflows
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -72,13 +70,16 @@ func OptionsFromEnv() Options {
 // runs with leases, a scanner for due timers, expired leases and waits, the
 // cron schedules and the outbox sender.
 type Engine struct {
-	app    core.App
-	reg    *Registry
-	opts   Options
-	owner  string        // lease owner: host:pid:nonce
-	lock   *os.File      // the data dir's workflows.lock while started (instance_lock.go)
-	claims atomic.Uint64 // lease token sequence
-	log    *slog.Logger
+	app   core.App
+	reg   *Registry
+	opts  Options
+	owner string   // lease owner: host:pid:nonce
+	lock  *os.File // the data dir's workflows.lock while held (instance_lock.go)
+	// lockWait: another live process held the lock at start; the
+	// heartbeat tries again (guarded by mu, like lock)
+	lockWait bool
+	claims   atomic.Uint64 // lease token sequence
+	log      *slog.Logger
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -183,8 +184,9 @@ func engineOf(app core.App) (*Engine, error) {
 func (e *Engine) Registry() *Registry { return e.reg }
 
 // Start takes over the runs leased by the data dir's previous process
-// when that process is gone (lease.go releaseDeadLeases), then starts the workers, the scanner, the heartbeat, the schedules and
-// the outbox sender. It is a no-op when already started.
+// once that process is gone (lease.go takeOver), then starts the workers,
+// the scanner, the heartbeat, the schedules and the outbox sender. It is a
+// no-op when already started.
 func (e *Engine) Start() error {
 	e.mu.Lock()
 	if e.started {
@@ -203,17 +205,7 @@ func (e *Engine) Start() error {
 	if err := e.prepareCollections(); err != nil {
 		return err
 	}
-	switch n, err := e.releaseDeadLeases(); {
-	case errors.Is(err, errLockHeld):
-		e.log.Warn("workflows: another server process serves this data dir; its runs are taken over only when their leases expire",
-			"lock", filepath.Join(e.app.DataDir(), lockFileName))
-	case errors.Is(err, errLockUnsupported):
-		// Leases expire on their own.
-	case err != nil:
-		e.log.Error("workflows: releasing the leases of a previous process failed", "error", err)
-	case n > 0:
-		e.log.Info("workflows: resuming runs of a previous process", "runs", n)
-	}
+	e.takeOver(true)
 	for range e.opts.Workers {
 		e.workers.Add(1)
 		go e.worker()

@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -135,7 +137,7 @@ func (e *Engine) scanLoop(ctx context.Context) {
 
 // heartbeatLoop extends every lease this engine holds (one UPDATE) and,
 // every second, stops executors whose run was cancelled or taken over by
-// another process.
+// another process, and tries the data dir's lock again if it was held.
 func (e *Engine) heartbeatLoop(ctx context.Context) {
 	beat := time.NewTicker(max(e.opts.Lease/3, 10*time.Millisecond))
 	defer beat.Stop()
@@ -151,6 +153,9 @@ func (e *Engine) heartbeatLoop(ctx context.Context) {
 			}
 		case <-check.C:
 			e.stopLostRuns()
+			if e.waitingForLock() {
+				e.takeOver(false)
+			}
 		}
 	}
 }
@@ -203,24 +208,52 @@ func (e *Engine) stopLostRuns() {
 	}
 }
 
-// releaseDeadLeases takes the data dir's lock (instance_lock.go) and,
-// holding it, frees every lease that is not this engine's: each belongs
-// to a process that is gone, so its runs resume now rather than when the
-// leases expire. That covers every status a lease can be held in (runs
-// executing, runs claimed or started and still queued in memory, timers
-// and waits being woken). Without the lock nothing is freed.
-func (e *Engine) releaseDeadLeases() (int64, error) {
+// takeOver takes the data dir's lock (instance_lock.go) and, holding it,
+// frees every lease that is not this engine's: each belongs to a process
+// that is gone, so its runs resume now rather than when the leases expire.
+// That covers every status a lease is held in (runs executing, runs
+// claimed or started and still queued in memory, timers and waits being
+// woken). While another live process holds the lock nothing is freed; the
+// heartbeat calls takeOver again each second until the lock is free (the
+// holder died, or was still exiting when this process started).
+func (e *Engine) takeOver(atStart bool) {
 	lock, err := lockDataDir(e.app.DataDir(), e.owner)
-	if err != nil {
-		return 0, err
-	}
 	e.mu.Lock()
-	e.lock = lock
+	e.lockWait = errors.Is(err, errLockHeld)
+	if err == nil {
+		e.lock = lock
+	}
 	e.mu.Unlock()
+	switch {
+	case errors.Is(err, errLockHeld):
+		if atStart {
+			e.log.Warn("workflows: another live process holds this data dir's lock; its runs are taken over when it exits or their leases expire",
+				"lock", filepath.Join(e.app.DataDir(), lockFileName))
+		}
+		return
+	case errors.Is(err, errLockUnsupported):
+		return // leases expire on their own
+	case err != nil:
+		e.log.Error("workflows: cannot lock the data dir; leases of a previous process expire on their own", "error", err)
+		return
+	}
 	res, err := e.app.NonconcurrentDB().Update(runsTable, dbx.Params{"lease_owner": "", "lease_until": ""},
 		dbx.And(dbx.NewExp("lease_owner != ''"), dbx.Not(ownerRange(e.owner)))).Execute()
 	if err != nil {
-		return 0, err
+		e.log.Error("workflows: releasing the leases of a previous process failed", "error", err)
+		return
 	}
-	return res.RowsAffected()
+	if n, _ := res.RowsAffected(); n > 0 {
+		e.log.Info("workflows: resuming runs of a previous process", "runs", n)
+		if !atStart {
+			e.kickScan()
+		}
+	}
+}
+
+// waitingForLock reports whether takeOver should be tried again.
+func (e *Engine) waitingForLock() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lockWait
 }

@@ -181,24 +181,27 @@ func TestRecoveryAfterAWorkerDied(t *testing.T) {
 
 // TestLeaseOfALiveProcessIsKept: while another process holds the data
 // dir's lock (a second server on it), a starting engine takes none of the
-// leases it finds; a lease is taken over once it expires.
+// leases it finds. A lease that expires is taken over; the rest are once
+// the holder is gone (its lock freed), without waiting for them.
 func TestLeaseOfALiveProcessIsKept(t *testing.T) {
 	flow := workflows.Define("kept", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(s *workflows.Step[tally]) error { return nil }))
 	reg := registry(t, flow)
 	app, _ := testapp.New(t)
 	workflows.NewEngine(app, testOptions(reg)) // not started: the runs wait
-	leased, err := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const other = "other-container:7:live"
-	token := other + "/1/" + leased.ID
-	leaseTo(t, app, leased.ID, "running", token, time.Now().Add(10*time.Minute))
-	free, err := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
-	if err != nil {
-		t.Fatal(err)
+	var leased []*workflows.Run
+	for i := range 3 {
+		run, err := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 2 {
+			leaseTo(t, app, run.ID, "running", other+"/1/"+run.ID, time.Now().Add(10*time.Minute))
+		}
+		leased = append(leased, run)
 	}
+	expiring, held, free := leased[0], leased[1], leased[2]
 	lock, err := workflows.LockDataDir(app.DataDir(), other)
 	if err != nil {
 		t.Skip("no data dir lock here:", err)
@@ -210,20 +213,28 @@ func TestLeaseOfALiveProcessIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(eng.Stop)
-	// The free run is younger and only the scanner finds it: once it is
-	// done, the scanner has passed the leased run too.
+	// The free run is the youngest and only the scanner finds it: once it
+	// is done, the scanner has passed the leased ones too.
 	waitFor(t, app, free.ID, 20*time.Second, workflows.StatusCompleted)
-	kept, _ := workflows.Get(app, leased.ID)
-	if kept.LeaseOwner != token || kept.Status != workflows.StatusRunning {
-		t.Fatalf("the live process's run: lease %q status %s, want %q running", kept.LeaseOwner, kept.Status, token)
-	}
-	if steps, _ := workflows.Steps(app, leased.ID); len(steps) != 0 {
-		t.Errorf("%d steps on a run leased by a live process", len(steps))
+	for _, r := range []*workflows.Run{expiring, held} {
+		kept, _ := workflows.Get(app, r.ID)
+		if want := other + "/1/" + r.ID; kept.LeaseOwner != want || kept.Status != workflows.StatusRunning {
+			t.Fatalf("a run of the live process: lease %q status %s, want %q running", kept.LeaseOwner, kept.Status, want)
+		}
+		if steps, _ := workflows.Steps(app, r.ID); len(steps) != 0 {
+			t.Errorf("%d steps on a run leased by a live process", len(steps))
+		}
 	}
 
-	// Its lease runs out (the process stopped renewing it): taken over.
-	leaseTo(t, app, leased.ID, "running", token, time.Now().Add(-time.Second))
-	waitFor(t, app, leased.ID, 20*time.Second, workflows.StatusCompleted)
+	// One lease runs out (the process stopped renewing it): taken over.
+	leaseTo(t, app, expiring.ID, "running", other+"/1/"+expiring.ID, time.Now().Add(-time.Second))
+	waitFor(t, app, expiring.ID, 20*time.Second, workflows.StatusCompleted)
+	if kept, _ := workflows.Get(app, held.ID); kept.LeaseOwner == "" || kept.Status != workflows.StatusRunning {
+		t.Fatalf("the unexpired lease was taken: lease %q status %s", kept.LeaseOwner, kept.Status)
+	}
+	// The holder exits: its other run resumes at once.
+	lock.Close()
+	waitFor(t, app, held.ID, 20*time.Second, workflows.StatusCompleted)
 }
 
 // leaseTo writes a lease on a run as another process's claim would.
