@@ -327,10 +327,21 @@ func (c *Client) StartRun(workflow string, input any, key string) (string, error
 
 // Run is a run as the list route returns it.
 type Run struct {
-	ID     string          `json:"id"`
-	Status string          `json:"status"`
-	Error  string          `json:"error"`
-	Result json.RawMessage `json:"result"`
+	ID       string          `json:"id"`
+	Status   string          `json:"status"`
+	Error    string          `json:"error"`
+	Result   json.RawMessage `json:"result"`
+	Finished string          `json:"finished"` // PocketBase's date format; empty while unfinished
+}
+
+// Count is how many runs of a workflow have the status.
+func (c *Client) Count(workflow, status string) (int, error) {
+	var out struct {
+		TotalItems int `json:"totalItems"`
+	}
+	q := url.Values{"name": {workflow}, "status": {status}, "per_page": {"1"}}
+	err := c.call(http.MethodGet, "/api/v1/workflows/runs?"+q.Encode(), nil, &out)
+	return out.TotalItems, err
 }
 
 // Runs lists every run of a workflow.
