@@ -70,14 +70,12 @@ func OptionsFromEnv() Options {
 // runs with leases, a scanner for due timers, expired leases and waits, the
 // cron schedules and the outbox sender.
 type Engine struct {
-	app   core.App
-	reg   *Registry
-	opts  Options
-	owner string   // lease owner: host:pid:nonce
-	lock  *os.File // the data dir's workflows.lock while held (instance_lock.go)
-	// lockWait: another live process held the lock at start; the
-	// heartbeat tries again (guarded by mu, like lock)
-	lockWait bool
+	app      core.App
+	reg      *Registry
+	opts     Options
+	owner    string        // lease owner: host:pid:nonce
+	lock     *os.File      // the data dir's workflows.lock while held (instance_lock.go); under mu
+	lockWait bool          // another live process holds that lock: the heartbeat tries again; under mu
 	claims   atomic.Uint64 // lease token sequence
 	log      *slog.Logger
 
