@@ -70,13 +70,14 @@ func OptionsFromEnv() Options {
 // runs with leases, a scanner for due timers, expired leases and waits, the
 // cron schedules and the outbox sender.
 type Engine struct {
-	app    core.App
-	reg    *Registry
-	opts   Options
-	owner  string // lease owner: host:pid:nonce
-	nonce  string
-	claims atomic.Uint64 // lease token sequence
-	log    *slog.Logger
+	app      core.App
+	reg      *Registry
+	opts     Options
+	owner    string        // lease owner: host:pid:nonce
+	lock     *os.File      // the data dir's workflows.lock while held (instance_lock.go); under mu
+	lockWait bool          // another live process holds that lock: the heartbeat tries again; under mu
+	claims   atomic.Uint64 // lease token sequence
+	log      *slog.Logger
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -129,10 +130,9 @@ func Register(app core.App) {
 func NewEngine(app core.App, opts Options) *Engine {
 	opts = opts.withDefaults()
 	host, _ := os.Hostname()
-	nonce := security.RandomString(8)
 	e := &Engine{
-		app: app, reg: opts.Registry, opts: opts, nonce: nonce,
-		owner:     fmt.Sprintf("%s:%d:%s", host, os.Getpid(), nonce),
+		app: app, reg: opts.Registry, opts: opts,
+		owner:     fmt.Sprintf("%s:%d:%s", host, os.Getpid(), security.RandomString(8)),
 		log:       app.Logger().With("component", "workflows"),
 		tracked:   map[string]bool{},
 		deferred:  map[string]job{},
@@ -181,9 +181,10 @@ func engineOf(app core.App) (*Engine, error) {
 // Registry is the engine's registry.
 func (e *Engine) Registry() *Registry { return e.reg }
 
-// Start recovers runs whose owner died with this host's previous process,
-// then starts the workers, the scanner, the heartbeat, the schedules and
-// the outbox sender. It is a no-op when already started.
+// Start takes over the runs leased by the data dir's previous process
+// once that process is gone (lease.go takeOver), then starts the workers,
+// the scanner, the heartbeat, the schedules and the outbox sender. It is a
+// no-op when already started.
 func (e *Engine) Start() error {
 	e.mu.Lock()
 	if e.started {
@@ -199,15 +200,10 @@ func (e *Engine) Start() error {
 	e.mu.Unlock()
 	go e.commitLoop(committerCtx)
 
-	liveEngines.add(e.nonce)
 	if err := e.prepareCollections(); err != nil {
 		return err
 	}
-	if n, err := e.releaseDeadLeases(); err != nil {
-		e.log.Error("workflows: releasing the leases of dead workers failed", "error", err)
-	} else if n > 0 {
-		e.log.Info("workflows: resuming runs of a previous process", "runs", n)
-	}
+	e.takeOver(true)
 	for range e.opts.Workers {
 		e.workers.Add(1)
 		go e.worker()
@@ -267,7 +263,12 @@ func (e *Engine) Stop() {
 		dbx.Params{"lease_owner": "", "lease_until": ""}, ownerRange(e.owner)).Execute(); err != nil {
 		e.log.Error("workflows: releasing leases on shutdown failed", "error", err)
 	}
-	liveEngines.remove(e.nonce)
+	e.mu.Lock()
+	if e.lock != nil {
+		e.lock.Close() // the next process may take over at once
+		e.lock = nil
+	}
+	e.mu.Unlock()
 }
 
 // isDraining reports whether the engine is shutting down.

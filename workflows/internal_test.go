@@ -1,8 +1,9 @@
 package workflows
 
 import (
+	"errors"
 	"os"
-	"strconv"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -59,21 +60,30 @@ func TestLatestDue(t *testing.T) {
 	}
 }
 
-func TestOwnerIsDead(t *testing.T) {
-	host, _ := os.Hostname()
-	me := os.Getpid()
-	liveEngines.add("alive")
-	defer liveEngines.remove("alive")
-	cases := map[string]bool{
-		host + ":" + strconv.Itoa(me) + ":alive":      false, // an engine of this process
-		host + ":" + strconv.Itoa(me) + ":gone":       true,  // this pid, a previous process
-		"otherhost:" + strconv.Itoa(me) + ":gone":     false, // cannot judge another host
-		host + ":" + strconv.Itoa(1<<22+12345) + ":x": true,
-		"garbage": false,
+// TestDataDirLock: one holder at a time, in this process too; the file
+// names the holder; closing frees it for the next.
+func TestDataDirLock(t *testing.T) {
+	dir := t.TempDir()
+	first, err := lockDataDir(dir, "host:1:first")
+	if errors.Is(err, errLockUnsupported) {
+		t.Skip(err)
 	}
-	for owner, dead := range cases {
-		if got := ownerIsDead(owner, host); got != dead {
-			t.Errorf("%s: dead %v, want %v", owner, got, dead)
-		}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockDataDir(dir, "host:2:second"); !errors.Is(err, errLockHeld) {
+		t.Fatalf("second lock while the first is held: %v, want errLockHeld", err)
+	}
+	if raw, _ := os.ReadFile(filepath.Join(dir, lockFileName)); string(raw) != "host:1:first\n" {
+		t.Errorf("lock file holds %q", raw)
+	}
+	first.Close()
+	third, err := lockDataDir(dir, "host:3:third")
+	if err != nil {
+		t.Fatalf("lock after the holder closed it: %v", err)
+	}
+	defer third.Close()
+	if raw, _ := os.ReadFile(filepath.Join(dir, lockFileName)); string(raw) != "host:3:third\n" {
+		t.Errorf("lock file holds %q", raw)
 	}
 }

@@ -2,10 +2,10 @@ package workflows
 
 import (
 	"context"
-	"os"
+	"errors"
+	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -14,8 +14,9 @@ import (
 
 // lease.go: a run is executed by the engine whose lease token sits in
 // lease_owner while lease_until is in the future. A token is the engine's
-// owner id (host:pid:nonce), a claim sequence number and the run id, so
-// every claim has its own. Claims are conditional UPDATEs, so two engines
+// owner id (host:pid:nonce: the nonce makes it unique, host and pid tell an
+// operator where it ran), a claim sequence number and the run id, so every
+// claim has its own. Claims are conditional UPDATEs, so two engines
 // never both win; every checkpoint is fenced on the token (store.go
 // saveRun), so a worker whose lease expired and was claimed again (by
 // anyone, itself included) cannot commit.
@@ -41,14 +42,6 @@ func (e *Engine) tokenPrefix() string {
 // ownerRange selects the tokens of an owner (an index range, not a LIKE).
 func ownerRange(owner string) dbx.Expression {
 	return dbx.NewExp("lease_owner >= {:lo} AND lease_owner < {:hi}", dbx.Params{"lo": owner + "/", "hi": owner + "0"})
-}
-
-// ownerOf is the owner id in a token.
-func ownerOf(token string) string {
-	if i := strings.IndexByte(token, '/'); i >= 0 {
-		return token[:i]
-	}
-	return token
 }
 
 // claim takes the lease of one due run; nil when it is not due (anymore).
@@ -144,7 +137,7 @@ func (e *Engine) scanLoop(ctx context.Context) {
 
 // heartbeatLoop extends every lease this engine holds (one UPDATE) and,
 // every second, stops executors whose run was cancelled or taken over by
-// another process.
+// another process, and tries the data dir's lock again if it was held.
 func (e *Engine) heartbeatLoop(ctx context.Context) {
 	beat := time.NewTicker(max(e.opts.Lease/3, 10*time.Millisecond))
 	defer beat.Stop()
@@ -160,6 +153,9 @@ func (e *Engine) heartbeatLoop(ctx context.Context) {
 			}
 		case <-check.C:
 			e.stopLostRuns()
+			if e.waitingForLock() {
+				e.takeOver(false)
+			}
 		}
 	}
 }
@@ -212,70 +208,52 @@ func (e *Engine) stopLostRuns() {
 	}
 }
 
-// releaseDeadLeases frees the leases of engines that ran on this host and
-// are gone (their process exited, or it was this pid before a restart), so
-// their runs resume now rather than when the leases expire.
-func (e *Engine) releaseDeadLeases() (int64, error) {
-	var owners []struct {
-		Owner string `db:"lease_owner"`
+// takeOver takes the data dir's lock (instance_lock.go) and, holding it,
+// frees every lease that is not this engine's: each belongs to a process
+// that is gone, so its runs resume now rather than when the leases expire.
+// That covers every status a lease is held in (runs executing, runs
+// claimed or started and still queued in memory, timers and waits being
+// woken). While another live process holds the lock nothing is freed; the
+// heartbeat calls takeOver again each second until the lock is free (the
+// holder died, or was still exiting when this process started).
+func (e *Engine) takeOver(atStart bool) {
+	lock, err := lockDataDir(e.app.DataDir(), e.owner)
+	e.mu.Lock()
+	e.lockWait = errors.Is(err, errLockHeld)
+	if err == nil {
+		e.lock = lock
 	}
-	err := e.app.DB().Select("lease_owner").Distinct(true).From(runsTable).
-		Where(dbx.NewExp("lease_owner != ''")).All(&owners)
+	e.mu.Unlock()
+	switch {
+	case errors.Is(err, errLockHeld):
+		if atStart {
+			e.log.Warn("workflows: another live process holds this data dir's lock; its runs are taken over when it exits or their leases expire",
+				"lock", filepath.Join(e.app.DataDir(), lockFileName))
+		}
+		return
+	case errors.Is(err, errLockUnsupported):
+		return // leases expire on their own
+	case err != nil:
+		e.log.Error("workflows: cannot lock the data dir; leases of a previous process expire on their own", "error", err)
+		return
+	}
+	res, err := e.app.NonconcurrentDB().Update(runsTable, dbx.Params{"lease_owner": "", "lease_until": ""},
+		dbx.And(dbx.NewExp("lease_owner != ''"), dbx.Not(ownerRange(e.owner)))).Execute()
 	if err != nil {
-		return 0, err
+		e.log.Error("workflows: releasing the leases of a previous process failed", "error", err)
+		return
 	}
-	host, _ := os.Hostname()
-	dead := map[string]bool{}
-	for _, o := range owners {
-		owner := ownerOf(o.Owner)
-		if owner != e.owner && !dead[owner] && ownerIsDead(owner, host) {
-			dead[owner] = true
+	if n, _ := res.RowsAffected(); n > 0 {
+		e.log.Info("workflows: resuming runs of a previous process", "runs", n)
+		if !atStart {
+			e.kickScan()
 		}
 	}
-	var released int64
-	for owner := range dead {
-		res, err := e.app.NonconcurrentDB().Update(runsTable,
-			dbx.Params{"lease_owner": "", "lease_until": ""}, ownerRange(owner)).Execute()
-		if err != nil {
-			return released, err
-		}
-		n, _ := res.RowsAffected()
-		released += n
-	}
-	return released, nil
 }
 
-// ownerIsDead: an owner id is host:pid:nonce. Only owners on this host can
-// be judged; an owner with this process's pid is dead unless one of this
-// process's engines has its nonce.
-func ownerIsDead(owner, host string) bool {
-	parts := strings.Split(owner, ":")
-	if len(parts) < 3 {
-		return false
-	}
-	nonce := parts[len(parts)-1]
-	pid, err := strconv.Atoi(parts[len(parts)-2])
-	if err != nil || strings.Join(parts[:len(parts)-2], ":") != host {
-		return false
-	}
-	if pid == os.Getpid() {
-		return !liveEngines.has(nonce)
-	}
-	return !processAlive(pid)
-}
-
-// liveEngines are the nonces of this process's started engines.
-var liveEngines = &nonceSet{m: map[string]bool{}}
-
-type nonceSet struct {
-	mu sync.Mutex
-	m  map[string]bool
-}
-
-func (s *nonceSet) add(n string)    { s.mu.Lock(); s.m[n] = true; s.mu.Unlock() }
-func (s *nonceSet) remove(n string) { s.mu.Lock(); delete(s.m, n); s.mu.Unlock() }
-func (s *nonceSet) has(n string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[n]
+// waitingForLock reports whether takeOver should be tried again.
+func (e *Engine) waitingForLock() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lockWait
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"strings"
 	"sync/atomic"
@@ -125,43 +126,125 @@ func TestVersionMissing(t *testing.T) {
 	}
 }
 
+// TestRecoveryAfterAWorkerDied: runs leased by the data dir's previous
+// process, which is gone (its lock is free), are taken over as soon as the
+// engine starts, whatever that process's owner id says about its host or
+// pid and whether it had started them or only claimed them. Their leases
+// last ten more minutes, so waiting for them would time the test out.
 func TestRecoveryAfterAWorkerDied(t *testing.T) {
 	var calls atomic.Int32
 	flow := workflows.Define("recover", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(s *workflows.Step[tally]) error { calls.Add(1); return nil }).Then("b"),
 		workflows.Task("b", func(s *workflows.Step[tally]) error { calls.Add(1); return nil }),
 	)
-	reg := registry(t, flow)
-	app, _ := testapp.New(t)
-	stopped := workflows.NewEngine(app, testOptions(reg))
-	run, _ := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
-
-	// A process on this host held the lease for another 10 minutes and died.
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
+	exited := exec.Command("true")
+	if err := exited.Run(); err != nil {
 		t.Fatal(err)
 	}
 	host := strings.TrimSpace(hostname(t))
-	token := host + ":" + itoa(cmd.Process.Pid) + ":dead/1/" + run.ID
-	_, err := app.NonconcurrentDB().Update("workflow_runs", dbx.Params{
-		"status": "running", "lease_owner": token, "lease_until": time.Now().Add(10 * time.Minute).UTC().Format("2006-01-02 15:04:05.000Z"),
-	}, dbx.HashExp{"id": run.ID}).Execute()
-	if err != nil {
-		t.Fatal(err)
+	owners := []struct{ name, owner string }{
+		{"a pid on this host that exited", host + ":" + itoa(exited.Process.Pid) + ":dead"},
+		// The killed process not yet reaped, or its pid reused: the pid
+		// is alive, its engine is not.
+		{"a pid on this host that is alive", host + ":" + itoa(os.Getppid()) + ":dead"},
+		{"another hostname (a container re-created on the same volume)", "old-container:1:dead"},
 	}
-	_ = stopped
-	began := time.Now()
+	for _, c := range owners {
+		t.Run(c.name, func(t *testing.T) {
+			calls.Store(0)
+			reg := registry(t, flow)
+			app, _ := testapp.New(t)
+			workflows.NewEngine(app, testOptions(reg)) // not started: the runs wait
+			var ids []string
+			for _, status := range []string{"running", "pending"} { // executing; claimed and still queued
+				run, err := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				leaseTo(t, app, run.ID, status, c.owner+"/1/"+run.ID, time.Now().Add(10*time.Minute))
+				ids = append(ids, run.ID)
+			}
+			eng := workflows.NewEngine(app, testOptions(reg))
+			if err := eng.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(eng.Stop)
+			for _, id := range ids {
+				waitFor(t, app, id, 20*time.Second, workflows.StatusCompleted)
+			}
+			if calls.Load() != 4 {
+				t.Errorf("%d node calls, want 4", calls.Load())
+			}
+		})
+	}
+}
+
+// TestLeaseOfALiveProcessIsKept: while another process holds the data
+// dir's lock (a second server on it), a starting engine takes none of the
+// leases it finds. A lease that expires is taken over; the rest are once
+// the holder is gone (its lock freed), without waiting for them.
+func TestLeaseOfALiveProcessIsKept(t *testing.T) {
+	flow := workflows.Define("kept", 1, func(struct{}) tally { return tally{} },
+		workflows.Task("a", func(s *workflows.Step[tally]) error { return nil }))
+	reg := registry(t, flow)
+	app, _ := testapp.New(t)
+	workflows.NewEngine(app, testOptions(reg)) // not started: the runs wait
+	const other = "other-container:7:live"
+	var leased []*workflows.Run
+	for i := range 3 {
+		run, err := workflows.Start(app, flow, struct{}{}, workflows.StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 2 {
+			leaseTo(t, app, run.ID, "running", other+"/1/"+run.ID, time.Now().Add(10*time.Minute))
+		}
+		leased = append(leased, run)
+	}
+	expiring, held, free := leased[0], leased[1], leased[2]
+	lock, err := workflows.LockDataDir(app.DataDir(), other)
+	if err != nil {
+		t.Skip("no data dir lock here:", err)
+	}
+	defer lock.Close()
+
 	eng := workflows.NewEngine(app, testOptions(reg))
 	if err := eng.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(eng.Stop)
-	waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
-	if d := time.Since(began); d > 3*time.Second {
-		t.Errorf("took over after %v: the dead owner's lease was not released", d)
+	// The free run is the youngest and only the scanner finds it: once it
+	// is done, the scanner has passed the leased ones too.
+	waitFor(t, app, free.ID, 20*time.Second, workflows.StatusCompleted)
+	for _, r := range []*workflows.Run{expiring, held} {
+		kept, _ := workflows.Get(app, r.ID)
+		if want := other + "/1/" + r.ID; kept.LeaseOwner != want || kept.Status != workflows.StatusRunning {
+			t.Fatalf("a run of the live process: lease %q status %s, want %q running", kept.LeaseOwner, kept.Status, want)
+		}
+		if steps, _ := workflows.Steps(app, r.ID); len(steps) != 0 {
+			t.Errorf("%d steps on a run leased by a live process", len(steps))
+		}
 	}
-	if calls.Load() != 2 {
-		t.Errorf("%d node calls", calls.Load())
+
+	// One lease runs out (the process stopped renewing it): taken over.
+	leaseTo(t, app, expiring.ID, "running", other+"/1/"+expiring.ID, time.Now().Add(-time.Second))
+	waitFor(t, app, expiring.ID, 20*time.Second, workflows.StatusCompleted)
+	if kept, _ := workflows.Get(app, held.ID); kept.LeaseOwner == "" || kept.Status != workflows.StatusRunning {
+		t.Fatalf("the unexpired lease was taken: lease %q status %s", kept.LeaseOwner, kept.Status)
+	}
+	// The holder exits: its other run resumes at once.
+	lock.Close()
+	waitFor(t, app, held.ID, 20*time.Second, workflows.StatusCompleted)
+}
+
+// leaseTo writes a lease on a run as another process's claim would.
+func leaseTo(t *testing.T, app core.App, id, status, token string, until time.Time) {
+	t.Helper()
+	_, err := app.NonconcurrentDB().Update("workflow_runs", dbx.Params{
+		"status": status, "lease_owner": token, "lease_until": until.UTC().Format("2006-01-02 15:04:05.000Z"),
+	}, dbx.HashExp{"id": id}).Execute()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

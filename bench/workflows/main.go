@@ -1,8 +1,10 @@
 // Command workflows benchmarks the workflow engine: checkpoint overhead,
 // five-node runs per second, POST → first node started, event → waiting
-// run resumed, 16 concurrent runs, recovery after kill -9 with 1,000 runs in
-// flight (the built server), and the same DAG run in memory without
-// persistence (the seed's model) as a baseline. It prints one markdown
+// run resumed, 16 concurrent runs, recovery after kill -9 with 1,000 runs
+// and 200 webhook-started runs in flight (the built server: first node
+// resumed, all done, the pace against the same runs before the kill), and
+// the same DAG run in memory without persistence (the seed's model) as a
+// baseline. It prints one markdown
 // table and writes it to bench/out/workflows.md.
 //
 // It is not a test: it never fails on a timing, only when runs fail or the
@@ -95,7 +97,7 @@ func run(cfg config) (string, error) {
 		}
 		rows = append(rows, got...)
 	}
-	recovery, err := measureRecovery(cfg)
+	recovery, err := measureRecovery(cfg, env.fiveNodePerSec)
 	if err != nil {
 		return "", err
 	}
@@ -118,6 +120,8 @@ type inProcess struct {
 	started sync.Map // run id → time its first node started
 	resumed sync.Map // run id → time the node after its wait started
 	logs    *lockWatch
+
+	fiveNodePerSec float64 // measureThroughput's result, beside the recovery's pace
 
 	waitFlow *workflows.Workflow[string, waitState]
 }

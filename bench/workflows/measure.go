@@ -126,6 +126,7 @@ func measureThroughput(env *inProcess, cfg config) ([]row, error) {
 	elapsed := time.Since(began)
 	ds := env.recordCheckpoints(false)
 	perSec := float64(cfg.throughput) / elapsed.Seconds()
+	env.fiveNodePerSec = perSec
 
 	// The seed's model: the same node functions, in memory, no persistence.
 	baseRuns, baseFor := 0, time.Now()

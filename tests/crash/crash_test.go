@@ -76,7 +76,7 @@ func TestKillNineMidRun(t *testing.T) {
 			if err := srv.Start(); err != nil {
 				t.Fatal(err)
 			}
-			listed := waitAllCompleted(t, client.withURL(srv.URL), runs)
+			listed := waitAllCompleted(t, client.withURL(srv.URL), "crashtest", runs)
 			for _, r := range listed {
 				if !ids[r.ID] {
 					t.Errorf("unexpected run %s", r.ID)
@@ -146,13 +146,15 @@ func (c *Client) withURL(u string) *Client {
 	return &cp
 }
 
-func waitAllCompleted(t *testing.T, c *Client, want int) []Run {
+// waitAllCompleted waits (a minute at most, against a hang) until want runs
+// of workflow exist and all completed, and fails on any that ended otherwise.
+func waitAllCompleted(t *testing.T, c *Client, workflow string, want int) []Run {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	var runs []Run
 	for time.Now().Before(deadline) {
 		var err error
-		runs, err = c.Runs("crashtest")
+		runs, err = c.Runs(workflow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,6 +172,6 @@ func waitAllCompleted(t *testing.T, c *Client, want int) []Run {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("not every run completed after the restart: %+v", runs)
+	t.Fatalf("not every %s run completed after the restart: %+v", workflow, runs)
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,12 +127,21 @@ func Build(dir string) (string, error) {
 type Server struct {
 	Bin, Dir, URL string
 	Env           []string
+	// LeaveZombies leaves a killed server unreaped until the next Start
+	// has come up, as a parent that does not reap its children would (a
+	// container whose first process is not an init): the dead process is a
+	// zombie, and kill(pid, 0) still finds it. Linux only (ZombiesSupported).
+	LeaveZombies bool
 
 	cmd    *exec.Cmd
 	pid    int
 	exited chan error
+	zombie *exec.Cmd
 	log    *syncBuffer
 }
+
+// ZombiesSupported reports whether LeaveZombies works here.
+func ZombiesSupported() bool { return runtime.GOOS == "linux" }
 
 // NewServer prepares a server; env is added to the process environment.
 func NewServer(bin, dir string, env ...string) *Server {
@@ -170,17 +180,26 @@ func (s *Server) Start() error {
 	s.pid = s.cmd.Process.Pid
 	exited := make(chan error, 1)
 	s.exited = exited
-	go func() { exited <- s.cmd.Wait() }()
+	if s.LeaveZombies {
+		go awaitZombie(s.pid, exited)
+	} else {
+		cmd := s.cmd
+		go func() { exited <- cmd.Wait() }()
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
+			if s.LeaveZombies {
+				err = s.cmd.Wait()
+			}
 			return fmt.Errorf("server exited: %v\n%s", err, s.log.String())
 		default:
 		}
 		if res, err := http.Get(s.URL + "/api/health"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
+				s.reapZombie()
 				return nil
 			}
 		}
@@ -211,8 +230,42 @@ func (s *Server) signal(sig syscall.Signal) error {
 	case <-time.After(30 * time.Second):
 		return fmt.Errorf("server %d still running 30s after %v", s.pid, sig)
 	}
+	if s.LeaveZombies {
+		s.reapZombie()
+		if sig == syscall.SIGKILL {
+			s.zombie = s.cmd
+		} else {
+			s.cmd.Wait()
+		}
+	}
 	s.cmd = nil
 	return nil
+}
+
+func (s *Server) reapZombie() {
+	if s.zombie != nil {
+		s.zombie.Wait()
+		s.zombie = nil
+	}
+}
+
+// awaitZombie reports when pid has exited, without reaping it: the
+// process stays a zombie (Linux: its state in /proc/<pid>/stat is Z).
+func awaitZombie(pid int, exited chan<- error) {
+	stat := "/proc/" + strconv.Itoa(pid) + "/stat"
+	for {
+		raw, err := os.ReadFile(stat)
+		if err != nil {
+			exited <- err
+			return
+		}
+		// "pid (command) state ...": the command may hold spaces.
+		if i := bytes.LastIndexByte(raw, ')'); i >= 0 && bytes.HasPrefix(raw[i+1:], []byte(" Z")) {
+			exited <- nil
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Output is everything the server printed so far.
@@ -274,10 +327,21 @@ func (c *Client) StartRun(workflow string, input any, key string) (string, error
 
 // Run is a run as the list route returns it.
 type Run struct {
-	ID     string          `json:"id"`
-	Status string          `json:"status"`
-	Error  string          `json:"error"`
-	Result json.RawMessage `json:"result"`
+	ID       string          `json:"id"`
+	Status   string          `json:"status"`
+	Error    string          `json:"error"`
+	Result   json.RawMessage `json:"result"`
+	Finished string          `json:"finished"` // PocketBase's date format; empty while unfinished
+}
+
+// Count is how many runs of a workflow have the status.
+func (c *Client) Count(workflow, status string) (int, error) {
+	var out struct {
+		TotalItems int `json:"totalItems"`
+	}
+	q := url.Values{"name": {workflow}, "status": {status}, "per_page": {"1"}}
+	err := c.call(http.MethodGet, "/api/v1/workflows/runs?"+q.Encode(), nil, &out)
+	return out.TotalItems, err
 }
 
 // Runs lists every run of a workflow.
