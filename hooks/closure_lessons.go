@@ -31,9 +31,6 @@ type cancelledLesson struct {
 func cancelCoveredLessons(e *core.RecordEvent) error {
 	return inTransaction(e, func() error {
 		tx := e.App
-		if info, stamped := actingFor(e); stamped {
-			defer actInTransaction(tx, info)()
-		}
 		span := recordSpan(e.Record)
 		if !span.Valid() {
 			return e.Next() // validation reports the bad range

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"cedarheights/audit"
 	"cedarheights/scheduling"
 )
 
@@ -69,11 +70,11 @@ func lifecycleError(r *scheduling.Refusal) error {
 // else Go code. A teacher or parent counts as such only for their own
 // lesson; superusers act as admins (the admin UI).
 func lessonMover(e *core.RecordEvent) (scheduling.Mover, error) {
-	info, _ := actingFor(e)
-	if info.actor == actorSystem {
+	actor := audit.EventActor(e)
+	if actor.Name == audit.System.Name {
 		return scheduling.MoverSystem, nil
 	}
-	collection, id, _ := strings.Cut(info.actor, ":")
+	collection, id, _ := strings.Cut(actor.Name, ":")
 	if collection == core.CollectionNameSuperusers {
 		return scheduling.MoverAdmin, nil
 	}

@@ -35,10 +35,6 @@ var scheduleFields = []string{"teacher", "student", "room", "instrument", "start
 func guardLessonWrite(e *core.RecordEvent) error {
 	return inTransaction(e, func() error {
 		tx := e.App
-		if info, stamped := actingFor(e); stamped {
-			// The credits written below are the request's actor's doing too.
-			defer actInTransaction(tx, info)()
-		}
 		move, err := checkLessonMove(e)
 		if err != nil {
 			return err

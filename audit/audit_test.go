@@ -1,4 +1,4 @@
-package hooks_test
+package audit_test
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
-	"cedarheights/hooks"
+	"cedarheights/audit"
 	"cedarheights/internal/testapp"
 )
 
@@ -122,7 +122,7 @@ func TestAuditRESTWrites(t *testing.T) {
 				}
 			}
 			entry := auditEntry(t, app, want.collection, id(body), want.action)
-			checkAuditEntry(t, entry, want, res.Header.Get(hooks.RequestIDHeader))
+			checkAuditEntry(t, entry, want, res.Header.Get("X-Request-Id"))
 		}
 		s.Test(t)
 	}
@@ -266,7 +266,7 @@ func TestAuditRollsBackWithTheWrite(t *testing.T) {
 	})
 }
 
-func TestAuditedTransactionAttributesRouteWrites(t *testing.T) {
+func TestRunInTransactionAttributesRouteWrites(t *testing.T) {
 	f := testapp.Get(t)
 	var id string
 	(&tests.ApiScenario{
@@ -276,7 +276,7 @@ func TestAuditedTransactionAttributesRouteWrites(t *testing.T) {
 		TestAppFactory: testapp.Factory,
 		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 			e.Router.POST("/test/audited-room", func(e *core.RequestEvent) error {
-				err := hooks.AuditedTransaction(e, func(tx core.App) error {
+				err := audit.RunInTransaction(e.App, audit.RequestActor(e), func(tx core.App) error {
 					c, _ := tx.FindCollectionByNameOrId("rooms")
 					r := core.NewRecord(c)
 					r.Set("name", "Route room")
