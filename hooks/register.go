@@ -6,13 +6,10 @@ package hooks
 
 import (
 	"github.com/pocketbase/pocketbase/core"
-
-	"cedarheights/audit"
 )
 
 // Register binds every hook and route of the package to app.
 func Register(app core.App) {
-	audit.Register(app)
 	bindRequestBodyRestore(app)
 	bindRecordHooks(app)
 	bindLessonRules(app)

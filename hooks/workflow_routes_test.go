@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"cedarheights/internal/testapp"
+	"cedarheights/wiring"
 	"cedarheights/workflows"
 )
 
@@ -62,20 +63,13 @@ var routeFlow = workflows.Define("route_test", 1, func(in routeInput) routeState
 	workflows.Task("done", func(*workflows.Step[routeState]) error { return nil }),
 )
 
-var routeRegistry = func() *workflows.Registry {
-	reg := workflows.NewRegistry()
-	reg.MustRegister(routeFlow, workflows.TrialConfirmation)
-	return reg
-}()
-
-// workflowApp is a fixture app with an engine over routeRegistry (started
-// by the scenario's serve event) and the seeded runs.
+// workflowApp is a fixture app whose engine (started by the scenario's
+// serve event) also knows routeFlow, with the seeded runs.
 func workflowApp(t testing.TB) *tests.TestApp {
-	app := testapp.Factory(t)
-	workflows.NewEngine(app, workflows.Options{
-		Registry: routeRegistry, Workers: 2, PollInterval: 20 * time.Millisecond,
+	app := testapp.FactoryWith(wiring.WithWorkflows(routeFlow), wiring.WithEngineOptions(workflows.Options{
+		Workers: 2, PollInterval: 20 * time.Millisecond,
 		ShutdownGrace: 200 * time.Millisecond, NoSchedules: true, NoMail: true,
-	})
+	}))(t)
 	f := testapp.Get(t)
 	later := time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05.000Z")
 	seed := []dbx.Params{

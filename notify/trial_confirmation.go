@@ -1,4 +1,4 @@
-package workflows
+package notify
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/workflows"
 )
 
 // trial_confirmation.go: when a trial lesson is booked, the family and the
@@ -56,19 +57,19 @@ type TrialResult struct {
 }
 
 // TrialConfirmation confirms a trial lesson to the family and the teacher.
-var TrialConfirmation = Define("trial_confirmation", 1,
+var TrialConfirmation = workflows.Define("trial_confirmation", 1,
 	func(in TrialInput) trialState { return trialState{Lesson: in.Lesson} },
-	Task("load", loadTrial).Then("check"),
-	Router("check", func(s *trialState) string {
+	workflows.Task("load", loadTrial).Then("check"),
+	workflows.Router("check", func(s *trialState) string {
 		if s.Problem != "" {
 			return "skip"
 		}
 		return "confirm"
 	}).Branch("confirm", "mail_family", "mail_teacher").Fallback("skipped"),
-	Task("mail_family", mailTrialFamily).Then("confirmed"),
-	Task("mail_teacher", mailTrialTeacher).Then("confirmed"),
-	Join[trialState]("confirmed"),
-	Task("skipped", func(s *Step[trialState]) error { return nil }),
+	workflows.Task("mail_family", mailTrialFamily).Then("confirmed"),
+	workflows.Task("mail_teacher", mailTrialTeacher).Then("confirmed"),
+	workflows.Join[trialState]("confirmed"),
+	workflows.Task("skipped", func(s *workflows.Step[trialState]) error { return nil }),
 ).Result(func(s *trialState) any {
 	res := TrialResult{Lesson: s.Lesson, Confirmed: s.Problem == "", Reason: s.Problem, Mails: []string{}}
 	for _, k := range []string{s.FamilyMail, s.TeacherMail} {
@@ -79,30 +80,25 @@ var TrialConfirmation = Define("trial_confirmation", 1,
 	return res
 })
 
-func init() {
-	Default.MustRegister(TrialConfirmation)
-	OnRecordCreate(Default, "lessons", TrialConfirmation, trialForNewLesson)
-}
-
 // trialForNewLesson starts a confirmation for each trial lesson created.
-func trialForNewLesson(txApp core.App, lesson *core.Record) (TrialInput, StartOptions, error) {
+func trialForNewLesson(txApp core.App, lesson *core.Record) (TrialInput, workflows.StartOptions, error) {
 	if lesson.GetString("kind") != "trial" {
-		return TrialInput{}, StartOptions{}, ErrSkip
+		return TrialInput{}, workflows.StartOptions{}, workflows.ErrSkip
 	}
 	return TrialInput{Lesson: lesson.Id}, TrialStartOptions(txApp, lesson), nil
 }
 
 // TrialStartOptions are the options every start of a lesson's confirmation
 // uses: one run per lesson, owned by the student's family.
-func TrialStartOptions(app core.App, lesson *core.Record) StartOptions {
-	opts := StartOptions{IdempotencyKey: "trial_confirmation:" + lesson.Id, Subject: "lessons:" + lesson.Id}
+func TrialStartOptions(app core.App, lesson *core.Record) workflows.StartOptions {
+	opts := workflows.StartOptions{IdempotencyKey: "trial_confirmation:" + lesson.Id, Subject: "lessons:" + lesson.Id}
 	if student, err := app.FindRecordById("students", lesson.GetString("student")); err == nil {
 		opts.Owner = student.GetString("parent")
 	}
 	return opts
 }
 
-func loadTrial(s *Step[trialState]) error {
+func loadTrial(s *workflows.Step[trialState]) error {
 	app, st := s.App(), s.State
 	lesson, err := app.FindRecordById("lessons", st.Lesson)
 	if err != nil {
@@ -142,14 +138,14 @@ func loadTrial(s *Step[trialState]) error {
 	return nil
 }
 
-func mailTrialFamily(s *Step[trialState]) error {
+func mailTrialFamily(s *workflows.Step[trialState]) error {
 	st := s.State
 	st.FamilyMail = "trial-confirmation:" + st.Lesson + ":family"
 	greeting := "Hello,"
 	if st.Family != "" {
 		greeting = "Hello " + st.Family + ","
 	}
-	s.Mail(Mail{
+	s.Mail(workflows.Mail{
 		To:             []string{st.FamilyEmail},
 		Subject:        fmt.Sprintf("Your trial %s lesson on %s", st.Instrument, st.When),
 		Text:           fmt.Sprintf("%s\n\n%s's trial %s lesson with %s is booked for %s.\nWe look forward to meeting you.\n\n%s", greeting, st.Student, st.Instrument, st.Teacher, st.When, st.Academy),
@@ -158,10 +154,10 @@ func mailTrialFamily(s *Step[trialState]) error {
 	return nil
 }
 
-func mailTrialTeacher(s *Step[trialState]) error {
+func mailTrialTeacher(s *workflows.Step[trialState]) error {
 	st := s.State
 	st.TeacherMail = "trial-confirmation:" + st.Lesson + ":teacher"
-	s.Mail(Mail{
+	s.Mail(workflows.Mail{
 		To:             []string{st.TeacherEmail},
 		Subject:        fmt.Sprintf("Trial lesson: %s, %s", st.Student, st.When),
 		Text:           fmt.Sprintf("Hello %s,\n\nA trial %s lesson with %s is booked for %s.\n\n%s", st.Teacher, st.Instrument, st.Student, st.When, st.Academy),

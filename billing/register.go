@@ -2,12 +2,12 @@ package billing
 
 import "github.com/pocketbase/pocketbase/core"
 
-// Bind binds billing's model hooks to app: the ledger's immutability, the
-// refund holds' protection from the record API and the customer email
+// Register binds billing's model hooks to app: the ledger's immutability,
+// the refund holds' protection from the record API and the customer email
 // sync. On serve it dispatches the events stored but never processed (the
-// process stopped between answering and processing).
-// hooks.Register calls it, so the CLI and the tests get it too.
-func Bind(app core.App) {
+// process stopped between answering and processing). The wiring calls it,
+// so the server, the CLI and the tests get it alike.
+func Register(app core.App) {
 	bindLedger(app)
 	bindRefundHolds(app)
 	bindCustomerSync(app)

@@ -1,8 +1,9 @@
-package workflows_test
+package notify_test
 
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -10,15 +11,22 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/internal/testapp"
+	"cedarheights/notify"
+	"cedarheights/wiring"
 	"cedarheights/workflows"
 )
 
-// academyEngine: a fixture app wired like production (Default registry).
+func TestMain(m *testing.M) { os.Exit(testapp.RunMain(m)) }
+
+// academyEngine: a fixture app wired like production, its engine quick
+// enough for tests and started.
 func academyEngine(t *testing.T) (*testapp.Fixtures, *workflows.Engine, core.App) {
 	t.Helper()
-	app, f := testapp.New(t)
-	opts := testOptions(workflows.Default)
-	eng := workflows.NewEngine(app, opts)
+	app, f := testapp.New(t, wiring.WithEngineOptions(workflows.Options{
+		Workers: 4, PollInterval: 20 * time.Millisecond, Lease: 3 * time.Second,
+		ShutdownGrace: time.Second, MailInterval: 50 * time.Millisecond, NoSchedules: true,
+	}))
+	eng := workflows.EngineOf(app)
 	if err := eng.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +57,7 @@ func TestTrialLessonIsConfirmedToFamilyAndTeacher(t *testing.T) {
 		t.Errorf("run owner %q key %q", runRec.GetString("owner"), runRec.GetString("idempotency_key"))
 	}
 	done := waitFor(t, app, runRec.Id, 5*time.Second, workflows.StatusCompleted)
-	var res workflows.TrialResult
+	var res notify.TrialResult
 	json.Unmarshal(done.Result, &res)
 	if !res.Confirmed || len(res.Mails) != 2 {
 		t.Fatalf("result %s", done.Result)
@@ -64,7 +72,7 @@ func TestTrialLessonIsConfirmedToFamilyAndTeacher(t *testing.T) {
 	}
 
 	// The same confirmation started again (say from the route) is the same run.
-	again, err := workflows.Start(app, workflows.TrialConfirmation, workflows.TrialInput{Lesson: trial.Id}, workflows.TrialStartOptions(app, trial))
+	again, err := workflows.Start(app, notify.TrialConfirmation, notify.TrialInput{Lesson: trial.Id}, notify.TrialStartOptions(app, trial))
 	if err != nil || again.ID != runRec.Id || !again.Existing {
 		t.Errorf("second start: %v %v", again, err)
 	}
@@ -79,18 +87,18 @@ func TestTrialLessonIsConfirmedToFamilyAndTeacher(t *testing.T) {
 
 func TestTrialConfirmationSkipsWhatIsNotAScheduledTrial(t *testing.T) {
 	f, _, app := academyEngine(t)
-	run, err := workflows.Start(app, workflows.TrialConfirmation, workflows.TrialInput{Lesson: f.LessonA1}, workflows.StartOptions{})
+	run, err := workflows.Start(app, notify.TrialConfirmation, notify.TrialInput{Lesson: f.LessonA1}, workflows.StartOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
-	var res workflows.TrialResult
+	var res notify.TrialResult
 	json.Unmarshal(done.Result, &res)
 	if res.Confirmed || res.Reason != "the lesson is not a trial lesson" || len(res.Mails) != 0 {
 		t.Errorf("result %s", done.Result)
 	}
 	var ie *workflows.InputError
-	if _, err := workflows.Start(app, workflows.TrialConfirmation, workflows.TrialInput{Lesson: "bad id!"}, workflows.StartOptions{}); !errors.As(err, &ie) {
+	if _, err := workflows.Start(app, notify.TrialConfirmation, notify.TrialInput{Lesson: "bad id!"}, workflows.StartOptions{}); !errors.As(err, &ie) {
 		t.Errorf("a malformed lesson id: %v", err)
 	}
 }
@@ -99,9 +107,9 @@ func TestLessonRemindersQueueOneMailPerLesson(t *testing.T) {
 	f, eng, app := academyEngine(t)
 	lesson := testapp.Record(t, app, "lessons", f.LessonA1)
 	start := lesson.GetDateTime("start").Time()
-	in := workflows.ReminderInput{From: start.Add(-time.Hour), To: start.Add(time.Hour)}
+	in := notify.ReminderInput{From: start.Add(-time.Hour), To: start.Add(time.Hour)}
 	for range 2 {
-		run, err := workflows.Start(app, workflows.LessonReminders, in, workflows.StartOptions{})
+		run, err := workflows.Start(app, notify.LessonReminders, in, workflows.StartOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +126,7 @@ func TestLessonRemindersQueueOneMailPerLesson(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d reminders for the lesson, want 1 however often the window runs", n)
 	}
-	if _, err := workflows.Start(app, workflows.LessonReminders, workflows.ReminderInput{From: start, To: start.Add(-time.Hour)}, workflows.StartOptions{}); err == nil {
+	if _, err := workflows.Start(app, notify.LessonReminders, notify.ReminderInput{From: start, To: start.Add(-time.Hour)}, workflows.StartOptions{}); err == nil {
 		t.Error("an inverted window was accepted")
 	}
 
@@ -134,9 +142,31 @@ func TestLessonRemindersQueueOneMailPerLesson(t *testing.T) {
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("schedule: %v %v", runs, err)
 	}
-	var window workflows.ReminderInput
+	var window notify.ReminderInput
 	json.Unmarshal(runs[0].Input, &window)
 	if !window.From.Equal(last.Add(24*time.Hour)) || !window.To.Equal(time.Date(2026, 3, 2, 11, 5, 0, 0, time.UTC)) {
 		t.Errorf("window %+v", window)
 	}
+}
+
+// waitFor polls the run until it has one of the statuses.
+func waitFor(t *testing.T, app core.App, id string, timeout time.Duration, statuses ...workflows.Status) *workflows.Run {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last *workflows.Run
+	for time.Now().Before(deadline) {
+		r, err := workflows.Get(app, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = r
+		for _, s := range statuses {
+			if r.Status == s {
+				return r
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("run %s: status %s after %s, want %v (error %q)", id, last.Status, timeout, statuses, last.Error)
+	return nil
 }

@@ -1,4 +1,4 @@
-package workflows
+package main
 
 import (
 	"bytes"
@@ -8,23 +8,14 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/workflows"
 )
 
-// crashtest.go: a test-only workflow for tests/crash and bench/workflows,
-// registered only when ACADEMY_CRASHTEST_WORKFLOW=1. Its tasks call an HTTP
-// stand-in (ACADEMY_CRASHTEST_URL) with the step's idempotency key and write
-// one crashtest_writes record each, so a test can kill the server anywhere
-// and count effects afterwards. ACADEMY_CRASHTEST_DELAY_MS (default 10) is
-// how long each task waits before and again after its call, so kills land
-// mid-run, also between an effect and its checkpoint.
-
 const crashTestCollection = "crashtest_writes"
-
-func crashTestEnabled() bool { return os.Getenv("ACADEMY_CRASHTEST_WORKFLOW") == "1" }
 
 // CrashInput is the crash-test workflow's input.
 type CrashInput struct {
@@ -41,30 +32,23 @@ type crashState struct {
 
 // CrashTest fans out after its first task and joins before its last:
 // a → (b, c) → d (join) → e.
-var CrashTest = Define("crashtest", 1,
+var CrashTest = workflows.Define("crashtest", 1,
 	func(in CrashInput) crashState { return crashState{Tag: in.Tag} },
-	Task("a", crashEffect(func(s *crashState) *string { return &s.A })).Then("b", "c"),
-	Task("b", crashEffect(func(s *crashState) *string { return &s.B })).Then("d"),
-	Task("c", crashEffect(func(s *crashState) *string { return &s.C })).Then("d"),
-	Join[crashState]("d").Then("e"),
-	Task("e", crashEffect(func(s *crashState) *string { return &s.E })),
+	workflows.Task("a", crashEffect(func(s *crashState) *string { return &s.A })).Then("b", "c"),
+	workflows.Task("b", crashEffect(func(s *crashState) *string { return &s.B })).Then("d"),
+	workflows.Task("c", crashEffect(func(s *crashState) *string { return &s.C })).Then("d"),
+	workflows.Join[crashState]("d").Then("e"),
+	workflows.Task("e", crashEffect(func(s *crashState) *string { return &s.E })),
 ).Result(func(s *crashState) any {
 	return map[string]string{"a": s.A, "b": s.B, "c": s.C, "e": s.E}
 })
-
-var crashOnce sync.Once
-
-func crashTestRegistry() *Registry {
-	crashOnce.Do(func() { Default.MustRegister(CrashTest) })
-	return Default
-}
 
 var crashClient = &http.Client{Timeout: 10 * time.Second}
 
 // crashEffect: call the stand-in (which deduplicates by Idempotency-Key),
 // keep the effect id it answers in the state, and record it locally.
-func crashEffect(field func(*crashState) *string) func(s *Step[crashState]) error {
-	return func(s *Step[crashState]) error {
+func crashEffect(field func(*crashState) *string) func(s *workflows.Step[crashState]) error {
+	return func(s *workflows.Step[crashState]) error {
 		delay, err := strconv.Atoi(os.Getenv("ACADEMY_CRASHTEST_DELAY_MS"))
 		if err != nil {
 			delay = 10
@@ -77,7 +61,7 @@ func crashEffect(field func(*crashState) *string) func(s *Step[crashState]) erro
 		body, _ := json.Marshal(map[string]string{"run": s.RunID(), "node": s.Node()})
 		req, err := http.NewRequestWithContext(s, http.MethodPost, os.Getenv("ACADEMY_CRASHTEST_URL")+"/effects", bytes.NewReader(body))
 		if err != nil {
-			return Permanent(err)
+			return workflows.Permanent(err)
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", s.IdempotencyKey())
@@ -121,9 +105,9 @@ func crashEffect(field func(*crashState) *string) func(s *Step[crashState]) erro
 	}
 }
 
-// ensureCrashTestCollection creates crashtest_writes (superusers only, no
+// ensureWritesCollection creates crashtest_writes (superusers only, no
 // unique index: a duplicate write must be visible to the test).
-func ensureCrashTestCollection(app core.App) error {
+func ensureWritesCollection(app core.App) error {
 	if _, err := app.FindCollectionByNameOrId(crashTestCollection); err == nil {
 		return nil
 	}

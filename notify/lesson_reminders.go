@@ -1,4 +1,4 @@
-package workflows
+package notify
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/workflows"
 )
 
 // lesson_reminders.go: every hour a run finds the scheduled lessons that
@@ -60,10 +61,10 @@ type reminderState struct {
 const maxReminders = 5000
 
 // LessonReminders queues the reminders of one window.
-var LessonReminders = Define("lesson_reminders", 1,
+var LessonReminders = workflows.Define("lesson_reminders", 1,
 	func(in ReminderInput) reminderState { return reminderState{From: in.From, To: in.To} },
-	Task("find", findReminders).Then("queue"),
-	Task("queue", queueReminders),
+	workflows.Task("find", findReminders).Then("queue"),
+	workflows.Task("queue", queueReminders),
 ).Result(func(s *reminderState) any {
 	return map[string]any{"from": s.From, "to": s.To, "queued": s.Queued}
 })
@@ -71,18 +72,7 @@ var LessonReminders = Define("lesson_reminders", 1,
 // ReminderLead is how long before a lesson its reminder goes out.
 const ReminderLead = 24 * time.Hour
 
-func init() {
-	Default.MustRegister(LessonReminders)
-	MustSchedule(Default, "lesson_reminders", "5 * * * *", LessonReminders, func(slot Slot) ReminderInput {
-		from := slot.Previous
-		if from.IsZero() {
-			from = slot.Time.Add(-time.Hour)
-		}
-		return ReminderInput{From: from.Add(ReminderLead), To: slot.Time.Add(ReminderLead)}
-	})
-}
-
-func findReminders(s *Step[reminderState]) error {
+func findReminders(s *workflows.Step[reminderState]) error {
 	app, st := s.App(), s.State
 	settings, err := academy.Load(app)
 	if err != nil {
@@ -103,26 +93,26 @@ func findReminders(s *Step[reminderState]) error {
 		LEFT JOIN instruments i ON i.id = l.instrument
 		WHERE l.status = 'scheduled' AND l.start > {:from} AND l.start <= {:to} AND s.deleted = ''
 		ORDER BY l.start, l.id LIMIT {:limit}`).
-		Bind(dbx.Params{"from": fmtTime(from), "to": fmtTime(st.To), "limit": maxReminders}).All(&rows)
+		Bind(dbx.Params{"from": dbTime(from), "to": dbTime(st.To), "limit": maxReminders}).All(&rows)
 	if err != nil {
 		return err
 	}
 	for i := range rows {
-		rows[i].When = parseTime(rows[i].Start).In(settings.Zone).Format("Monday 2 January at 15:04 (MST)")
+		rows[i].When = parseDBTime(rows[i].Start).In(settings.Zone).Format("Monday 2 January at 15:04 (MST)")
 	}
 	st.Reminders = rows
 	return nil
 }
 
-func queueReminders(s *Step[reminderState]) error {
+func queueReminders(s *workflows.Step[reminderState]) error {
 	st := s.State
-	mails := make([]Mail, 0, len(st.Reminders))
+	mails := make([]workflows.Mail, 0, len(st.Reminders))
 	for _, r := range st.Reminders {
 		greeting := "Hello,"
 		if r.Family != "" {
 			greeting = "Hello " + r.Family + ","
 		}
-		mails = append(mails, Mail{
+		mails = append(mails, workflows.Mail{
 			To:      []string{r.Email},
 			Subject: fmt.Sprintf("Reminder: %s's %s lesson %s", r.Student, r.Instrument, r.When),
 			Text: fmt.Sprintf("%s\n\nA reminder that %s has a %s lesson with %s on %s.\nIf you cannot come, please cancel it in good time.\n\n%s",
@@ -133,7 +123,7 @@ func queueReminders(s *Step[reminderState]) error {
 	st.Queued = len(mails)
 	s.Write(func(tx core.App) error {
 		for _, m := range mails {
-			if _, err := EnqueueMail(tx, m); err != nil {
+			if _, err := workflows.EnqueueMail(tx, m); err != nil {
 				return err
 			}
 		}
