@@ -233,4 +233,3 @@ func TestOutbox(t *testing.T) {
 		t.Errorf("after the last attempt: %v", row.PublicExport())
 	}
 }
-
