@@ -52,6 +52,10 @@ type scored struct {
 	Match
 	tenths, matched, overlap int
 	active, capacity         int
+	// for the slots, worked out only for the matches returned
+	candidate Candidate
+	free      week
+	options   []option
 }
 
 // Find scores the candidates for the request and returns the best. It
@@ -70,7 +74,7 @@ func Find(a Academy, r Request, candidates []Candidate) (Result, error) {
 	from := r.From.In(a.Zone)
 
 	res := Result{Matches: []Match{}, Rejected: []Rejection{}}
-	var all []scored
+	var all []*scored
 	for _, c := range candidates {
 		w := freeWeek(c, a.Buffer, from)
 		if reasons := disqualify(r, c, w); len(reasons) > 0 {
@@ -80,7 +84,7 @@ func Find(a Academy, r Request, candidates []Candidate) (Result, error) {
 		all = append(all, score(a, r, c, w))
 	}
 
-	slices.SortFunc(all, func(x, y scored) int {
+	slices.SortFunc(all, func(x, y *scored) int {
 		return cmp.Or(
 			cmp.Compare(y.tenths, x.tenths),
 			cmp.Compare(y.matched, x.matched),
@@ -90,6 +94,10 @@ func Find(a Academy, r Request, candidates []Candidate) (Result, error) {
 		)
 	})
 	for _, s := range all[:min(limit, len(all))] {
+		s.Suggested, s.Other = slotsFor(a, r, s.candidate, s.free, s.options)
+		if s.Other == nil {
+			s.Other = []Slot{}
+		}
 		res.Matches = append(res.Matches, s.Match)
 	}
 	slices.SortFunc(res.Rejected, func(x, y Rejection) int {
@@ -140,7 +148,7 @@ func hasRoom(w week, minutes int) bool {
 	return false
 }
 
-func score(a Academy, r Request, c Candidate, w week) scored {
+func score(a Academy, r Request, c Candidate, w week) *scored {
 	times := timesFactor(r, w)
 	factors := []factor{fitFactor(r, c), times.factor, loadFactor(c)}
 	if f, ok := preferredFactor(r, c); ok {
@@ -152,16 +160,15 @@ func score(a Academy, r Request, c Candidate, w week) scored {
 		opts = append(opts, sib.next...)
 	}
 
-	s := scored{matched: times.matched, overlap: times.overlap, active: c.Active, capacity: c.Capacity}
+	s := &scored{
+		matched: times.matched, overlap: times.overlap, active: c.Active, capacity: c.Capacity,
+		candidate: c, free: w, options: opts,
+	}
 	s.Teacher, s.Name = c.Teacher.ID, c.Name
 	for _, f := range factors {
 		s.tenths += f.tenths
 		s.Factors = append(s.Factors, f.public())
 	}
 	s.Score = float64(s.tenths) / 10
-	s.Suggested, s.Other = slotsFor(a, r, c, w, opts)
-	if s.Other == nil {
-		s.Other = []Slot{}
-	}
 	return s
 }
