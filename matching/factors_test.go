@@ -191,3 +191,22 @@ func TestSiblingsFactor(t *testing.T) {
 		t.Error("no siblings, yet the factor is listed")
 	}
 }
+
+// A preferred teacher who does not qualify is among the rejected, with the
+// reason, and the others say they are not the one asked for.
+func TestPreferredTeacherFull(t *testing.T) {
+	r := testRequest()
+	r.PreferredTeacher = "U"
+	uma := teacher("U", "Uma")
+	uma.Active = 20
+	res := mustFind(t, r, teacher("T", "Tess"), uma)
+	if got := ids(res.Matches); len(got) != 1 || got[0] != "T" {
+		t.Fatalf("matches %v", got)
+	}
+	if len(res.Rejected) != 1 || res.Rejected[0].Teacher != "U" || res.Rejected[0].Reasons[0].Code != RejectFull {
+		t.Errorf("rejected %+v", res.Rejected)
+	}
+	if f := factorOf(t, res.Matches[0], FactorPreferredTeacher); f.Points != 0 {
+		t.Errorf("preferred = %+v", f)
+	}
+}

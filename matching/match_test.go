@@ -75,6 +75,11 @@ func TestQualifiedEdgeCases(t *testing.T) {
 			c.Booked = []scheduling.WeeklyWindow{win(time.Monday, "15:00", "16:30"), win(time.Monday, "17:20", "19:00")}
 		}},
 		{"levels not listed", func(r *Request, c *Candidate) { r.Level, c.Levels = "advanced", nil }},
+		{"availability ends tonight, already tomorrow in UTC", func(r *Request, c *Candidate) {
+			r.From = local(2026, 3, 8, 20, 0) // Sunday
+			c.Teacher.Availability = []scheduling.WeeklyWindow{win(time.Sunday, "18:00", "22:00")}
+			c.Teacher.Availability[0].ValidTo = time.Date(2026, 3, 8, 0, 0, 0, 0, time.UTC)
+		}},
 		{"availability starts this week", func(r *Request, c *Candidate) {
 			c.Teacher.Availability[0].ValidFrom = time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC)
 		}},
@@ -169,6 +174,18 @@ func TestTies(t *testing.T) {
 			// Zed: 10 + 30 (3 of 4) + 10 (10 of 20) = 50; Amy: 10 + 20 (2 of 4) + 20 (0 of 20) = 50.
 			zed := withDays("Z", "Zed", time.Monday, time.Tuesday, time.Wednesday)
 			amy := withDays("A", "Amy", time.Monday, time.Tuesday)
+			amy.Active = 0
+			return []Candidate{amy, zed}
+		}(), []string{"Z", "A"}},
+		{"more preferred times matched beats more free minutes", func() []Candidate {
+			// Zed: 3 of 4, 90 free minutes inside them; Amy: 2 of 4 but 280
+			// (two 20-minute gaps too short for the lesson). Both 50 points.
+			zed := withDays("Z", "Zed")
+			for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday} {
+				zed.Teacher.Availability = append(zed.Teacher.Availability, win(d, "16:00", "16:30"))
+			}
+			amy := withDays("A", "Amy", time.Monday, time.Tuesday)
+			amy.Teacher.Availability = append(amy.Teacher.Availability, win(time.Wednesday, "16:00", "16:20"), win(time.Thursday, "16:00", "16:20"))
 			amy.Active = 0
 			return []Candidate{amy, zed}
 		}(), []string{"Z", "A"}},

@@ -21,6 +21,7 @@ func TestFirstOccurrenceAcrossDST(t *testing.T) {
 		{"summer", local(2026, 3, 7, 9, 0), time.Date(2026, 3, 9, 23, 0, 0, 0, time.UTC)}, // Mon 9 Mar 16:00 PDT
 		{"same day, before", local(2026, 3, 9, 15, 59), time.Date(2026, 3, 9, 23, 0, 0, 0, time.UTC)},
 		{"same day, after", local(2026, 3, 9, 16, 1), time.Date(2026, 3, 16, 23, 0, 0, 0, time.UTC)},
+		{"a week later, across the switch", local(2026, 3, 2, 16, 1), time.Date(2026, 3, 9, 23, 0, 0, 0, time.UTC)},
 		{"from given in UTC", time.Date(2026, 3, 9, 22, 30, 0, 0, time.UTC), time.Date(2026, 3, 9, 23, 0, 0, 0, time.UTC)},
 		{"autumn", local(2026, 10, 31, 9, 0), time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)}, // Mon 2 Nov 16:00 PST
 	}
@@ -37,6 +38,19 @@ func TestFirstOccurrenceAcrossDST(t *testing.T) {
 				t.Errorf("first is %s in Vancouver, want a Monday at 16:00", l)
 			}
 		})
+	}
+}
+
+// From is read as a date in the academy's zone: Sunday 20:00 in Vancouver
+// is already Monday in UTC, and the Sunday 21:00 lesson is that evening.
+func TestFirstOccurrenceUsesTheLocalDate(t *testing.T) {
+	r := testRequest()
+	r.From = local(2026, 3, 8, 20, 0)
+	r.Preferred = []scheduling.WeeklyWindow{win(time.Sunday, "21:00", "22:00")}
+	c := teacher("T", "Tess")
+	c.Teacher.Availability = []scheduling.WeeklyWindow{win(time.Sunday, "18:00", "22:00")}
+	if s := mustFind(t, r, c).Matches[0].Suggested; !s.First.Equal(local(2026, 3, 8, 21, 0)) {
+		t.Errorf("first %s, want Sunday 8 March 21:00", s.First.In(vancouver))
 	}
 }
 
