@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"database/sql"
 	"errors"
 	"net/http"
 	"time"
@@ -93,23 +94,38 @@ func updateLessons(e *core.RequestEvent) error {
 		return e.BadRequestError("Invalid submitted data.", errs)
 	}
 
-	return changeScope(e, settings, target, scope, func(l *core.Record) map[string]any {
+	return changeScope(e, settings, target.Id, scope, nil, func(target, l *core.Record) map[string]any {
 		return patch.bodyFor(settings, target, l, newStart)
 	})
 }
 
-// changeScope writes bodyFor(l) to every lesson of the scope in one
+// changeScope writes bodyFor(target, l) to every lesson of the scope in one
 // transaction, each under the lessons UpdateRule and the conflict check,
-// and answers the changed lessons.
-func changeScope(e *core.RequestEvent, settings academy.Settings, target *core.Record, scope string, bodyFor func(*core.Record) map[string]any) error {
+// and answers the changed lessons. The target and its scope are read inside
+// that transaction, and allow (when given) decides on that copy: a request
+// that read the lesson before a concurrent change committed must not write
+// its stale status or times back.
+func changeScope(e *core.RequestEvent, settings academy.Settings, targetID, scope string, allow func(target *core.Record) error, bodyFor func(target, l *core.Record) map[string]any) error {
 	var changed []*core.Record
 	err := writeTx(e, func(tx core.App) error {
+		target, err := tx.FindRecordById("lessons", targetID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return e.NotFoundError("", nil) // deleted since the caller's read
+		}
+		if err != nil {
+			return err
+		}
+		if allow != nil {
+			if err := allow(target); err != nil {
+				return err
+			}
+		}
 		lessons, err := lessonsInScope(tx, target, scope)
 		if err != nil {
 			return err
 		}
 		for _, l := range lessons {
-			body := bodyFor(l)
+			body := bodyFor(target, l)
 			if err := checkRule(tx, e, l, l.Collection().UpdateRule, body); err != nil {
 				return err
 			}
@@ -196,12 +212,16 @@ func cancelLessons(e *core.RequestEvent) error {
 	if err := validation.Validate(in.CancelledBy, validation.In("family", "academy")); err != nil {
 		return e.BadRequestError("Invalid submitted data.", validation.Errors{"cancelled_by": err})
 	}
-	if target.GetString("status") != "scheduled" {
-		return e.BadRequestError("Only a scheduled lesson can be cancelled.", validation.Errors{"status": validation.NewError("validation_not_scheduled", "The lesson is "+target.GetString("status")+".")})
+	// Decided on the copy read in the write's transaction: of concurrent
+	// cancels of one lesson the first wins and the others are told.
+	onlyScheduled := func(target *core.Record) error {
+		if status := target.GetString("status"); status != "scheduled" {
+			return e.BadRequestError("Only a scheduled lesson can be cancelled.", validation.Errors{"status": validation.NewError("validation_not_scheduled", "The lesson is "+status+".")})
+		}
+		return nil
 	}
-
 	body := map[string]any{"status": "cancelled", "cancelled_by": in.CancelledBy}
-	return changeScope(e, settings, target, scope, func(*core.Record) map[string]any { return body })
+	return changeScope(e, settings, target.Id, scope, onlyScheduled, func(_, _ *core.Record) map[string]any { return body })
 }
 
 // lessonWriteError answers a failed lesson write: conflicts as a 409 with

@@ -1,6 +1,8 @@
 package hooks
 
 import (
+	"database/sql"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -162,23 +164,28 @@ func updateStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	if err := writeStudent(e, record, body); err != nil {
+	if record, err = writeStudent(e, record.Id, func(*core.Record) map[string]any { return body }); err != nil {
 		return err
 	}
 	return respondRecord(e, http.StatusOK, record)
 }
 
 // softDeleteStudent stamps `deleted`; the UpdateRule decides who may, as if
-// the client had sent {"deleted": now}. Deleting twice keeps the first stamp.
+// the client had sent {"deleted": now}. Deleting twice keeps the first
+// stamp and writes nothing, even when both requests arrive at once.
 func softDeleteStudent(e *core.RequestEvent) error {
 	record, err := findVisible(e, "students", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if record.GetDateTime("deleted").IsZero() {
-		if err := writeStudent(e, record, map[string]any{"deleted": types.NowDateTime().String()}); err != nil {
-			return err
+	_, err = writeStudent(e, record.Id, func(current *core.Record) map[string]any {
+		if !current.GetDateTime("deleted").IsZero() {
+			return nil
 		}
+		return map[string]any{"deleted": types.NowDateTime().String()}
+	})
+	if err != nil {
+		return err
 	}
 	return e.NoContent(http.StatusNoContent)
 }
@@ -190,24 +197,43 @@ func restoreStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	if err := writeStudent(e, record, map[string]any{"deleted": ""}); err != nil {
+	record, err = writeStudent(e, record.Id, func(*core.Record) map[string]any { return map[string]any{"deleted": ""} })
+	if err != nil {
 		return err
 	}
 	return respondRecord(e, http.StatusOK, record)
 }
 
-// writeStudent checks the UpdateRule for body and saves it, atomically.
-func writeStudent(e *core.RequestEvent, record *core.Record, body map[string]any) error {
-	return writeTx(e, func(txApp core.App) error {
-		if err := checkRule(txApp, e, record, record.Collection().UpdateRule, body); err != nil {
+// writeStudent re-reads the student in the write's transaction, asks
+// bodyFor for the change on that copy (nil: nothing to write), checks the
+// UpdateRule for it and saves it, so a request that read the student before
+// a concurrent write committed neither decides on nor writes back its stale
+// copy (an update racing a soft delete would otherwise undelete).
+func writeStudent(e *core.RequestEvent, id string, bodyFor func(current *core.Record) map[string]any) (*core.Record, error) {
+	var record *core.Record
+	err := writeTx(e, func(txApp core.App) error {
+		current, err := txApp.FindRecordById("students", id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return e.NotFoundError("", nil) // hard deleted since the caller's read
+		}
+		if err != nil {
+			return e.InternalServerError("", err)
+		}
+		record = current
+		body := bodyFor(current)
+		if body == nil {
+			return nil
+		}
+		if err := checkRule(txApp, e, current, current.Collection().UpdateRule, body); err != nil {
 			return err
 		}
-		record.Load(body)
-		if err := txApp.Save(record); err != nil {
+		current.Load(body)
+		if err := txApp.Save(current); err != nil {
 			return saveError(e, err)
 		}
 		return nil
 	})
+	return record, err
 }
 
 // respondRecord answers one record the way PocketBase's record API does
