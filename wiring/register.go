@@ -8,13 +8,16 @@ import (
 	"cedarheights/audit"
 	"cedarheights/billing"
 	"cedarheights/hooks"
+	"cedarheights/lessons"
 	"cedarheights/notify"
+	"cedarheights/records"
 	"cedarheights/workflows"
 )
 
 // Register wires app: the audit log first (its hooks are outermost on
-// every write), then the model hooks, billing, the workflow engine with
-// the academy's workflows, and last the HTTP surface (its catch-all static
+// every write), then the model's record rules (records, lessons), billing,
+// the workflow engine with the academy's workflows, and last the HTTP
+// surface (its catch-all static
 // route must come after every other route). An error is a programming
 // error (a workflow registered twice, an invalid graph).
 func Register(app core.App, opts ...Option) error {
@@ -24,6 +27,8 @@ func Register(app core.App, opts ...Option) error {
 	}
 
 	audit.Register(app)
+	records.Register(app)
+	lessons.Register(app)
 	billing.Register(app)
 	if !c.noEngine {
 		if err := registerEngine(app, c); err != nil {

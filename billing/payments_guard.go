@@ -1,4 +1,4 @@
-package hooks
+package billing
 
 import "github.com/pocketbase/pocketbase/core"
 

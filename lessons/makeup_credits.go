@@ -1,4 +1,4 @@
-package hooks
+package lessons
 
 import (
 	"net/http"
@@ -15,7 +15,7 @@ import (
 
 // makeup_credits.go applies scheduling.MakeupPolicy when a lesson is
 // cancelled, spends a credit when a make-up lesson is booked, and (through
-// lesson_lifecycle.go) takes it back when the lesson is reinstated. The
+// lifecycle.go) takes it back when the lesson is reinstated. The
 // decision's reason is stored on the lesson (cancellation_note) and on the
 // credit, so the API, the admin UI and billing all show the same words.
 

@@ -1,4 +1,4 @@
-package hooks_test
+package lessons_test
 
 import (
 	"encoding/json"
@@ -37,8 +37,8 @@ func TestTeacherSeesStudentsItTeaches(t *testing.T) {
 		t.Fatalf("before any lesson: %d", code)
 	}
 
-	lessons, _ := app.FindCollectionByNameOrId("lessons")
-	l := core.NewRecord(lessons)
+	collection, _ := app.FindCollectionByNameOrId("lessons")
+	l := core.NewRecord(collection)
 	wed := testapp.NextMonday().AddDate(0, 0, 2).Add(-3 * time.Hour) // Wednesday 13:00, inside Y's window
 	l.Load(map[string]any{"teacher": f.TeacherY, "student": f.StudentA2, "instrument": f.Violin, "start": wed, "end": wed.Add(30 * time.Minute), "kind": "trial", "status": "scheduled"})
 	if err := app.Save(l); err != nil {

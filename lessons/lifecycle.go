@@ -1,4 +1,4 @@
-package hooks
+package lessons
 
 import (
 	"database/sql"
@@ -15,7 +15,7 @@ import (
 	"cedarheights/scheduling"
 )
 
-// lesson_lifecycle.go applies scheduling.LessonLifecycle in the record hook
+// lifecycle.go applies scheduling.LessonLifecycle in the record hook
 // that guards every lesson write, so the record API, the admin UI, batch
 // requests, the /api/v1 routes and Go code all move a lesson the same way.
 // The collection rules stay the first gate over HTTP; this one also knows

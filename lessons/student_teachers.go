@@ -1,4 +1,4 @@
-package hooks
+package lessons
 
 import (
 	"database/sql"

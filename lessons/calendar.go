@@ -1,4 +1,4 @@
-package hooks
+package lessons
 
 import (
 	"slices"
@@ -13,22 +13,22 @@ import (
 	"cedarheights/scheduling"
 )
 
-// lesson_calendar.go is the PocketBase glue of the scheduling package: it
+// calendar.go is the PocketBase glue of the scheduling package: it
 // loads the rows around a time span into scheduling.Calendar values. Every
 // function takes core.App so a transaction passes its own and the check
 // sees what the transaction sees.
 
-// calendarScope says which lessons matter besides the teachers' own.
-type calendarScope struct {
+// CalendarScope says which lessons matter besides the teachers' own.
+type CalendarScope struct {
 	Teachers []string
 	Student  string
 	Room     string
 	Span     scheduling.Interval
 }
 
-// loadCalendars returns one calendar per teacher in scope, in five queries
+// LoadCalendars returns one calendar per teacher in scope, in five queries
 // whatever the number of teachers.
-func loadCalendars(app core.App, settings academy.Settings, scope calendarScope) (map[string]scheduling.Calendar, error) {
+func LoadCalendars(app core.App, settings academy.Settings, scope CalendarScope) (map[string]scheduling.Calendar, error) {
 	out := make(map[string]scheduling.Calendar, len(scope.Teachers))
 	if len(scope.Teachers) == 0 {
 		return out, nil
@@ -67,10 +67,10 @@ func loadCalendars(app core.App, settings academy.Settings, scope calendarScope)
 	// Plain rows, not records: a month of a busy academy is thousands of
 	// lessons and only these columns matter here.
 	var lessons []lessonRow
-	// The lower bound on start (no lesson is longer than maxLessonLength)
+	// The lower bound on start (no lesson is longer than MaxLength)
 	// keeps the (teacher|student|room, start) index ranges tight; without
 	// it SQLite walks every earlier lesson of the teacher.
-	earliest := dbTime(scope.Span.Start.Add(-settings.Buffer - maxLessonLength))
+	earliest := dbTime(scope.Span.Start.Add(-settings.Buffer - MaxLength))
 	err = app.DB().Select("id", "teacher", "student", "room", "start", "end").From("lessons").
 		Where(who).
 		AndWhere(dbx.NewExp("[[status]] != 'cancelled' AND [[start]] >= {:earliest} AND [[start]] < {:to} AND [[end]] > {:from}",
@@ -98,7 +98,7 @@ func loadCalendars(app core.App, settings academy.Settings, scope calendarScope)
 	for _, t := range teachers {
 		cal := scheduling.Calendar{Zone: settings.Zone, Buffer: settings.Buffer, Now: now, Closures: closures,
 			Bookings: append(bookings[t.Id], shared...)}
-		cal.Teacher = scheduling.Teacher{ID: t.Id, Instruments: t.GetStringSlice("instruments"), Lengths: lessonLengths(t)}
+		cal.Teacher = scheduling.Teacher{ID: t.Id, Instruments: t.GetStringSlice("instruments"), Lengths: LessonLengths(t)}
 		for _, w := range windows {
 			if w.GetString("teacher") == t.Id {
 				cal.Teacher.Availability = append(cal.Teacher.Availability, weeklyWindow(w))
@@ -114,10 +114,10 @@ func loadCalendars(app core.App, settings academy.Settings, scope calendarScope)
 	return out, nil
 }
 
-// loadCalendar is loadCalendars for one teacher; ok is false when the
+// LoadCalendar is LoadCalendars for one teacher; ok is false when the
 // teacher does not exist.
-func loadCalendar(app core.App, settings academy.Settings, scope calendarScope) (scheduling.Calendar, bool, error) {
-	cals, err := loadCalendars(app, settings, scope)
+func LoadCalendar(app core.App, settings academy.Settings, scope CalendarScope) (scheduling.Calendar, bool, error) {
+	cals, err := LoadCalendars(app, settings, scope)
 	if err != nil {
 		return scheduling.Calendar{}, false, err
 	}
@@ -156,9 +156,9 @@ func weeklyWindow(r *core.Record) scheduling.WeeklyWindow {
 	}
 }
 
-// lessonLengths reads the teacher's offered lengths (a select of "30",
+// LessonLengths reads the teacher's offered lengths (a select of "30",
 // "45", …) as minutes.
-func lessonLengths(teacher *core.Record) []int {
+func LessonLengths(teacher *core.Record) []int {
 	var out []int
 	for _, s := range teacher.GetStringSlice("lesson_lengths") {
 		if n, err := strconv.Atoi(s); err == nil {
@@ -173,4 +173,12 @@ func lessonLengths(teacher *core.Record) []int {
 // comparison in SQL orders them correctly.
 func dbTime(t time.Time) string {
 	return t.UTC().Format(types.DefaultDateLayout)
+}
+
+func anySlice[T any](items []T) []any {
+	out := make([]any, len(items))
+	for i, v := range items {
+		out[i] = v
+	}
+	return out
 }

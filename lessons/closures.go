@@ -1,4 +1,4 @@
-package hooks
+package lessons
 
 import (
 	"time"
@@ -7,7 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// closure_lessons.go: a closure added (or widened) after lessons were booked
+// closures.go: a closure added (or widened) after lessons were booked
 // cancels every lesson it covers that has not been held, on behalf of the
 // academy (so the make-up policy grants credits), in the closure's own
 // transaction and as whoever wrote the closure, and lists them on the
@@ -15,7 +15,7 @@ import (
 // completed or no_show once it started; a lesson marked so ahead of its
 // start (possible before the lifecycle was enforced) was not held.
 
-func bindClosureLessons(app core.App) {
+func bindClosures(app core.App) {
 	app.OnRecordCreate("closures").BindFunc(cancelCoveredLessons)
 	app.OnRecordUpdate("closures").BindFunc(cancelCoveredLessons)
 }

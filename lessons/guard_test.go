@@ -1,4 +1,4 @@
-package hooks_test
+package lessons_test
 
 import (
 	"encoding/json"
@@ -14,8 +14,8 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/router"
 
-	"cedarheights/hooks"
 	"cedarheights/internal/testapp"
+	"cedarheights/lessons"
 )
 
 // lessonBody is a lesson for teacher X (Mondays 15:00–19:00 UTC, piano,
@@ -106,8 +106,8 @@ func TestLessonConflictsOnEveryWritePath(t *testing.T) {
 
 	// Go code (a workflow, the CLI) gets the same refusal with every rule.
 	app, f := testapp.New(t)
-	lessons, _ := app.FindCollectionByNameOrId("lessons")
-	r := core.NewRecord(lessons)
+	collection, _ := app.FindCollectionByNameOrId("lessons")
+	r := core.NewRecord(collection)
 	var data map[string]any
 	if err := json.Unmarshal([]byte(lessonBody(f, f.StudentA1, 15*time.Minute, 60)), &data); err != nil {
 		t.Fatal(err)
@@ -180,8 +180,8 @@ func TestLessonHooksLeaveAUsableApp(t *testing.T) {
 		_, afterErr = e.App.CountRecords("lessons")
 		return e.Next()
 	})
-	lessons, _ := app.FindCollectionByNameOrId("lessons")
-	r := core.NewRecord(lessons)
+	collection, _ := app.FindCollectionByNameOrId("lessons")
+	r := core.NewRecord(collection)
 	var data map[string]any
 	if err := json.Unmarshal([]byte(lessonBody(f, f.StudentA2, time.Hour, 30)), &data); err != nil {
 		t.Fatal(err)
@@ -208,14 +208,14 @@ func TestLessonHooksLeaveAUsableApp(t *testing.T) {
 
 func TestCheckLessonWritesNothing(t *testing.T) {
 	app, f := testapp.New(t)
-	lessons, _ := app.FindCollectionByNameOrId("lessons")
-	r := core.NewRecord(lessons)
+	collection, _ := app.FindCollectionByNameOrId("lessons")
+	r := core.NewRecord(collection)
 	var data map[string]any
 	if err := json.Unmarshal([]byte(lessonBody(f, f.StudentA1, 0, 30)), &data); err != nil {
 		t.Fatal(err)
 	}
 	r.Load(data)
-	conflicts, err := hooks.CheckLesson(app, r)
+	conflicts, err := lessons.CheckLesson(app, r)
 	if err != nil || len(conflicts) != 2 || conflicts[0].LessonID != f.LessonA1 {
 		t.Fatalf("conflicts %+v, %v", conflicts, err)
 	}

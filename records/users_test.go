@@ -1,4 +1,4 @@
-package hooks_test
+package records_test
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package hooks_test
+package lessons_test
 
 import (
 	"encoding/json"

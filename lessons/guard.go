@@ -1,4 +1,4 @@
-package hooks
+package lessons
 
 import (
 	"fmt"
@@ -13,20 +13,20 @@ import (
 	"cedarheights/scheduling"
 )
 
-// lesson_rules.go enforces the calendar and the lesson's lifecycle on every
+// guard.go enforces the calendar and the lesson's lifecycle on every
 // write path of a lesson (collection API, admin UI, batch, /api/v1 routes,
 // Go code): the checks run in the same transaction as the write, and
 // SQLite's single writer makes concurrent requests for one slot queue
 // behind it, so only one wins.
 
-func bindLessonRules(app core.App) {
+func bindGuard(app core.App) {
 	app.OnRecordCreate("lessons").BindFunc(guardLessonWrite)
 	app.OnRecordUpdate("lessons").BindFunc(guardLessonWrite)
 }
 
-// maxLessonLength bounds a lesson, which also bounds how far back the
+// MaxLength bounds a lesson, which also bounds how far back the
 // conflict query must look for an overlapping one.
-const maxLessonLength = 3 * time.Hour
+const MaxLength = 3 * time.Hour
 
 // scheduleFields are the fields whose change re-opens the conflict check;
 // marking attendance or writing notes does not.
@@ -95,7 +95,7 @@ func checkLessonFits(app core.App, settings academy.Settings, lesson *core.Recor
 	if !span.Valid() {
 		return validation.Errors{"end": validation.NewError("validation_end_before_start", "Must be after the start.")}
 	}
-	if span.End.Sub(span.Start) > maxLessonLength {
+	if span.End.Sub(span.Start) > MaxLength {
 		return validation.Errors{"end": validation.NewError("validation_lesson_too_long", "A lesson lasts at most 3 hours.")}
 	}
 	conflicts, found, err := lessonConflicts(app, settings, lesson)
@@ -106,7 +106,7 @@ func checkLessonFits(app core.App, settings academy.Settings, lesson *core.Recor
 		return nil // the relation validator reports the unknown teacher
 	}
 	if len(conflicts) > 0 {
-		return newConflictError(conflicts)
+		return NewConflictError(conflicts)
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func lessonConflicts(app core.App, settings academy.Settings, lesson *core.Recor
 		IgnoreID:   lesson.Id,
 		AllowPast:  mayBeInPast(lesson),
 	}
-	cal, found, err := loadCalendar(app, settings, calendarScope{Teachers: []string{req.Teacher}, Student: req.Student, Room: req.Room, Span: span})
+	cal, found, err := LoadCalendar(app, settings, CalendarScope{Teachers: []string{req.Teacher}, Student: req.Student, Room: req.Room, Span: span})
 	if err != nil || !found {
 		return nil, found, err
 	}
@@ -170,15 +170,16 @@ func scheduleChanged(lesson *core.Record) bool {
 	return false
 }
 
-// conflictError carries every broken rule; it unwraps to a 409 API error in
+// ConflictError carries every broken rule; it unwraps to a 409 API error in
 // PocketBase's shape (one field error per rule) so the collection API and
 // the admin UI refuse the lesson the same way the /api/v1 routes do.
-type conflictError struct {
+type ConflictError struct {
 	Conflicts []scheduling.Conflict
 	api       *router.ApiError
 }
 
-func newConflictError(conflicts []scheduling.Conflict) *conflictError {
+// NewConflictError is the refusal of a lesson that breaks conflicts.
+func NewConflictError(conflicts []scheduling.Conflict) *ConflictError {
 	fields := validation.Errors{}
 	for _, c := range conflicts {
 		field := conflictField(c.Reason)
@@ -186,14 +187,17 @@ func newConflictError(conflicts []scheduling.Conflict) *conflictError {
 			fields[field] = validation.NewError(string(c.Reason), c.Message)
 		}
 	}
-	return &conflictError{
+	return &ConflictError{
 		Conflicts: conflicts,
 		api:       router.NewApiError(http.StatusConflict, "The lesson does not fit the calendar.", fields),
 	}
 }
 
-func (c *conflictError) Error() string { return c.api.Error() }
-func (c *conflictError) Unwrap() error { return c.api }
+func (c *ConflictError) Error() string { return c.api.Error() }
+func (c *ConflictError) Unwrap() error { return c.api }
+
+// API is the refusal as PocketBase's API error (409, a field error per rule).
+func (c *ConflictError) API() *router.ApiError { return c.api }
 
 // conflictField names the request field each rule is about.
 func conflictField(r scheduling.Reason) string {
