@@ -62,7 +62,8 @@ test-js: build
 bench: build
 	go run ./bench/load -bin $(BIN) $(BENCH_FLAGS)
 	go run ./bench/billing $(BENCH_FLAGS)
-	go run ./bench/workflows -bin $(BIN) $(BENCH_FLAGS) && CRASH_TRIALS=$${CRASH_TRIALS:-12} go test -count=1 -run TestKillNineMidRun ./tests/crash
+	go build -o bin/crash-server ./tests/crash/server
+	go run ./bench/workflows -bin bin/crash-server $(BENCH_FLAGS) && CRASH_TRIALS=$${CRASH_TRIALS:-12} go test -count=1 -run TestKillNineMidRun ./tests/crash
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -1,6 +1,6 @@
 // Command cedarheights serves the Cedar Heights Music Academy: PocketBase
-// (auth, collections, admin UI, SQLite) plus the academy's own hooks,
-// routes and CLI commands.
+// (auth, collections, admin UI, SQLite) plus the academy's capabilities,
+// wired by wiring.Register, and its CLI commands.
 package main
 
 import (
@@ -15,7 +15,7 @@ import (
 	"cedarheights/cli"
 	"cedarheights/hooks"
 	_ "cedarheights/pb_migrations"
-	"cedarheights/workflows"
+	"cedarheights/wiring"
 )
 
 func main() {
@@ -28,8 +28,9 @@ func main() {
 		Automigrate: osutils.IsProbablyGoRun(),
 	})
 
-	hooks.Register(app)
-	workflows.Register(app)
+	if err := wiring.Register(app); err != nil {
+		log.Fatal(err)
+	}
 	cli.Register(app)
 
 	// What app.Start() does, with our serve command: its CORS origins come

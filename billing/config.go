@@ -1,12 +1,3 @@
-// Package billing owns the academy's money: the link to Stripe (customers,
-// prices, subscriptions, payment intents, refunds), the signed, deduplicated
-// and order-safe processing of Stripe's webhook events, dunning and receipts,
-// and the family ledger that every money movement is written to and that
-// reconciles with Stripe. Without a secret key the academy runs offline:
-// payments are recorded by hand into the same ledger, a valid mode rather
-// than an error. It writes only its own collections (billing_customers,
-// stripe_events, stripe_objects, ledger_entries, billing_notices) and the
-// billing fields of payments and enrollments; HTTP lives in hooks/.
 package billing
 
 import (

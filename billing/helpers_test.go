@@ -14,6 +14,7 @@ import (
 	"cedarheights/billing"
 	"cedarheights/billing/stripestub"
 	"cedarheights/internal/testapp"
+	"cedarheights/wiring"
 	"cedarheights/workflows"
 )
 
@@ -33,22 +34,11 @@ type env struct {
 	ctx  context.Context
 }
 
-func newEnv(t *testing.T) *env { return newEnvWith(t, false) }
-
-// newEngineEnv is newEnv with the workflow engine wired (and started when
-// the app serves), so events are processed by "stripe_event" runs.
-func newEngineEnv(t *testing.T) *env { return newEnvWith(t, true) }
-
-func newEnvWith(t *testing.T, engine bool) *env {
+// The app is wired like production, so stored events are processed by
+// "stripe_event" runs on the workflow engine (started when the app serves).
+func newEnv(t *testing.T) *env {
 	t.Helper()
-	app, f := testapp.New(t)
-	if engine && workflows.EngineOf(app) == nil {
-		eng := workflows.NewEngine(app, workflows.Options{
-			PollInterval: 20 * time.Millisecond, Lease: 3 * time.Second, ShutdownGrace: time.Second,
-			MailInterval: 50 * time.Millisecond, NoSchedules: true,
-		})
-		t.Cleanup(eng.Stop)
-	}
+	app, f := newApp(t)
 	stub := stripestub.New(t)
 	stub.WebhookSecret = webhookSecret
 	svc := billing.Use(app, billing.Config{SecretKey: "sk_test_stub", WebhookSecret: webhookSecret, APIBase: stub.URL})
@@ -56,6 +46,16 @@ func newEnvWith(t *testing.T, engine bool) *env {
 	stub.WebhookURL = srv.URL + "/api/v1/stripe/webhooks"
 	t.Cleanup(svc.Flush) // no processing may outlive the app
 	return &env{t: t, app: app, f: f, stub: stub, svc: svc, srv: srv, ctx: context.Background()}
+}
+
+// newApp is a fixture app whose engine polls quickly and fires no cron
+// schedules (the hourly reminders are not billing's).
+func newApp(t *testing.T) (*tests.TestApp, *testapp.Fixtures) {
+	t.Helper()
+	return testapp.New(t, wiring.WithEngineOptions(workflows.Options{
+		PollInterval: 20 * time.Millisecond, Lease: 3 * time.Second, ShutdownGrace: time.Second,
+		MailInterval: 50 * time.Millisecond, NoSchedules: true,
+	}))
 }
 
 // deliver sends the stand-in's pending events and waits for processing.

@@ -16,7 +16,7 @@ import (
 // Offline (no key): every Stripe call says so, payments received by hand
 // go into the same ledger with the same receipts, refunds too.
 func TestOfflineBilling(t *testing.T) {
-	app, f := testapp.New(t)
+	app, f := newApp(t)
 	svc := billing.Use(app, billing.Config{})
 	ctx := context.Background()
 	if svc.Mode() != billing.Offline || svc.WebhooksEnabled() {
@@ -121,7 +121,7 @@ func TestOfflineBilling(t *testing.T) {
 
 // Entries are immutable for everyone, superusers and raw SQL included.
 func TestLedgerEntriesAreImmutable(t *testing.T) {
-	app, f := testapp.New(t)
+	app, f := newApp(t)
 	p, err := billing.RecordPayment(app, billing.OfflinePayment{Family: f.ParentA.ID, Amount: 2500, Kind: "materials", Method: "cash"})
 	if err != nil {
 		t.Fatal(err)

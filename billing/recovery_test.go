@@ -106,7 +106,7 @@ func TestResyncAfterMissedWebhooks(t *testing.T) {
 // Events stored but never processed (the process stopped after answering)
 // are dispatched again when the app serves.
 func TestStoredEventsAreRequeuedOnServe(t *testing.T) {
-	app, f := testapp.New(t)
+	app, f := newApp(t)
 	stub := stripestub.New(t)
 	stub.WebhookSecret = webhookSecret
 	svc := billing.Use(app, billing.Config{SecretKey: "sk_test_stub", WebhookSecret: webhookSecret, APIBase: stub.URL})

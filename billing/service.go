@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
+
+	"cedarheights/audit"
 )
 
 // Service is the billing side of one app: its Stripe client (nil when
@@ -90,24 +92,11 @@ func (s *Service) WebhooksEnabled() bool { return s.cfg.WebhookSecret != "" }
 // App is the app the service belongs to.
 func (s *Service) App() core.App { return s.app }
 
-type txRunnerKey struct{}
-
-// TxRunner runs fn in a transaction.
-type TxRunner func(fn func(txApp core.App) error) error
-
-// WithTransactions makes billing run the database writes it does for ctx
-// through run: a route passes its audited transaction, so the audit log
-// names the caller rather than "system". Stripe calls never run inside it.
-func WithTransactions(ctx context.Context, run TxRunner) context.Context {
-	return context.WithValue(ctx, txRunnerKey{}, run)
-}
-
-// tx runs fn in ctx's transaction runner, or a plain transaction.
+// tx runs fn in a transaction whose writes the audit log records as ctx's
+// actor (a route passes its caller with audit.ContextWithActor; otherwise
+// "system"). Stripe calls never run inside it.
 func (s *Service) tx(ctx context.Context, fn func(txApp core.App) error) error {
-	if run, ok := ctx.Value(txRunnerKey{}).(TxRunner); ok && run != nil {
-		return run(fn)
-	}
-	return s.app.RunInTransaction(fn)
+	return audit.RunInTransaction(s.app, audit.ActorFromContext(ctx), fn)
 }
 
 // stripe returns the client or ErrOffline.

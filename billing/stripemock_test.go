@@ -20,7 +20,7 @@ import (
 // this checks the requests, not the outcomes (the stand-in tests do that).
 func TestEveryStripeCallIsAValidRequest(t *testing.T) {
 	base := stripestub.StartStripeMock(t)
-	app, f := testapp.New(t)
+	app, f := newApp(t)
 	svc := billing.Use(app, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIBase: base})
 	ctx := context.Background()
 

@@ -43,8 +43,9 @@ var StripeEventWorkflow = workflows.Define("stripe_event", 1,
 		Timeout(2*time.Minute),
 ).Result(func(s *stripeEventState) any { return s })
 
-func init() {
-	workflows.Default.MustRegister(StripeEventWorkflow)
+// Workflows registers billing's workflow on reg (the wiring calls it).
+func Workflows(reg *workflows.Registry) error {
+	return reg.Register(StripeEventWorkflow)
 }
 
 // processEventStep runs Process, which is idempotent on its own (the

@@ -11,11 +11,11 @@ import (
 	"cedarheights/workflows"
 )
 
-// With the workflow engine wired, each stored event gets one "stripe_event"
-// run keyed by its id, started in the store's transaction; five deliveries
-// make one run and one payment, and notices go to the email outbox.
+// Each stored event gets one "stripe_event" run keyed by its id, started in
+// the store's transaction; five deliveries make one run and one payment,
+// and notices go to the email outbox.
 func TestEventsAreProcessedByWorkflowRuns(t *testing.T) {
-	e := newEngineEnv(t)
+	e := newEnv(t)
 	e.subscribeA1(0)
 	pending := e.stub.Pending()
 	var wg sync.WaitGroup

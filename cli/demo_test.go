@@ -13,9 +13,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
-	"cedarheights/hooks"
 	"cedarheights/internal/testapp"
 	_ "cedarheights/pb_migrations"
+	"cedarheights/wiring"
 )
 
 func TestMain(m *testing.M) { os.Exit(testapp.RunMain(m)) }
@@ -34,7 +34,7 @@ func mustZone(name string) *time.Location {
 	return zone
 }
 
-// bareApp is an empty academy (migrations and hooks, no fixtures) whose
+// bareApp is an empty academy (migrations and the wiring, no fixtures) whose
 // settings use zone, so that counts are exact.
 func bareApp(t *testing.T, zone string) *tests.TestApp {
 	t.Helper()
@@ -43,7 +43,9 @@ func bareApp(t *testing.T, zone string) *tests.TestApp {
 		t.Fatal(err)
 	}
 	t.Cleanup(app.Cleanup)
-	hooks.Register(app)
+	if err := wiring.Register(app); err != nil {
+		t.Fatal(err)
+	}
 	records, err := app.FindRecordsByFilter("academy", "", "", 1, 0)
 	if err != nil || len(records) != 1 {
 		t.Fatalf("academy settings: %v (%d records)", err, len(records))

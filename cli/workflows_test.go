@@ -8,7 +8,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/internal/testapp"
-	"cedarheights/workflows"
 )
 
 // runWorkflows runs `workflows <args>` against app and returns its output.
@@ -24,8 +23,7 @@ func runWorkflows(t *testing.T, app core.App, args ...string) (string, error) {
 }
 
 func TestWorkflowsCommands(t *testing.T) {
-	app, f := testapp.New(t)
-	workflows.NewEngine(app, workflows.Options{NoMail: true, NoSchedules: true}) // not started: runs wait
+	app, f := testapp.New(t) // the engine is not started (nothing serves): runs wait
 	out, err := runWorkflows(t, app, "start", "trial_confirmation", "--input", `{"lesson":"`+f.LessonA1+`"}`, "--key", "cli-1", "--subject", "lessons:"+f.LessonA1)
 	if err != nil || !strings.Contains(out, "started: trial_confirmation v1, pending") {
 		t.Fatalf("start: %q %v", out, err)

@@ -14,6 +14,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/search"
 	"github.com/pocketbase/pocketbase/tools/security"
 	"golang.org/x/sync/errgroup"
+
+	"cedarheights/audit"
 )
 
 // access.go is the one place the custom routes apply the collections' API
@@ -282,9 +284,9 @@ func visibleQuery(e *core.RequestEvent, collectionName string, q listQuery) (*db
 // writeTx runs a handler's check-and-write in one transaction; fn must use
 // only txApp. Every custom-route write goes through it, so the check and the
 // write see the same state and roll back together, and the audit log
-// attributes the write to the caller (AuditedTransaction).
+// records the caller as the write's actor.
 func writeTx(e *core.RequestEvent, fn func(txApp core.App) error) error {
-	return AuditedTransaction(e, fn)
+	return audit.RunInTransaction(e.App, audit.RequestActor(e), fn)
 }
 
 // infoWithBody is the caller's request info with body as the submitted data

@@ -100,7 +100,7 @@ func apiOversized(field string) *strings.Reader {
 
 // apiAudited fails unless the audit log holds an entry for collection/id
 // with action, written by the users account a (routes save through
-// AuditedTransaction, so the caller, not "system", is the actor).
+// audit.RunInTransaction, so the caller, not "system", is the actor).
 func apiAudited(t testing.TB, app core.App, a testapp.Account, action, collection, id string) {
 	t.Helper()
 	entries, err := app.FindAllRecords("audit_logs", dbx.HashExp{"collection": collection, "record": id, "action": action})

@@ -34,10 +34,6 @@ import (
 // ViewRule) and read the ledger under its own ListRule; subscription routes
 // need the enrollments UpdateRule (admins).
 
-// bindBilling binds billing's model hooks (ledger immutability, customer
-// email sync, re-queue on serve). It runs at registration, not on serve.
-func bindBilling(app core.App) { billing.Bind(app) }
-
 func bindBillingRoutes(g *router.RouterGroup[*core.RequestEvent]) {
 	b := g.Group("/billing").Bind(apis.RequireAuth())
 	b.POST("/setup-intent", setupIntent)

@@ -18,6 +18,7 @@ import (
 	"cedarheights/billing"
 	"cedarheights/hooks"
 	"cedarheights/internal/testapp"
+	"cedarheights/wiring"
 	"cedarheights/workflows"
 )
 
@@ -136,7 +137,8 @@ func TestHealth(t *testing.T) {
 				(&tests.ApiScenario{
 					Method: http.MethodGet, URL: url, Headers: apiAs(f.Admin), ExpectedStatus: c.status,
 					ExpectedContent: []string{`"checks":`},
-					TestAppFactory:  testapp.Factory,
+					// No outbox sender: the queued messages stay as the case put them.
+					TestAppFactory: testapp.FactoryWith(wiring.WithEngineOptions(workflows.Options{NoMail: true})),
 					BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
 						if c.before != nil {
 							c.before(t, app)

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/lessons"
 )
 
 // lesson_changes.go: move, edit or cancel one lesson of a series, or this
@@ -180,7 +181,7 @@ func dateOnly(t time.Time) time.Time {
 }
 
 // cancelLessons cancels the lesson (or it and the following ones). The
-// make-up policy in makeup_credits.go decides on credits; the answer shows
+// make-up policy in lessons/makeup_credits.go decides on credits; the answer shows
 // its decision on each lesson (cancellation_note).
 func cancelLessons(e *core.RequestEvent) error {
 	settings, err := academy.Load(e.App)
@@ -227,7 +228,7 @@ func cancelLessons(e *core.RequestEvent) error {
 // lessonWriteError answers a failed lesson write: conflicts as a 409 with
 // the rules broken, rule refusals and validation errors as they are.
 func lessonWriteError(e *core.RequestEvent, err error) error {
-	var conflict *conflictError
+	var conflict *lessons.ConflictError
 	if errors.As(err, &conflict) {
 		redactConflicts(e, conflict.Conflicts)
 		return conflictResponse(e, &checkResult{Conflicts: conflict.Conflicts, Alternatives: []alternativeView{}})

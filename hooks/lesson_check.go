@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/lessons"
 	"cedarheights/scheduling"
 )
 
@@ -122,7 +123,7 @@ func checkLessonConflicts(e *core.RequestEvent) error {
 // alternatives for the first one that does not fit.
 func (p *placement) check(e *core.RequestEvent) (*checkResult, error) {
 	span := scheduling.Interval{Start: p.Starts[0], End: p.Starts[len(p.Starts)-1].Add(time.Duration(p.Request.Minutes) * time.Minute)}
-	cal, _, err := loadCalendar(e.App, p.Settings, calendarScope{Teachers: []string{p.Request.Teacher}, Student: p.Request.Student, Room: p.Request.Room, Span: span})
+	cal, _, err := lessons.LoadCalendar(e.App, p.Settings, lessons.CalendarScope{Teachers: []string{p.Request.Teacher}, Student: p.Request.Student, Room: p.Request.Room, Span: span})
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
@@ -173,7 +174,7 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 		names[own.Id] = own.GetString("display_name")
 	}
 	span := scheduling.Interval{Start: req.Start.Add(-alternativesAround), End: req.Start.Add(alternativesAround)}
-	cals, err := loadCalendars(e.App, p.Settings, calendarScope{Teachers: ids, Student: req.Student, Span: span})
+	cals, err := lessons.LoadCalendars(e.App, p.Settings, lessons.CalendarScope{Teachers: ids, Student: req.Student, Span: span})
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}

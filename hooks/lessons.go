@@ -14,12 +14,13 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 
 	"cedarheights/academy"
+	"cedarheights/lessons"
 	"cedarheights/scheduling"
 )
 
 // lessons.go: the seed's /api/v1/lessons routes. Listing and viewing go
 // through the lessons rules (access.go); placing a lesson goes through the
-// CreateRule and the conflict check of lesson_rules.go, like every other
+// CreateRule and the conflict check of lessons/guard.go, like every other
 // write path.
 
 func bindLessonRoutes(g *router.RouterGroup[*core.RequestEvent]) {
@@ -83,7 +84,7 @@ func listLessons(e *core.RequestEvent) error {
 	add("status = {:status}", "status", filters.Status, filters.Status != "")
 	add("series = {:series}", "series", filters.Series, filters.Series != "")
 	add("end > {:from}", "from", dbTime(from), !from.IsZero())
-	add("start >= {:earliest}", "earliest", dbTime(from.Add(-maxLessonLength)), !from.IsZero()) // a tight index range
+	add("start >= {:earliest}", "earliest", dbTime(from.Add(-lessons.MaxLength)), !from.IsZero()) // a tight index range
 	add("start < {:to}", "to", dbTime(to), !to.IsZero())
 	lq := listQuery{Filter: strings.Join(conds, " && "), Params: params}
 	page.apply(&lq, lessonSorts, "start")
@@ -113,12 +114,12 @@ func instantInto(dst *time.Time, zone *time.Location) validation.RuleFunc {
 
 // enrichLessons adds each lesson's wall-clock time in the academy's zone
 // next to its UTC instants, and PocketBase's usual enrichment (expand, …).
-func enrichLessons(e *core.RequestEvent, settings academy.Settings, lessons []*core.Record) error {
-	for _, l := range lessons {
+func enrichLessons(e *core.RequestEvent, settings academy.Settings, records []*core.Record) error {
+	for _, l := range records {
 		l.WithCustomData(true)
 		l.Set("local", localTimes(settings, l))
 	}
-	if err := apis.EnrichRecords(e, lessons); err != nil {
+	if err := apis.EnrichRecords(e, records); err != nil {
 		return e.InternalServerError("", err)
 	}
 	return nil
@@ -141,17 +142,17 @@ func localTimes(settings academy.Settings, lesson *core.Record) lessonLocal {
 // createLessons places one lesson or a weekly series. A dry run answers the
 // plan (every occurrence created or skipped, with reasons); otherwise the
 // accepted occurrences are created in one transaction, each re-checked by
-// lesson_rules.go, so a booking that raced in makes the whole call a 409.
+// lessons/guard.go, so a booking that raced in makes the whole call a 409.
 func createLessons(e *core.RequestEvent) error {
 	p, err := resolvePlacement(e)
 	if err != nil {
 		return err
 	}
-	lessons, err := e.App.FindCachedCollectionByNameOrId("lessons")
+	collection, err := e.App.FindCachedCollectionByNameOrId("lessons")
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	probe := p.newLesson(lessons, p.Starts[0], "")
+	probe := p.newLesson(collection, p.Starts[0], "")
 	if err := checkCreate(e.App, e, probe, probe.FieldsData()); err != nil {
 		return err
 	}
@@ -177,7 +178,7 @@ func createLessons(e *core.RequestEvent) error {
 			if series && !plannedToCreate(result.Occurrences, start) {
 				continue
 			}
-			lesson := p.newLesson(lessons, start, seriesID)
+			lesson := p.newLesson(collection, start, seriesID)
 			if err := tx.Save(lesson); err != nil {
 				return err
 			}
@@ -185,14 +186,14 @@ func createLessons(e *core.RequestEvent) error {
 		}
 		return nil
 	})
-	var conflict *conflictError
+	var conflict *lessons.ConflictError
 	if errors.As(err, &conflict) {
 		// Something was booked between the check and the write: answer with
 		// the calendar as it is now.
 		if fresh, err := p.check(e); err == nil {
 			return conflictResponse(e, fresh)
 		}
-		return conflict.api
+		return conflict.API()
 	}
 	if err != nil {
 		return saveError(e, err)
@@ -218,8 +219,8 @@ func plannedToCreate(plan []scheduling.Occurrence, start time.Time) bool {
 	return false
 }
 
-func (p *placement) newLesson(lessons *core.Collection, start time.Time, series string) *core.Record {
-	r := core.NewRecord(lessons)
+func (p *placement) newLesson(collection *core.Collection, start time.Time, series string) *core.Record {
+	r := core.NewRecord(collection)
 	r.Set("teacher", p.Request.Teacher)
 	r.Set("student", p.Request.Student)
 	r.Set("instrument", p.Request.Instrument)
@@ -235,7 +236,7 @@ func (p *placement) newLesson(lessons *core.Collection, start time.Time, series 
 // conflictResponse is a 409 in PocketBase's error shape with the conflicts
 // and the ranked alternatives beside it.
 func conflictResponse(e *core.RequestEvent, result *checkResult) error {
-	fields := newConflictError(result.Conflicts).api.Data
+	fields := lessons.NewConflictError(result.Conflicts).API().Data
 	return e.JSON(http.StatusConflict, map[string]any{
 		"status":       http.StatusConflict,
 		"message":      "The lesson does not fit the calendar.",

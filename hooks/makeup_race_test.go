@@ -14,7 +14,7 @@ import (
 // Ten make-up lessons for one student with one credit, booked at once in
 // ten free slots (so only the credit can refuse them): one is booked and
 // spends the credit, the others are 409 on kind. The credit lookup runs in
-// the lesson guard's transaction (lesson_rules.go), which this proves.
+// the lesson guard's transaction (lessons/guard.go), which this proves.
 func TestMakeupRaceSpendsOneCredit(t *testing.T) {
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)

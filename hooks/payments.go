@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"cedarheights/audit"
 	"cedarheights/billing"
 )
 
@@ -231,9 +232,9 @@ func refundPayment(e *core.RequestEvent) error {
 	return respondRecord(e, http.StatusOK, updated)
 }
 
-// billingContext bounds the Stripe calls of a request and routes billing's
-// writes through the caller's audited transaction.
+// billingContext bounds the Stripe calls of a request and carries the
+// caller, whom the audit log records as the actor of billing's writes.
 func billingContext(e *core.RequestEvent) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(e.Request.Context(), 60*time.Second)
-	return billing.WithTransactions(ctx, func(fn func(txApp core.App) error) error { return writeTx(e, fn) }), cancel
+	return audit.ContextWithActor(ctx, audit.RequestActor(e)), cancel
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"cedarheights/lessons"
 )
 
 // public.go: the anonymous catalogue, /api/v1/public/teachers and
@@ -99,7 +101,7 @@ func listPublicTeachers(e *core.RequestEvent) error {
 				items[i].Instruments = append(items[i].Instruments, publicInstrument{Id: id, Name: name})
 			}
 		}
-		items[i].LessonLengths = append(items[i].LessonLengths, lessonLengths(t)...)
+		items[i].LessonLengths = append(items[i].LessonLengths, lessons.LessonLengths(t)...)
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": items})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/lessons"
 	"cedarheights/scheduling"
 )
 
@@ -111,7 +112,7 @@ func listPublicTimeslots(e *core.RequestEvent) error {
 		names[t.Id] = t.GetString("display_name")
 	}
 	span := scheduling.Interval{Start: from.UTC(), End: to.AddDate(0, 0, 1).UTC()}
-	cals, err := loadCalendars(e.App, settings, calendarScope{Teachers: ids, Span: span})
+	cals, err := lessons.LoadCalendars(e.App, settings, lessons.CalendarScope{Teachers: ids, Span: span})
 	if err != nil {
 		return e.InternalServerError("", err)
 	}

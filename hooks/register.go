@@ -1,21 +1,22 @@
-// Package hooks is the academy's HTTP surface and record hooks: the /api/v1
-// routes, the audit log, validation that PocketBase's field options cannot
-// express, security headers and request logs. Register binds all of it; main
-// and the tests call it alike so a test app is wired exactly like production.
+// Package hooks is the academy's HTTP surface: the /api/v1 routes, the
+// calendar feeds, /health, the static files, security headers, CORS, the
+// rate limit and request logs. Handlers read the request, check access with
+// the collections' rules, call the capability (lessons, billing, workflows,
+// notify, audit) and answer; the model's own rules are record hooks in
+// those packages, not here. Register binds it all; the wiring calls it
+// last (the static catch-all route must come after every other route).
+//
+// hooks imports every capability it serves (academy, audit, billing,
+// lessons, notify, scheduling, workflows); none of them imports hooks.
 package hooks
 
 import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// Register binds every hook and route of the package to app.
+// Register binds the HTTP surface to app.
 func Register(app core.App) {
 	bindRequestBodyRestore(app)
-	bindRecordHooks(app)
-	bindLessonRules(app)
-	bindClosureLessons(app)
-	bindStudentTeachers(app)
-	bindPaymentsGuard(app)
 	bindMiddlewares(app)
 	bindRoutes(app)
 	bindCalendarFeeds(app)

@@ -12,6 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/routine"
 	"github.com/pocketbase/pocketbase/tools/security"
+
+	"cedarheights/audit"
 )
 
 const (
@@ -19,7 +21,7 @@ const (
 	RequestIDHeader = "X-Request-Id"
 	// RequestIDKey is where the request id sits in the RequestEvent store
 	// (e.Get(RequestIDKey)); the audit log records it.
-	RequestIDKey = "requestId"
+	RequestIDKey = audit.RequestIDKey
 
 	requestLogMiddlewareId = "academyRequestLog"
 	// Right after PocketBase's www redirect, before CORS, the rate limiter

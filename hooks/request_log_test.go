@@ -12,6 +12,9 @@ import (
 	"cedarheights/internal/testapp"
 )
 
+// httptest requests come from this address.
+const httptestIP = "192.0.2.1"
+
 // TestHeaderRequestLogLine: one structured line per request, in the app's
 // logs, carrying the request id; PocketBase's own request log gets the id
 // in its meta.
@@ -40,7 +43,7 @@ func TestHeaderRequestLogLine(t *testing.T) {
 				ours := waitForLog(t, app, "json_extract(data, '$.request_id') = {:id}", c.id)
 				want := map[string]any{
 					"request_id": c.id, "method": "GET", "path": c.url, "status": float64(c.status),
-					"ip": auditTestIP, "auth": c.auth,
+					"ip": httptestIP, "auth": c.auth,
 				}
 				for k, v := range want {
 					if ours.Data[k] != v {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
@@ -227,4 +228,10 @@ func anySlice[T any](items []T) []any {
 		out[i] = v
 	}
 	return out
+}
+
+// dbTime formats an instant the way PocketBase stores dates, so string
+// comparison in SQL orders them correctly.
+func dbTime(t time.Time) string {
+	return t.UTC().Format(types.DefaultDateLayout)
 }

@@ -13,7 +13,6 @@ const maxRouteBody = 64 << 10
 // /auth, thin handlers over the same collections and rules as PocketBase's
 // record API.
 func bindRoutes(app core.App) {
-	bindBilling(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		v1 := se.Router.Group("/api/v1").Bind(apis.BodyLimit(maxRouteBody))
 		bindStudentRoutes(v1)

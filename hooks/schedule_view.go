@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/lessons"
 )
 
 // schedule_view.go: GET /api/v1/lessons/schedule/view, a week (Monday to
@@ -74,7 +75,7 @@ func scheduleView(e *core.RequestEvent) error {
 	from, to := viewRange(params.View, day, settings.Zone)
 	// start >= earliest keeps the start index range to the view's days.
 	conds := []string{"start >= {:earliest}", "start < {:to}", "end > {:from}"}
-	p := dbx.Params{"from": dbTime(from), "to": dbTime(to), "earliest": dbTime(from.Add(-maxLessonLength))}
+	p := dbx.Params{"from": dbTime(from), "to": dbTime(to), "earliest": dbTime(from.Add(-lessons.MaxLength))}
 	if params.Teacher != "" {
 		conds = append(conds, "teacher = {:teacher}")
 		p["teacher"] = params.Teacher

@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"cedarheights/notify"
 	"cedarheights/workflows"
 )
 
@@ -290,7 +291,7 @@ func confirmTrialLesson(e *core.RequestEvent) error {
 		return requestError(e, err)
 	}
 	errs := validation.Errors{}
-	in := workflows.TrialInput{Lesson: bodyString(info.Body, "lesson", errs)}
+	in := notify.TrialInput{Lesson: bodyString(info.Body, "lesson", errs)}
 	wait, werr := routeWait(e)
 	if werr != nil {
 		errs["wait"] = werr
@@ -320,7 +321,7 @@ func confirmTrialLesson(e *core.RequestEvent) error {
 			"lesson": validation.NewError("validation_not_trial", "Must be a trial lesson."),
 		})
 	}
-	run, err := workflows.Start(e.App, workflows.TrialConfirmation, in, workflows.TrialStartOptions(e.App, lesson))
+	run, err := workflows.Start(e.App, notify.TrialConfirmation, in, notify.TrialStartOptions(e.App, lesson))
 	if err != nil {
 		return workflowError(e, err)
 	}

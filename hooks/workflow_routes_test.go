@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"cedarheights/internal/testapp"
+	"cedarheights/wiring"
 	"cedarheights/workflows"
 )
 
@@ -62,20 +63,13 @@ var routeFlow = workflows.Define("route_test", 1, func(in routeInput) routeState
 	workflows.Task("done", func(*workflows.Step[routeState]) error { return nil }),
 )
 
-var routeRegistry = func() *workflows.Registry {
-	reg := workflows.NewRegistry()
-	reg.MustRegister(routeFlow, workflows.TrialConfirmation)
-	return reg
-}()
-
-// workflowApp is a fixture app with an engine over routeRegistry (started
-// by the scenario's serve event) and the seeded runs.
+// workflowApp is a fixture app whose engine (started by the scenario's
+// serve event) also knows routeFlow, with the seeded runs.
 func workflowApp(t testing.TB) *tests.TestApp {
-	app := testapp.Factory(t)
-	workflows.NewEngine(app, workflows.Options{
-		Registry: routeRegistry, Workers: 2, PollInterval: 20 * time.Millisecond,
+	app := testapp.FactoryWith(wiring.WithWorkflows(routeFlow), wiring.WithEngineOptions(workflows.Options{
+		Workers: 2, PollInterval: 20 * time.Millisecond,
 		ShutdownGrace: 200 * time.Millisecond, NoSchedules: true, NoMail: true,
-	})
+	}))(t)
 	f := testapp.Get(t)
 	later := time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05.000Z")
 	seed := []dbx.Params{
@@ -341,8 +335,8 @@ func TestTrialConfirmationRoute(t *testing.T) {
 	f := testapp.Get(t)
 	url := "/api/v1/workflows/trial-confirmations"
 	book := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-		lessons, _ := app.FindCollectionByNameOrId("lessons")
-		l := core.NewRecord(lessons)
+		collection, _ := app.FindCollectionByNameOrId("lessons")
+		l := core.NewRecord(collection)
 		start := testapp.NextMonday().Add(90 * time.Minute)
 		l.Load(map[string]any{"teacher": f.TeacherX, "student": f.StudentA1, "instrument": f.Piano, "start": start,
 			"end": start.Add(30 * time.Minute), "kind": "trial", "status": "scheduled", "id": "trialwfroute001"})
@@ -367,7 +361,14 @@ func TestTrialConfirmationRoute(t *testing.T) {
 		},
 		{
 			Name: "the lesson's teacher may ask; without waiting the answer is 202 with the run id", Method: http.MethodPost, URL: url + "?wait=0",
-			Body: apiBody(map[string]any{"lesson": "trialwfroute001"}), Headers: apiAs(f.TeacherXUser), BeforeTestFunc: book,
+			Body: apiBody(map[string]any{"lesson": "trialwfroute001"}), Headers: apiAs(f.TeacherXUser),
+			// Booking starts the confirmation (the production trigger); the
+			// engine is stopped first so that run is still pending when the
+			// route is asked, and the answer is the 202, not the result.
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				workflows.EngineOf(app).Stop()
+				book(t, app, e)
+			},
 			ExpectedStatus: 202, ExpectedContent: []string{`"id":"`, `"workflow":"trial_confirmation"`},
 		},
 		{

@@ -6,7 +6,7 @@ import (
 
 // usersCollection extends PocketBase's default auth collection with the
 // academy's roles. Self sign-up can only ever produce a parent; the rule
-// checks the submitted body and hooks/users.go fills the default.
+// checks the submitted body and records/users.go fills the default.
 func usersCollection(app core.App) (*core.Collection, error) {
 	users, err := app.FindCollectionByNameOrId("users")
 	if err != nil {
@@ -75,7 +75,7 @@ func studentsCollection(app core.App) (*core.Collection, error) {
 		&core.RelationField{Name: "instruments", CollectionId: idInstruments, MaxSelect: 10},
 		&core.SelectField{Name: "level", Values: levels, MaxSelect: 1},
 		relation("preferred_teacher", idTeachers, false),
-		// teacher_users is kept by hooks/student_teachers.go: the user ids
+		// teacher_users is kept by lessons/student_teachers.go: the user ids
 		// of whoever teaches the student (lessons, enrollments), space
 		// separated. Hidden, so clients neither read nor write it; a plain
 		// LIKE on it spares every students list a join.

@@ -1,7 +1,7 @@
-// Package workflows is the academy's durable workflow engine: DAG
-// workflows defined in Go, run by a worker pool inside the PocketBase
-// process and checkpointed in PocketBase collections (workflow_runs,
-// workflow_steps, workflow_events, workflow_schedules, email_outbox).
+// Package workflows is a durable workflow engine: DAG workflows defined in
+// Go, run by a worker pool inside the PocketBase process and checkpointed
+// in PocketBase collections (workflow_runs, workflow_steps,
+// workflow_events, workflow_schedules, email_outbox).
 //
 // A definition is typed: Define(name, version, init, nodes...) takes the
 // run's input type and a state type that every node reads and extends.
@@ -20,6 +20,10 @@
 // node, the same on every attempt) so the other side can deduplicate. Mail
 // goes through the outbox (EnqueueMail), never straight from a node.
 //
-// The package owns its collections and the /api/v1/workflows semantics;
-// the HTTP handlers live in hooks/ and the CLI in cli/.
+// The package is the engine only and knows nothing of the academy: the
+// academy's workflows live with their capabilities (notify, billing), which
+// register them on a Registry; the wiring builds the registry and the
+// engine (NewEngine). Nothing registers itself from init. The package owns
+// its collections and the /api/v1/workflows semantics; the HTTP handlers
+// live in hooks/ and the CLI in cli/. It imports PocketBase only.
 package workflows

@@ -25,7 +25,7 @@ type Options struct {
 	MailInterval  time.Duration // how often the outbox is looked at (default 5s; enqueues wake it at once)
 	NoMail        bool          // do not run the outbox sender
 	NoSchedules   bool          // do not fire cron schedules
-	Registry      *Registry     // definitions (default Default)
+	Registry      *Registry     // definitions (default: an empty registry)
 
 	// OnCheckpoint, when set, receives the duration of every checkpoint
 	// (the benchmark's probe).
@@ -49,7 +49,7 @@ func (o Options) withDefaults() Options {
 		o.MailInterval = 5 * time.Second
 	}
 	if o.Registry == nil {
-		o.Registry = Default
+		o.Registry = NewRegistry()
 	}
 	return o
 }
@@ -111,18 +111,6 @@ type job struct {
 }
 
 const storeKey = "cedarheights.workflows"
-
-// Register wires the workflow engine into app with the Default registry
-// and options from the environment: workers start when the app serves
-// and stop when it terminates. Test-only workflows join when
-// ACADEMY_CRASHTEST_WORKFLOW=1 (crashtest.go).
-func Register(app core.App) {
-	opts := OptionsFromEnv()
-	if crashTestEnabled() {
-		opts.Registry = crashTestRegistry()
-	}
-	NewEngine(app, opts)
-}
 
 // NewEngine builds an engine for app, binds its hooks (record triggers,
 // the guard on client writes, start on serve, stop on terminate) and
@@ -200,9 +188,6 @@ func (e *Engine) Start() error {
 	e.mu.Unlock()
 	go e.commitLoop(committerCtx)
 
-	if err := e.prepareCollections(); err != nil {
-		return err
-	}
 	e.takeOver(true)
 	for range e.opts.Workers {
 		e.workers.Add(1)
@@ -426,13 +411,4 @@ func (e *Engine) checkpointObserved(d time.Duration) {
 	if e.opts.OnCheckpoint != nil {
 		e.opts.OnCheckpoint(d)
 	}
-}
-
-// prepareCollections creates what test-only workflows need (nothing in
-// production).
-func (e *Engine) prepareCollections() error {
-	if crashTestEnabled() {
-		return ensureCrashTestCollection(e.app)
-	}
-	return nil
 }

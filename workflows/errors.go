@@ -10,7 +10,7 @@ var (
 	ErrNotFound = errors.New("workflow run not found")
 	// ErrNotRegistered: no definition with that name (and version).
 	ErrNotRegistered = errors.New("workflow is not registered")
-	// ErrNoEngine: the app was not wired with Register or NewEngine.
+	// ErrNoEngine: the app was not wired with an engine (NewEngine).
 	ErrNoEngine = errors.New("workflows: no engine registered on this app")
 	// ErrSkip, returned by a trigger's mapping function, starts no run.
 	ErrSkip = errors.New("workflows: skip this trigger")

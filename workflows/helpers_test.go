@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"cedarheights/internal/testapp"
+	"cedarheights/wiring"
 	"cedarheights/workflows"
 )
 
@@ -26,7 +27,7 @@ func testOptions(reg *workflows.Registry) workflows.Options {
 // newEngine returns a fixture app with a started engine over reg.
 func newEngine(t *testing.T, reg *workflows.Registry) (*tests.TestApp, *workflows.Engine) {
 	t.Helper()
-	app, _ := testapp.New(t)
+	app, _ := testapp.New(t, wiring.WithoutEngine())
 	eng := workflows.NewEngine(app, testOptions(reg))
 	if err := eng.Start(); err != nil {
 		t.Fatal(err)

@@ -7,8 +7,8 @@ import (
 )
 
 // Registry holds the workflow definitions an engine can run, with their
-// schedules and triggers. Register(app) uses Default, which the academy's
-// packages fill from their init functions.
+// schedules and triggers. The wiring builds one, has each capability
+// register its workflows on it, and hands it to NewEngine.
 type Registry struct {
 	mu        sync.RWMutex
 	specs     map[string]map[int]*spec
@@ -17,10 +17,7 @@ type Registry struct {
 	records   []*recordTrigger
 }
 
-// Default is the process's registry.
-var Default = NewRegistry()
-
-// NewRegistry returns an empty registry (tests build their own).
+// NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
 	return &Registry{specs: map[string]map[int]*spec{}}
 }
@@ -56,7 +53,8 @@ func (r *Registry) Register(defs ...Definition) error {
 	return nil
 }
 
-// MustRegister is Register that panics on error (for init functions).
+// MustRegister is Register that panics on error (for tests and
+// definitions known to be valid).
 func (r *Registry) MustRegister(defs ...Definition) {
 	if err := r.Register(defs...); err != nil {
 		panic(err)

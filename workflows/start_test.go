@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/internal/testapp"
+	"cedarheights/wiring"
 	"cedarheights/workflows"
 )
 
@@ -93,7 +94,7 @@ func TestVersionMissing(t *testing.T) {
 		workflows.Task("a", func(s *workflows.Step[tally]) error { s.State.Log = []string{"v1"}; return nil }))
 	v2 := workflows.Define("pinned", 2, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(s *workflows.Step[tally]) error { s.State.Log = []string{"v2"}; return nil }))
-	app, _ := testapp.New(t)
+	app, _ := testapp.New(t, wiring.WithoutEngine())
 	old := workflows.NewEngine(app, testOptions(registry(t, v1))) // not started: the run waits
 	run, err := workflows.Start(app, v1, struct{}{}, workflows.StartOptions{})
 	if err != nil {
@@ -153,7 +154,7 @@ func TestRecoveryAfterAWorkerDied(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			calls.Store(0)
 			reg := registry(t, flow)
-			app, _ := testapp.New(t)
+			app, _ := testapp.New(t, wiring.WithoutEngine())
 			workflows.NewEngine(app, testOptions(reg)) // not started: the runs wait
 			var ids []string
 			for _, status := range []string{"running", "pending"} { // executing; claimed and still queued
@@ -187,7 +188,7 @@ func TestLeaseOfALiveProcessIsKept(t *testing.T) {
 	flow := workflows.Define("kept", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(s *workflows.Step[tally]) error { return nil }))
 	reg := registry(t, flow)
-	app, _ := testapp.New(t)
+	app, _ := testapp.New(t, wiring.WithoutEngine())
 	workflows.NewEngine(app, testOptions(reg)) // not started: the runs wait
 	const other = "other-container:7:live"
 	var leased []*workflows.Run
@@ -265,7 +266,7 @@ func TestShutdownReleasesLeasesAndResumes(t *testing.T) {
 		}),
 	)
 	reg := registry(t, flow)
-	app, _ := testapp.New(t)
+	app, _ := testapp.New(t, wiring.WithoutEngine())
 	opts := testOptions(reg)
 	opts.ShutdownGrace = 100 * time.Millisecond
 	eng := workflows.NewEngine(app, opts)
@@ -390,7 +391,7 @@ func TestHeartbeatKeepsALongNodesLease(t *testing.T) {
 			time.Sleep(900 * time.Millisecond)
 			return nil
 		}))
-	app, _ := testapp.New(t)
+	app, _ := testapp.New(t, wiring.WithoutEngine())
 	opts := testOptions(registry(t, flow))
 	opts.Lease = 300 * time.Millisecond
 	eng := workflows.NewEngine(app, opts)

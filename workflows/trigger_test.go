@@ -10,7 +10,6 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"cedarheights/internal/testapp"
 	"cedarheights/workflows"
 )
 
@@ -233,28 +232,4 @@ func TestOutbox(t *testing.T) {
 	if row.GetString("status") != "failed" || row.GetInt("attempts") != 8 {
 		t.Errorf("after the last attempt: %v", row.PublicExport())
 	}
-}
-
-// TestRegisterWiresTheDefaultEngine: Register uses the Default registry
-// (the academy's workflows) and starts on serve.
-func TestRegisterWiresTheDefaultEngine(t *testing.T) {
-	app, _ := testapp.New(t)
-	workflows.Register(app)
-	eng := workflows.EngineOf(app)
-	if eng == nil || eng.Registry() != workflows.Default {
-		t.Fatal("no engine on the Default registry")
-	}
-	names := map[string]bool{}
-	for _, w := range eng.Registry().Workflows() {
-		names[w.Name] = true
-	}
-	if !names["trial_confirmation"] || !names["lesson_reminders"] {
-		t.Errorf("registered workflows %v", names)
-	}
-	testapp.Serve(t, app) // OnServe starts the engine
-	run, err := workflows.StartByName(app, "lesson_reminders", json.RawMessage(`{"from":"2030-01-01T00:00:00Z","to":"2030-01-02T00:00:00Z"}`), workflows.StartOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
 }

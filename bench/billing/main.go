@@ -41,8 +41,8 @@ import (
 
 	"cedarheights/billing"
 	"cedarheights/billing/stripestub"
-	"cedarheights/hooks"
 	_ "cedarheights/pb_migrations"
+	"cedarheights/wiring"
 	"cedarheights/workflows"
 )
 
@@ -96,11 +96,12 @@ func run(cfg config) error {
 	if err := app.RunAllMigrations(); err != nil {
 		return err
 	}
-	hooks.Register(app)
+	if err := wiring.Register(app, wiring.WithEngineOptions(workflows.Options{NoSchedules: true, NoMail: true})); err != nil {
+		return err
+	}
 	// One client IP sends everything here; the stored limits stay on.
 	app.Settings().RateLimits.Enabled = false
-	engine := workflows.NewEngine(app, workflows.Options{NoSchedules: true, NoMail: true})
-	defer engine.Stop()
+	defer workflows.EngineOf(app).Stop()
 
 	stub := stripestub.Start()
 	defer stub.Close()

@@ -11,7 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"cedarheights/hooks"
+	"cedarheights/lessons"
 )
 
 // scheduling.go measures the scheduling issue's figures on the same data
@@ -102,11 +102,11 @@ func (r *schedulingReport) addCapacity(test string, e endpoint, s step, baseline
 	r.add(test, e, capacityRate(s), s, result)
 }
 
-// measureCheck times hooks.CheckLesson (the rules a lesson save runs, with
+// measureCheck times lessons.CheckLesson (the rules a lesson save runs, with
 // their queries) on lessons a week after real ones: the same teacher and
 // student, so every rule has rows to look at.
 func (r *schedulingReport) measureCheck(app core.App, s sample, n int) error {
-	lessons, err := app.FindCollectionByNameOrId("lessons")
+	collection, err := app.FindCollectionByNameOrId("lessons")
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (r *schedulingReport) measureCheck(app core.App, s sample, n int) error {
 			return err
 		}
 		start = start.AddDate(0, 0, 7).Add(30 * time.Minute)
-		l := core.NewRecord(lessons)
+		l := core.NewRecord(collection)
 		l.Set("teacher", row.Teacher)
 		l.Set("student", row.Student)
 		l.Set("instrument", row.Instrument)
@@ -140,7 +140,7 @@ func (r *schedulingReport) measureCheck(app core.App, s sample, n int) error {
 		l.Set("kind", "regular")
 		l.Set("status", "scheduled")
 		began := time.Now()
-		conflicts, err := hooks.CheckLesson(app, l)
+		conflicts, err := lessons.CheckLesson(app, l)
 		durations = append(durations, time.Since(began))
 		if err != nil {
 			return err
@@ -217,7 +217,7 @@ func (r *schedulingReport) markdown() string {
 	b = fmt.Appendf(b, "\n#### Scheduling (same run, same data)\n\n")
 	b = fmt.Appendf(b, "| Test | Endpoint | Rate (req/s) | p50 ms | p95 ms | p99 ms | Success | Result |\n|---|---|---:|---:|---:|---:|---:|---|\n")
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	b = fmt.Appendf(b, "| In-process conflict check (`hooks.CheckLesson`: queries + every rule), %d lessons, %d with conflicts | — | one at a time | %.3f | %.3f | %.3f | — | %s |\n",
+	b = fmt.Appendf(b, "| In-process conflict check (`lessons.CheckLesson`: queries + every rule), %d lessons, %d with conflicts | — | one at a time | %.3f | %.3f | %.3f | — | %s |\n",
 		r.CheckCount, r.CheckConflicting, ms(r.CheckP50), ms(r.CheckP95), ms(r.CheckP99), verdict(r.CheckP99 <= targetCheckP99, "p99 ≤ 1 ms"))
 	for _, row := range r.Rows {
 		b = fmt.Appendf(b, "| %s | `%s` | %s | %.2f | %.2f | %.2f | %.2f%% | %s |\n",

@@ -10,7 +10,7 @@
 // It is not a test: it never fails on a timing, only when runs fail or the
 // server cannot start.
 //
-//	go run ./bench/workflows -bin bin/cedarheights [-quick]
+//	go run ./bench/workflows [-bin bin/crash-server] [-quick]
 package main
 
 import (
@@ -30,8 +30,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
-	"cedarheights/hooks"
 	_ "cedarheights/pb_migrations"
+	"cedarheights/wiring"
 	"cedarheights/workflows"
 )
 
@@ -48,7 +48,7 @@ type config struct {
 func main() {
 	var cfg config
 	quick := flag.Bool("quick", false, "smaller samples (about 20 s)")
-	flag.StringVar(&cfg.bin, "bin", "", "the built server for the recovery measurement (built into a temp dir when empty)")
+	flag.StringVar(&cfg.bin, "bin", "", "the built crash-test server (tests/crash/server) for the recovery measurement (built into a temp dir when empty)")
 	flag.StringVar(&cfg.out, "out", "bench/out/workflows.md", "where to write the table")
 	flag.IntVar(&cfg.workers, "workers", 4, "engine workers (WORKFLOW_WORKERS)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the in-process measurements here")
@@ -140,7 +140,10 @@ func newInProcess(cfg config) (*inProcess, error) {
 		return nil, err
 	}
 	env.app.Settings().RateLimits.Enabled = false
-	hooks.Register(env.app)
+	// The benchmark's own engine, on a registry of its workflows only.
+	if err := wiring.Register(env.app, wiring.WithoutEngine()); err != nil {
+		return nil, err
+	}
 	reg := workflows.NewRegistry()
 	env.waitFlow = benchWait(env)
 	if err := reg.Register(benchFive, benchFirst(env), env.waitFlow); err != nil {

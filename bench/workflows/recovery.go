@@ -41,7 +41,7 @@ func measureRecovery(cfg config, fiveNode float64) ([]row, error) {
 	defer stripe.Close()
 	stripe.WebhookSecret = "whsec_bench_recovery"
 	srv := crash.NewServer(bin, tmp+"/data",
-		"ACADEMY_CRASHTEST_WORKFLOW=1", "ACADEMY_CRASHTEST_URL="+standIn.URL, "ACADEMY_CRASHTEST_DELAY_MS=2",
+		"ACADEMY_CRASHTEST_URL="+standIn.URL, "ACADEMY_CRASHTEST_DELAY_MS=2",
 		"WORKFLOW_WORKERS="+strconv.Itoa(cfg.workers),
 		"STRIPE_WEBHOOK_SECRET="+stripe.WebhookSecret, "STRIPE_SECRET_KEY=sk_test_bench", "STRIPE_API_BASE="+stripe.URL)
 	srv.LeaveZombies = crash.ZombiesSupported()

@@ -1,7 +1,10 @@
 // Package testapp builds a PocketBase test app wired exactly like
-// production (migrations + hooks.Register) and loaded with a small academy:
-// two families, two teachers, an admin and a superuser, each with a token.
-// The fixture database is built once per test binary and cloned per test.
+// production (migrations + wiring.Register: audit, model hooks, billing, the
+// workflow engine with the academy's workflows, routes) and loaded with a
+// small academy: two families, two teachers, an admin and a superuser, each
+// with a token. The fixture database is built once per test binary and
+// cloned per test. A test that needs less passes wiring options (e.g.
+// wiring.WithoutEngine()).
 package testapp
 
 import (
@@ -12,8 +15,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
-	"cedarheights/hooks"
 	_ "cedarheights/pb_migrations"
+	"cedarheights/wiring"
 )
 
 // Account is a signed-in identity used by tests.
@@ -55,10 +58,10 @@ var (
 )
 
 // New returns a fresh wired app cloned from the fixture template, cleaned up
-// with the test.
-func New(t testing.TB) (*tests.TestApp, *Fixtures) {
+// with the test. opts are for tests that need less or more than production.
+func New(t testing.TB, opts ...wiring.Option) (*tests.TestApp, *Fixtures) {
 	t.Helper()
-	app := newApp(t)
+	app := newApp(t, opts...)
 	t.Cleanup(app.Cleanup)
 	return app, fixtures
 }
@@ -69,6 +72,11 @@ func Factory(t testing.TB) *tests.TestApp {
 	return newApp(t)
 }
 
+// FactoryWith is Factory with wiring options.
+func FactoryWith(opts ...wiring.Option) func(t testing.TB) *tests.TestApp {
+	return func(t testing.TB) *tests.TestApp { return newApp(t, opts...) }
+}
+
 // Get returns the fixtures (building the template if needed).
 func Get(t testing.TB) *Fixtures {
 	t.Helper()
@@ -76,7 +84,7 @@ func Get(t testing.TB) *Fixtures {
 	return fixtures
 }
 
-func newApp(t testing.TB) *tests.TestApp {
+func newApp(t testing.TB, opts ...wiring.Option) *tests.TestApp {
 	t.Helper()
 	ensureTemplate(t)
 	app, err := tests.NewTestApp(templateDir)
@@ -86,7 +94,9 @@ func newApp(t testing.TB) *tests.TestApp {
 	// The stored settings turn the rate limiter on; every test request comes
 	// from one IP. A test of the limiter turns it back on.
 	app.Settings().RateLimits.Enabled = false
-	hooks.Register(app)
+	if err := wiring.Register(app, opts...); err != nil {
+		t.Fatal(err)
+	}
 	return app
 }
 
@@ -102,7 +112,9 @@ func ensureTemplate(t testing.TB) {
 		if templateErr != nil {
 			return
 		}
-		hooks.Register(app)
+		if templateErr = wiring.Register(app); templateErr != nil {
+			return
+		}
 		fixtures, templateErr = seed(app)
 		// Flush the WAL into the main file so clones see every row.
 		if templateErr == nil {

@@ -39,7 +39,7 @@ func TestKillNineMidRun(t *testing.T) {
 		killAt := total * (trial + 1) / (trials + 1)
 		t.Run(fmt.Sprintf("kill after %d of %d effects", killAt, total), func(t *testing.T) {
 			srv := NewServer(bin, t.TempDir(),
-				"ACADEMY_CRASHTEST_WORKFLOW=1", "ACADEMY_CRASHTEST_URL="+standIn.URL, "ACADEMY_CRASHTEST_DELAY_MS=15",
+				"ACADEMY_CRASHTEST_URL="+standIn.URL, "ACADEMY_CRASHTEST_DELAY_MS=15",
 				"WORKFLOW_WORKERS=4")
 			if err := srv.Superuser("crash@test.local", "crash-password-123"); err != nil {
 				t.Fatal(err)

@@ -1,8 +1,8 @@
 // Package crash drives the built server the way a crash does: it builds
-// the binary, serves it on a free loopback port with a fresh data dir and
-// the test-only crash workflow (ACADEMY_CRASHTEST_WORKFLOW=1), runs an HTTP
-// stand-in that deduplicates by Idempotency-Key the way Stripe does, and
-// kills the process with SIGKILL. crash_test.go asserts exactly-once local
+// the crash test's server (tests/crash/server: the academy wired like
+// main.go plus the test-only crash workflow), serves it on a free loopback
+// port with a fresh data dir, runs an HTTP stand-in that deduplicates by
+// Idempotency-Key the way Stripe does, and kills the process with SIGKILL. crash_test.go asserts exactly-once local
 // writes and external effects across kills; bench/workflows measures
 // recovery with it.
 package crash
@@ -106,15 +106,16 @@ func ModuleRoot() (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-// Build compiles the server binary into dir (the build cache makes it a
-// link step when the packages were built already).
+// Build compiles the crash test's server (tests/crash/server) into dir
+// (the build cache makes it a link step when the packages were built
+// already).
 func Build(dir string) (string, error) {
 	root, err := ModuleRoot()
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "cedarheights")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	bin := filepath.Join(dir, "crash-server")
+	cmd := exec.Command("go", "build", "-o", bin, "./tests/crash/server")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {

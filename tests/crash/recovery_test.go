@@ -36,7 +36,7 @@ func TestKillNineResumesAtOnce(t *testing.T) {
 	stripe.WebhookSecret = "whsec_crash_recovery"
 
 	srv := NewServer(bin, t.TempDir(),
-		"ACADEMY_CRASHTEST_WORKFLOW=1", "ACADEMY_CRASHTEST_URL="+standIn.URL, "ACADEMY_CRASHTEST_DELAY_MS=15",
+		"ACADEMY_CRASHTEST_URL="+standIn.URL, "ACADEMY_CRASHTEST_DELAY_MS=15",
 		"WORKFLOW_WORKERS=4", "WORKFLOW_LEASE=10m",
 		"STRIPE_WEBHOOK_SECRET="+stripe.WebhookSecret, "STRIPE_SECRET_KEY=sk_test_crash", "STRIPE_API_BASE="+stripe.URL)
 	srv.LeaveZombies = true

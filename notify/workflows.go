@@ -1,0 +1,36 @@
+package notify
+
+import (
+	"time"
+
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"cedarheights/workflows"
+)
+
+// Workflows registers the notification workflows on reg, with their
+// trigger (every trial lesson created starts its confirmation) and their
+// schedule (reminders at five past every hour, catching up after
+// downtime).
+func Workflows(reg *workflows.Registry) error {
+	if err := reg.Register(TrialConfirmation, LessonReminders); err != nil {
+		return err
+	}
+	workflows.OnRecordCreate(reg, "lessons", TrialConfirmation, trialForNewLesson)
+	return workflows.Schedule(reg, "lesson_reminders", "5 * * * *", LessonReminders, func(slot workflows.Slot) ReminderInput {
+		from := slot.Previous
+		if from.IsZero() {
+			from = slot.Time.Add(-time.Hour)
+		}
+		return ReminderInput{From: from.Add(ReminderLead), To: slot.Time.Add(ReminderLead)}
+	})
+}
+
+// dbTime formats t as PocketBase stores dates.
+func dbTime(t time.Time) string { return t.UTC().Format(types.DefaultDateLayout) }
+
+// parseDBTime reads a date as PocketBase stores it (zero when empty).
+func parseDBTime(s string) time.Time {
+	d, _ := types.ParseDateTime(s)
+	return d.Time()
+}
