@@ -51,12 +51,12 @@ type Invite struct {
 
 // LessonUID is the invite UID of a lesson: the same for every message
 // about it, whatever the settings say, so it never splits into two events.
-func LessonUID(lessonID string) string { return "lesson-" + lessonID + "@cedarheights" }
+func LessonUID(lessonID string) string { return lessonID + "@cedarheights" }
 
 // Sequence is the seconds from a lesson's creation to its last change: 0
 // for a new lesson and larger after every later save, as iCalendar's
-// SEQUENCE must be, without a counter to keep. (hooks/ics.go computes its
-// feed's SEQUENCE the same way and could call this.)
+// SEQUENCE must be, without a counter to keep. The calendar feeds use it
+// too, so a feed and an invite describe one event.
 func Sequence(created, updated time.Time) int {
 	seq := updated.Unix() - created.Unix()
 	if seq < 0 || created.IsZero() || updated.IsZero() {

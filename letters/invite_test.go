@@ -84,7 +84,7 @@ func TestInviteParsesBack(t *testing.T) {
 				t.Fatalf("%d events", len(events))
 			}
 			ev := events[0]
-			if ev.Id() != "lesson-les123@cedarheights" {
+			if ev.Id() != "les123@cedarheights" {
 				t.Errorf("UID %q", ev.Id())
 			}
 			for prop, want := range map[ics.ComponentProperty]string{
