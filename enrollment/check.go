@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 
 	"cedarheights/academy"
 	"cedarheights/lessons"
@@ -28,22 +26,13 @@ import (
 var liveStatuses = []any{"pending", "pending_confirmation", "active", "paused", "past_due"}
 
 // SlotTakenError says the trial slot is no longer free; Alternatives are
-// free slots near it (the same teacher first). It unwraps to a 409 in
-// PocketBase's error shape with the alternatives in its data.
+// free slots near it (the same teacher first). Routes answer it with 409.
 type SlotTakenError struct {
 	Message      string                   `json:"message"`
 	Alternatives []scheduling.Alternative `json:"alternatives"`
 }
 
 func (e *SlotTakenError) Error() string { return e.Message }
-
-// API is the refusal as PocketBase's API error.
-func (e *SlotTakenError) API() *router.ApiError {
-	return router.NewApiError(http.StatusConflict, e.Message, map[string]any{
-		"trial":        map[string]string{"code": "validation_slot_taken", "message": e.Message},
-		"alternatives": e.Alternatives,
-	})
-}
 
 // facts are the records a valid request names, loaded once.
 type facts struct {

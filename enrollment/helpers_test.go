@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"cedarheights/billing"
@@ -138,4 +139,10 @@ func str(v any) string {
 func obj(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
+}
+
+func newRecord(c *core.Collection, data map[string]any) *core.Record {
+	r := core.NewRecord(c)
+	r.Load(data)
+	return r
 }

@@ -38,7 +38,7 @@ func validateNode(s *workflows.Step[state]) error {
 		st.Problem = "the request cannot be accepted: " + sentence(fields)
 		return nil
 	case errors.As(err, &taken):
-		st.Problem, st.Alternatives = taken.Message, taken.Alternatives
+		st.Problem, st.Alternatives = "the trial slot was taken by someone else in the meantime", taken.Alternatives
 		return nil
 	case err != nil:
 		return err

@@ -155,7 +155,7 @@ func startEnrollmentRun(e *core.RequestEvent, in enrollment.Input, password stri
 		case errors.As(err, &fields):
 			errs = fields
 		case errors.As(err, &taken):
-			return taken.API()
+			return slotTakenAnswer(e, taken)
 		case err != nil:
 			return e.InternalServerError("", err)
 		}
@@ -265,18 +265,37 @@ func enrollmentAnswer(e *core.RequestEvent, run *workflows.Run) error {
 	if i := strings.Index(why, ": "); strings.HasPrefix(why, "node ") && i > 0 {
 		why = why[i+2:]
 	}
-	body["reason"] = why
-	status := http.StatusUnprocessableEntity
+	status, field, code := http.StatusUnprocessableEntity, "enrollment", "validation_enrollment_failed"
 	switch {
 	case len(st.Alternatives) > 0 && string(st.Alternatives) != "null":
-		status = http.StatusConflict
+		status, field, code = http.StatusConflict, "trial", "validation_slot_taken"
 		body["alternatives"] = st.Alternatives
-		body["trial"] = map[string]string{"code": "validation_slot_taken", "message": why}
 	case strings.Contains(why, "card was declined"):
-		status = http.StatusPaymentRequired
-		body["payment_method"] = map[string]string{"code": "validation_card_declined", "message": why}
+		status, field, code = http.StatusPaymentRequired, "payment_method", "validation_card_declined"
 	}
-	return router.NewApiError(status, "The enrollment failed: "+why+".", body)
+	body["reason"] = why
+	return failureAnswer(e, status, "The enrollment failed: "+why+".", field, code, why, body)
+}
+
+// failureAnswer is PocketBase's error shape (status, message, data with
+// the field's code and message) plus extra top-level keys (the run, the
+// alternatives), which an ApiError's data would not keep.
+func failureAnswer(e *core.RequestEvent, status int, message, field, code, fieldMessage string, extra map[string]any) error {
+	body := map[string]any{"status": status, "message": message,
+		"data": map[string]any{field: map[string]string{"code": code, "message": fieldMessage}}}
+	for k, v := range extra {
+		if k != "status" {
+			body[k] = v
+		}
+	}
+	return e.JSON(status, body)
+}
+
+// slotTakenAnswer is the route's own 409 for a slot found taken before
+// the run starts.
+func slotTakenAnswer(e *core.RequestEvent, taken *enrollment.SlotTakenError) error {
+	return failureAnswer(e, http.StatusConflict, taken.Message, "trial", "validation_slot_taken", taken.Message,
+		map[string]any{"alternatives": taken.Alternatives})
 }
 
 // matchEnrollment: GET|POST /api/v1/enrollments/match, admins: the
