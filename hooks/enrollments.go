@@ -265,6 +265,7 @@ func enrollmentAnswer(e *core.RequestEvent, run *workflows.Run) error {
 	if i := strings.Index(why, ": "); strings.HasPrefix(why, "node ") && i > 0 {
 		why = why[i+2:]
 	}
+	why = strings.TrimSuffix(why, ".")
 	status, field, code := http.StatusUnprocessableEntity, "enrollment", "validation_enrollment_failed"
 	switch {
 	case len(st.Alternatives) > 0 && string(st.Alternatives) != "null":
