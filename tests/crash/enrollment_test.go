@@ -84,7 +84,7 @@ func TestKillNineMidEnrollment(t *testing.T) {
 			"parent":  map[string]any{"id": parent},
 			"student": map[string]any{"first_name": fmt.Sprintf("Kid%d", i), "last_name": "Crash", "birth_date": "2015-01-01", "instrument": piano},
 			"plan":    plan, "trial": map[string]any{"teacher": teacher, "start": base.Add(time.Duration(i) * time.Hour).Format(time.RFC3339)},
-			"source":  "admin",
+			"source": "admin",
 		}
 		var out struct {
 			ID string `json:"id"`
