@@ -1,6 +1,8 @@
 package enrollment_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -45,6 +47,29 @@ func TestSignedInParentEnrollsAtOnce(t *testing.T) {
 		if n := e.count("email_outbox", dbx.HashExp{"idempotency_key": "enrollment:" + enrID + ":welcome:" + who}); n != 1 {
 			t.Errorf("%d welcome mails for %s", n, who)
 		}
+	}
+	// The family's welcome carries the trial as an invite with the lesson's
+	// stable UID, in the academy's layout.
+	welcome, err := e.app.FindFirstRecordByData("email_outbox", "idempotency_key", "enrollment:"+enrID+":welcome:family")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attached []struct {
+		Name    string `json:"name"`
+		Content string `json:"content_base64"`
+	}
+	json.Unmarshal([]byte(welcome.GetString("attachments")), &attached)
+	if len(attached) != 1 {
+		t.Fatalf("attachments %s", welcome.GetString("attachments"))
+	}
+	ics, _ := base64.StdEncoding.DecodeString(attached[0].Content)
+	for _, want := range []string{"METHOD:REQUEST", "UID:" + lesson.Id + "@cedarheights", "DTSTART:" + testapp.NextMonday().Add(90*time.Minute).Format("20060102T150405Z")} {
+		if !strings.Contains(string(ics), want) {
+			t.Errorf("invite lacks %q:\n%s", want, ics)
+		}
+	}
+	if !strings.Contains(welcome.GetString("html"), "Xavier Xu") || welcome.GetString("to") != e.f.ParentA.Email {
+		t.Errorf("welcome mail to %s: %s", welcome.GetString("to"), welcome.GetString("html"))
 	}
 	if n := e.count("email_outbox", dbx.NewExp("idempotency_key LIKE 'enrollment:%:verify'")); n != 0 {
 		t.Errorf("a confirmed parent got %d confirmation mails", n)

@@ -7,12 +7,12 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/letters"
 	"cedarheights/workflows"
 )
 
 // mails.go: every message of the enrollment goes through the outbox, once
-// per run and recipient (the outbox key names both). Plain text for now;
-// the academy's mail layout and the trial's .ics come with letters/.
+// per run and recipient (the outbox key names both).
 
 // verificationMail is PocketBase's own confirmation message for the
 // account (the users collection's template, so an admin's edits apply),
@@ -62,47 +62,84 @@ func academyName(st *state) string {
 }
 
 // welcomeNode welcomes the family and tells the teacher and every admin,
-// one message per recipient.
+// one message per recipient, in the academy's layout; the family's and the
+// teacher's carry the trial lesson as a calendar invite (METHOD:REQUEST,
+// the lesson's stable UID, so a later change or cancellation updates it).
 func welcomeNode(s *workflows.Step[state]) error {
 	st, app := s.State, s.App()
+	layout, err := letters.LoadLayout(app)
+	if err != nil {
+		return err
+	}
+	lesson, err := app.FindRecordById("lessons", st.Lesson)
+	if err != nil {
+		return err
+	}
+	meta := app.Settings().Meta
+	invite := letters.Invite{
+		Method: letters.Request, LessonID: lesson.Id, Start: lesson.GetDateTime("start").Time(), End: lesson.GetDateTime("end").Time(),
+		Summary:   fmt.Sprintf("%s trial lesson: %s with %s", st.Instrument, st.In.Student.FirstName, st.TeacherName),
+		Organizer: letters.Person{Name: meta.SenderName, Email: meta.SenderAddress},
+		Attendees: []letters.Person{{Name: st.ParentName, Email: st.ParentEmail}},
+		Created:   lesson.GetDateTime("created").Time(), Updated: lesson.GetDateTime("updated").Time(),
+	}
+	if st.TeacherEmail != "" {
+		invite.Attendees = append(invite.Attendees, letters.Person{Name: st.TeacherName, Email: st.TeacherEmail})
+	}
+	ics, err := invite.ICS()
+	if err != nil {
+		return workflows.Permanent(err)
+	}
+	attach := []workflows.Attachment{{Name: letters.InviteFileName, Content: ics}}
+
 	student := st.In.Student.FirstName + " " + st.In.Student.LastName
 	weekly := fmt.Sprintf("%ss at %s", weekdayName(st.Weekday), st.StartTime)
-	payment := "Payment: our office will be in touch about paying for the lessons."
+	payment := "Our office will be in touch about paying for the lessons."
 	if st.Payment != "offline" {
-		payment = "Payment: nothing is charged before the trial lesson; your plan starts the day after it."
+		payment = "Nothing is charged before the trial lesson; your plan starts the day after it."
 	}
+	details := []letters.Detail{{Label: "Trial lesson", Value: st.When}, {Label: "Teacher", Value: st.TeacherName},
+		{Label: "Then", Value: weekly}, {Label: "Plan", Value: st.PlanName}}
 	key := func(who string) string { return "enrollment:" + st.Enrollment + ":welcome:" + who }
-	mails := []workflows.Mail{{
-		To:      []string{st.ParentEmail},
-		Subject: fmt.Sprintf("Welcome! %s's trial %s lesson is on %s", st.In.Student.FirstName, st.Instrument, st.When),
-		Text: fmt.Sprintf("%s\n\n%s is enrolled for %s lessons (%s) with %s.\nThe trial lesson is on %s; after it, lessons are on %s.\n%s\n\nWe look forward to meeting you.\n%s",
-			greeting(st.ParentName), student, st.Instrument, st.PlanName, st.TeacherName, st.When, weekly, payment, academyName(st)),
-		IdempotencyKey: key("family"),
-	}}
+	type letter struct {
+		to     string
+		key    string
+		attach []workflows.Attachment
+		l      letters.Letter
+	}
+	list := []letter{{st.ParentEmail, key("family"), attach, letters.Letter{
+		Subject:    fmt.Sprintf("Welcome! %s's trial %s lesson is on %s", st.In.Student.FirstName, st.Instrument, st.When),
+		Greeting:   greeting(st.ParentName),
+		Paragraphs: []string{fmt.Sprintf("%s is enrolled for %s lessons with %s. The trial lesson is in the attached invite; after it, lessons are on %s.", student, st.Instrument, st.TeacherName, weekly), payment, "We look forward to meeting you."},
+		Details:    details, Footer: "You get this mail because you enrolled " + st.In.Student.FirstName + " with us.",
+	}}}
 	if st.TeacherEmail != "" {
-		mails = append(mails, workflows.Mail{
-			To:             []string{st.TeacherEmail},
-			Subject:        fmt.Sprintf("New student: %s, trial on %s", student, st.When),
-			Text:           fmt.Sprintf("%s\n\n%s (%s) is enrolled with you; the trial lesson is on %s, then %s.\n\n%s", greeting(st.TeacherName), student, st.Instrument, st.When, weekly, academyName(st)),
-			IdempotencyKey: key("teacher"),
-		})
+		list = append(list, letter{st.TeacherEmail, key("teacher"), attach, letters.Letter{
+			Subject:    fmt.Sprintf("New student: %s, trial on %s", student, st.When),
+			Greeting:   greeting(st.TeacherName),
+			Paragraphs: []string{fmt.Sprintf("%s (%s) is enrolled with you; the trial lesson is in the attached invite.", student, st.Instrument)},
+			Details:    details, Footer: "You get this mail because the student was placed with you.",
+		}})
 	}
 	admins, err := app.FindAllRecords("users", dbxRole("admin"))
 	if err != nil {
 		return err
 	}
 	for _, a := range admins {
-		mails = append(mails, workflows.Mail{
-			To:             []string{a.Email()},
-			Subject:        fmt.Sprintf("Enrollment: %s with %s (%s)", student, st.TeacherName, st.In.Source),
-			Text:           fmt.Sprintf("%s is enrolled for %s with %s, plan %s. Trial on %s, then %s. Family: %s <%s>. Payment: %s.", student, st.Instrument, st.TeacherName, st.PlanName, st.When, weekly, st.ParentName, st.ParentEmail, st.Payment),
-			IdempotencyKey: key(a.Id),
-		})
+		list = append(list, letter{a.Email(), key(a.Id), nil, letters.Letter{
+			Subject:    fmt.Sprintf("Enrollment: %s with %s (%s)", student, st.TeacherName, st.In.Source),
+			Paragraphs: []string{fmt.Sprintf("%s is enrolled for %s. Family: %s <%s>. Payment: %s.", student, st.Instrument, st.ParentName, st.ParentEmail, st.Payment)},
+			Details:    details, Footer: "You get this mail as an admin of the academy.",
+		}})
 	}
 	st.Mails = nil
-	for _, m := range mails {
-		st.Mails = append(st.Mails, m.IdempotencyKey)
-		s.Mail(m)
+	for _, l := range list {
+		r, err := layout.Render(l.l)
+		if err != nil {
+			return workflows.Permanent(err)
+		}
+		st.Mails = append(st.Mails, l.key)
+		s.Mail(workflows.Mail{To: []string{l.to}, Subject: r.Subject, HTML: r.HTML, Text: r.Text, Attachments: l.attach, IdempotencyKey: l.key})
 	}
 	return nil
 }
