@@ -3,7 +3,9 @@ package hooks_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -53,7 +55,7 @@ func TestQueryCostGuard(t *testing.T) {
 		},
 		{
 			Name: "anonymous too", Method: http.MethodGet,
-			URL: "/api/collections/teachers/records" + query("filter", `lessons_via_teacher.student.lessons_via_student.id != ""`),
+			URL:            "/api/collections/teachers/records" + query("filter", `lessons_via_teacher.student.lessons_via_student.id != ""`),
 			ExpectedStatus: 400, ExpectedContent: refused("filter"),
 		},
 		{
@@ -90,7 +92,7 @@ func TestQueryCostGuard(t *testing.T) {
 		},
 		{
 			Name: "a parent's own lessons with two hops pass", Method: http.MethodGet,
-			URL: lessons + query("filter", `student.parent.id = "`+f.ParentA.ID+`"`, "sort", "-student.first_name", "expand", "student,teacher"),
+			URL:     lessons + query("filter", `student.parent.id = "`+f.ParentA.ID+`"`, "sort", "-student.first_name", "expand", "student,teacher"),
 			Headers: apiAs(f.ParentA), ExpectedStatus: 200, ExpectedContent: []string{`"id":"` + f.LessonA1 + `"`},
 		},
 	})
@@ -127,6 +129,9 @@ func TestRecordAPIQueriesCarryTheDeadline(t *testing.T) {
 	var mu sync.Mutex
 	var seen, short []string
 	watch := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+		mu.Lock()
+		seen, short = nil, nil
+		mu.Unlock()
 		app.ConcurrentDB().(*dbx.DB).QueryLogFunc = func(ctx context.Context, _ time.Duration, sql string, _ *sql.Rows, _ error) {
 			if !strings.Contains(sql, "FROM `lessons`") && !strings.Contains(sql, "FROM `teachers`") {
 				return
@@ -149,7 +154,6 @@ func TestRecordAPIQueriesCarryTheDeadline(t *testing.T) {
 			if len(short) > 0 {
 				t.Fatalf("%d of %d queries ran without the request's deadline: %q", len(short), len(seen), short)
 			}
-			seen, short = nil, nil
 		}
 	}
 	lessons := "/api/collections/lessons/records"
@@ -167,4 +171,22 @@ func TestRecordAPIQueriesCarryTheDeadline(t *testing.T) {
 			BeforeTestFunc: watch, AfterTestFunc: check(2), // the lesson, its teacher
 		},
 	})
+}
+
+// TestRealtimeSubscriptionsAreGuarded: Register binds the guard to
+// realtime subscriptions, whose filter runs on every change of a lesson.
+func TestRealtimeSubscriptionsAreGuarded(t *testing.T) {
+	app, _ := testapp.New(t)
+	options := `{"query":{"filter":"teacher.lessons_via_teacher.student.lessons_via_student.id != ''"}}`
+	e := &core.RealtimeSubscribeRequestEvent{Subscriptions: []string{"lessons/*?options=" + url.QueryEscape(options)}}
+	e.RequestEvent = &core.RequestEvent{App: app}
+	e.Request = httptest.NewRequest(http.MethodPost, "/api/realtime", nil)
+	subscribed := false
+	err := app.OnRealtimeSubscribeRequest().Trigger(e, func(*core.RealtimeSubscribeRequestEvent) error {
+		subscribed = true
+		return nil
+	})
+	if err == nil || subscribed || !strings.Contains(fmt.Sprint(err), "relations") {
+		t.Fatalf("subscribed %v, err %v; want a 400 refusal", subscribed, err)
+	}
 }
