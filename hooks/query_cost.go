@@ -10,118 +10,168 @@ import (
 )
 
 // The cost limits of a client's filter, sort and expand (issue 9 item 2).
-// PocketBase turns every relation hop of a field path into a join and every
-// back-relation (`x_via_y`) or `@collection.x` into a join that fans out
-// to all the rows pointing back; chained, they multiply: the issue's
-// `teacher.lessons_via_teacher.student.lessons_via_student…` ran for 24 s on
-// a thousand lessons. The academy's own clients need one back-relation
-// (`availability_via_teacher`, `lesson_private_notes_via_lesson`) and at most
-// two hops.
+// PocketBase joins one row per relation hop, but a back-relation
+// (`x_via_y`) joins every row pointing back: opening a path it adds at
+// most the back-related table's rows (linear), anywhere later it multiplies
+// them (`teacher.lessons_via_teacher` joins each lesson to all of its
+// teacher's lessons), and two different ones in one query multiply each
+// other. The issue's `teacher.lessons_via_teacher.student.lessons_via_student…`
+// ran for 24 s on a thousand lessons. `@collection.x` joins the whole of x
+// to every row. The academy's own clients open a path with one back-relation
+// (`availability_via_teacher`, `lesson_private_notes_via_lesson`) and follow
+// at most two hops.
 const (
-	maxPathHops       = 3  // relation hops in one field path
-	maxPathFanOuts    = 1  // back-relations / @collection joins in one field path
-	maxParamFanOuts   = 2  // back-relations / @collection joins in one parameter
-	maxParamRelations = 12 // field paths with at least one hop in one parameter
+	maxPathHops        = 3  // relation hops in one field or expand path
+	maxQueryBackRels   = 1  // different back-relations in a request's filter and sort (joined into one query)
+	maxExpandBackRels  = 2  // back-relation paths in an expand (fetched apart, per page)
+	maxParamRelations  = 12 // field paths with at least one hop in one filter or sort
+	collectionMacro    = "@collection"
+	authMacroPrefix    = "@request.auth."
+	backRelationMarker = "_via_"
 )
 
-// queryCost is what one field path (or one expand path) costs.
-type queryCost struct {
-	hops, fanOuts int
+// pathCost is what one field path (or one expand path) costs.
+type pathCost struct {
+	path    string
+	hops    int
+	backRel string // the back-relation opening the path, if any
+	lateRel bool   // a back-relation after the first segment
+	joinAll bool   // @collection
 }
 
-// pathCost measures a filter or sort identifier: every segment before the
-// last is a hop (the last one is the field read). `@request.auth.` paths
-// start from the signed-in record, `@collection.x.` adds a fan-out join,
-// other macros cost nothing. JSON field paths (`data.a.b`) count as hops
-// too: cheap, but rare enough that the limit does not matter for them.
-func pathCost(identifier string) queryCost {
-	segments := strings.Split(identifier, ".")
-	for i, s := range segments {
-		segments[i], _, _ = strings.Cut(s, ":") // modifiers (:each, :length…) and @collection aliases
-	}
-	var c queryCost
+// fieldPathCost measures a filter or sort identifier: every segment before
+// the last is a hop (the last is the field read). `@request.auth.` paths
+// start from the one signed-in record; other macros cost nothing. JSON
+// field paths (`data.a.b`) count as hops too: cheap, but rare enough here
+// that the limit does not matter for them.
+func fieldPathCost(identifier string) pathCost {
+	c := pathCost{path: identifier}
+	rest := identifier
 	switch {
-	case len(segments) > 2 && segments[0] == "@collection":
-		c.fanOuts++
-		c.hops++
-		segments = segments[2:]
-	case len(segments) > 2 && segments[0] == "@request" && segments[1] == "auth":
-		segments = segments[2:]
+	case strings.HasPrefix(identifier, collectionMacro+"."):
+		c.joinAll = true
+		return c
+	case strings.HasPrefix(identifier, authMacroPrefix):
+		rest = strings.TrimPrefix(identifier, authMacroPrefix)
 	case strings.HasPrefix(identifier, "@"):
 		return c // @request.query…, @request.headers…, @now and the other macros
 	}
-	c.hops += len(segments) - 1
-	for _, s := range segments {
-		if strings.Contains(s, "_via_") {
-			c.fanOuts++
-		}
-	}
+	segments := segmentsOf(rest)
+	c.hops = len(segments) - 1
+	c.markBackRels(segments) // a back-relation read as the last segment joins too
 	return c
 }
 
-// expandCost measures an expand path: every segment is a relation fetched.
-func expandCost(path string) queryCost {
-	c := queryCost{}
-	for _, s := range strings.Split(path, ".") {
-		if s == "" {
+// expandPathCost measures an expand path: every segment is a relation
+// fetched.
+func expandPathCost(path string) pathCost {
+	c := pathCost{path: path}
+	segments := segmentsOf(path)
+	c.hops = len(segments)
+	c.markBackRels(segments)
+	return c
+}
+
+// segmentsOf splits a path, dropping modifiers (:each, :length…).
+func segmentsOf(path string) []string {
+	segments := strings.Split(path, ".")
+	for i, s := range segments {
+		segments[i], _, _ = strings.Cut(s, ":")
+	}
+	return segments
+}
+
+func (c *pathCost) markBackRels(relations []string) {
+	for i, s := range relations {
+		if !strings.Contains(s, backRelationMarker) {
 			continue
 		}
-		c.hops++
-		if strings.Contains(s, "_via_") {
-			c.fanOuts++
+		if i == 0 {
+			c.backRel = s
+		} else {
+			c.lateRel = true
 		}
 	}
-	return c
 }
 
-// checkQueryParam returns the reason a filter, sort or expand value costs
-// too much, or nil. A value PocketBase cannot parse is left to PocketBase,
-// which answers its own 400.
-func checkQueryParam(param, value string) error {
-	if value == "" {
-		return nil
+// check refuses a path that costs too much on its own.
+func (c pathCost) check() error {
+	switch {
+	case c.joinAll:
+		return fmt.Errorf("%q joins a whole collection; @collection is not allowed here.", c.path)
+	case c.hops > maxPathHops:
+		return fmt.Errorf("%q follows %d relations; at most %d are allowed in one path.", c.path, c.hops, maxPathHops)
+	case c.lateRel:
+		return fmt.Errorf("%q follows a back-relation (_via_) after another relation; a back-relation may only open a path.", c.path)
 	}
-	var paths []string
-	cost := pathCost
+	return nil
+}
+
+// paramPaths lists the paths of one filter, sort or expand value. A filter
+// PocketBase cannot parse lists nothing: PocketBase answers its own 400.
+func paramPaths(param, value string) []pathCost {
+	var out []pathCost
 	switch param {
 	case "filter":
 		groups, err := fexpr.Parse(value)
 		if err != nil {
 			return nil
 		}
-		paths = filterIdentifiers(groups, nil)
+		for _, id := range filterIdentifiers(groups, nil) {
+			out = append(out, fieldPathCost(id))
+		}
 	case "sort":
 		for _, f := range search.ParseSortFromString(value) {
-			paths = append(paths, f.Name)
+			out = append(out, fieldPathCost(f.Name))
 		}
 	case "expand":
 		for _, p := range strings.Split(value, ",") {
 			if p = strings.Trim(strings.ReplaceAll(p, " ", ""), "."); p != "" {
-				paths = append(paths, p)
+				out = append(out, expandPathCost(p))
 			}
 		}
-		cost = expandCost
-	default:
-		return nil
 	}
-	relations, fanOuts := 0, 0
-	for _, p := range paths {
-		c := cost(p)
-		switch {
-		case c.hops > maxPathHops:
-			return fmt.Errorf("%q follows %d relations; at most %d are allowed in one path.", p, c.hops, maxPathHops)
-		case c.fanOuts > maxPathFanOuts:
-			return fmt.Errorf("%q follows %d back-relations (_via_ or @collection); at most %d is allowed in one path.", p, c.fanOuts, maxPathFanOuts)
+	return out
+}
+
+// queryParamErrors checks a request's filter, sort and expand together (the
+// filter's and the sort's joins share one query) and names the first
+// parameter that costs too much.
+func queryParamErrors(get func(string) string) validation.Errors {
+	joined := map[string]bool{} // back-relations joined by the filter and the sort
+	for _, param := range []string{"filter", "sort", "expand"} {
+		if err := checkParam(param, paramPaths(param, get(param)), joined); err != nil {
+			return validation.Errors{param: validation.NewError("validation_query_too_costly", err.Error())}
+		}
+	}
+	return nil
+}
+
+func checkParam(param string, paths []pathCost, joined map[string]bool) error {
+	relations, expandBackRels := 0, 0
+	for _, c := range paths {
+		if err := c.check(); err != nil {
+			return err
 		}
 		if c.hops > 0 {
 			relations++
 		}
-		fanOuts += c.fanOuts
+		if c.backRel == "" {
+			continue
+		}
+		if param == "expand" {
+			expandBackRels++
+			continue
+		}
+		joined[c.backRel] = true
+		if len(joined) > maxQueryBackRels {
+			return fmt.Errorf("The filter and sort follow %d different back-relations (_via_); at most %d is allowed.", len(joined), maxQueryBackRels)
+		}
 	}
 	switch {
-	case fanOuts > maxParamFanOuts:
-		return fmt.Errorf("The %s follows %d back-relations (_via_ or @collection); at most %d are allowed.", param, fanOuts, maxParamFanOuts)
-	case relations > maxParamRelations:
+	case expandBackRels > maxExpandBackRels:
+		return fmt.Errorf("The expand follows %d back-relations (_via_); at most %d are allowed.", expandBackRels, maxExpandBackRels)
+	case param != "expand" && relations > maxParamRelations:
 		return fmt.Errorf("The %s follows relations in %d paths; at most %d are allowed.", param, relations, maxParamRelations)
 	}
 	return nil
@@ -157,15 +207,4 @@ func tokenIdentifiers(t fexpr.Token, into []string) []string {
 		}
 	}
 	return into
-}
-
-// queryParamErrors checks the filter, sort and expand of a query and names
-// the first one that costs too much.
-func queryParamErrors(get func(string) string) validation.Errors {
-	for _, param := range []string{"filter", "sort", "expand"} {
-		if err := checkQueryParam(param, get(param)); err != nil {
-			return validation.Errors{param: validation.NewError("validation_query_too_costly", err.Error())}
-		}
-	}
-	return nil
 }
