@@ -53,7 +53,9 @@ func TestQueryParamErrors(t *testing.T) {
 		{"three forward hops", map[string]string{"filter": `lesson.student.parent.email != ""`}, ""},
 		{"a back-relation opening a path", map[string]string{"filter": `availability_via_teacher.weekday ?= 1`}, ""},
 		{"the same back-relation twice", map[string]string{"filter": `lessons_via_student.status ?= "x" && lessons_via_student.kind ?= "y"`}, ""},
-		{"a back-relation and forward hops", map[string]string{"filter": `lessons_via_student.teacher.user.email ?= "x"`}, ""},
+		{"a back-relation and a hop", map[string]string{"filter": `lessons_via_student.teacher.display_name ?= "x"`}, ""},
+		{"a back-relation and two hops", map[string]string{"filter": `lessons_via_student.teacher.user.email ?= "x"`}, "filter"},
+		{"an expanded back-relation and two hops", map[string]string{"expand": "lessons_via_student.teacher.user"}, "expand"},
 		{"auth macro", map[string]string{"filter": `@request.auth.id = student.parent`}, ""},
 		{"auth back-relation", map[string]string{"filter": `@request.auth.students_via_parent.id ?= student`}, ""},
 		{"unparsable is PocketBase's to refuse", map[string]string{"filter": `teacher = (`}, ""},
@@ -89,6 +91,10 @@ func TestQueryParamErrors(t *testing.T) {
 		{"a back-relation in the filter and another in the sort", map[string]string{
 			"filter": `lessons_via_student.id != ""`, "sort": "enrollments_via_student.created"}, "sort"},
 		{"three expanded back-relations", map[string]string{"expand": "a_via_x,b_via_y,c_via_z"}, "expand"},
+		{"one expanded back-relation by three paths", map[string]string{"expand": "a_via_x.b,a_via_x.c,a_via_x"}, ""},
+		{"an expanded back-relation on a big page", map[string]string{"expand": "lessons_via_student", "perPage": "201"}, "expand"},
+		{"an expanded back-relation on a page of 200", map[string]string{"expand": "lessons_via_student", "perPage": "200"}, ""},
+		{"forward expands on a big page", map[string]string{"expand": "student.parent,teacher", "perPage": "1000"}, ""},
 		{"many related paths", map[string]string{"filter": strings.Repeat(`teacher.display_name != "" && `, 12) + `teacher.id != ""`}, "filter"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
