@@ -80,6 +80,11 @@ func TestQueryCostGuard(t *testing.T) {
 			Headers: map[string]string{"Content-Type": "application/json"}, ExpectedStatus: 400, ExpectedContent: refused("expand"),
 		},
 		{
+			Name: "a back-relation through a field without an index", Method: http.MethodGet,
+			URL: lessons + query("filter", `makeup_credits_via_used_by.id != ""`), Headers: apiAs(f.ParentA),
+			ExpectedStatus: 400, ExpectedContent: append(refused("filter"), "no index"),
+		},
+		{
 			Name: "a superuser is exempt (the deadline bounds it)", Method: http.MethodGet,
 			URL: lessons + query("filter", issueFilter), Headers: apiAs(f.Superuser),
 			ExpectedStatus: 200, ExpectedContent: []string{`"items":[`},

@@ -18,7 +18,10 @@ import (
 // teacher's lessons), and two different ones in one query multiply each
 // other. The issue's `teacher.lessons_via_teacher.student.lessons_via_student…`
 // ran for 24 s on a thousand lessons. `@collection.x` joins the whole of x
-// to every row. The limits keep every request of bench/queries within a
+// to every row. A back-relation must run on an index of its field: without
+// one every row of the list scans the whole back-related table
+// (`makeup_credits_via_used_by.id != ""` took 4.8 s on the benchmark's
+// lessons). The limits keep every request of bench/queries within a
 // second on the benchmark data; the academy's own clients open a path with
 // one back-relation (`availability_via_teacher`,
 // `lesson_private_notes_via_lesson`) and follow at most two hops.
@@ -101,8 +104,13 @@ func (c *pathCost) markBackRels(segments []string, hops int) {
 	}
 }
 
+// backRelIndexed tells whether collection has an index led by field (a
+// collection or field it does not know counts as indexed: PocketBase then
+// refuses the path itself).
+type backRelIndexed func(collection, field string) bool
+
 // check refuses a path that costs too much on its own.
-func (c pathCost) check() error {
+func (c pathCost) check(indexed backRelIndexed) error {
 	switch {
 	case c.joinAll:
 		return fmt.Errorf("%q joins a whole collection; @collection is not allowed here.", c.path)
@@ -112,6 +120,9 @@ func (c pathCost) check() error {
 		return fmt.Errorf("%q follows a back-relation (_via_) after another relation; a back-relation may only open a path.", c.path)
 	case c.after > maxHopsAfterBack:
 		return fmt.Errorf("%q follows %d relations after its back-relation (_via_); at most %d is allowed.", c.path, c.after, maxHopsAfterBack)
+	}
+	if collection, field, ok := strings.Cut(c.backRel, backRelationMarker); ok && !indexed(collection, field) {
+		return fmt.Errorf("%q follows a back-relation through %s.%s, which has no index.", c.path, collection, field)
 	}
 	return nil
 }
@@ -147,23 +158,23 @@ func paramPaths(param, value string) []pathCost {
 // filter's and the sort's joins share one query; an expand's back-relations
 // cost per record of the page) and names the first parameter that costs too
 // much.
-func queryParamErrors(get func(string) string) validation.Errors {
+func queryParamErrors(get func(string) string, indexed backRelIndexed) validation.Errors {
 	joined := map[string]bool{} // back-relations joined by the filter and the sort
 	for _, param := range []string{"filter", "sort"} {
-		if err := checkFieldParam(param, paramPaths(param, get(param)), joined); err != nil {
+		if err := checkFieldParam(param, paramPaths(param, get(param)), joined, indexed); err != nil {
 			return validation.Errors{param: validation.NewError("validation_query_too_costly", err.Error())}
 		}
 	}
-	if err := checkExpand(paramPaths("expand", get("expand")), get("perPage")); err != nil {
+	if err := checkExpand(paramPaths("expand", get("expand")), get("perPage"), indexed); err != nil {
 		return validation.Errors{"expand": validation.NewError("validation_query_too_costly", err.Error())}
 	}
 	return nil
 }
 
-func checkFieldParam(param string, paths []pathCost, joined map[string]bool) error {
+func checkFieldParam(param string, paths []pathCost, joined map[string]bool, indexed backRelIndexed) error {
 	relations := 0
 	for _, c := range paths {
-		if err := c.check(); err != nil {
+		if err := c.check(indexed); err != nil {
 			return err
 		}
 		if c.hops > 0 {
@@ -182,10 +193,10 @@ func checkFieldParam(param string, paths []pathCost, joined map[string]bool) err
 	return nil
 }
 
-func checkExpand(paths []pathCost, perPage string) error {
+func checkExpand(paths []pathCost, perPage string, indexed backRelIndexed) error {
 	backRels := map[string]bool{} // PocketBase fetches a shared prefix once
 	for _, c := range paths {
-		if err := c.check(); err != nil {
+		if err := c.check(indexed); err != nil {
 			return err
 		}
 		if c.backRel != "" {

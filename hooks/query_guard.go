@@ -1,7 +1,10 @@
 package hooks
 
 import (
+	"strings"
+
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/dbutils"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
@@ -25,7 +28,7 @@ func queryCostGuard() *hook.Handler[*core.RequestEvent] {
 			if e.HasSuperuserAuth() {
 				return e.Next()
 			}
-			if errs := queryParamErrors(e.Request.URL.Query().Get); errs != nil {
+			if errs := queryParamErrors(e.Request.URL.Query().Get, indexedIn(e.App)); errs != nil {
 				return e.BadRequestError("The query follows too many relations.", errs)
 			}
 			return e.Next()
@@ -41,7 +44,7 @@ func guardRealtimeOptions(e *core.RealtimeSubscribeRequestEvent) error {
 		return e.Next()
 	}
 	for _, topic := range e.Subscriptions {
-		if errs := queryParamErrors(subscriptionQuery(topic)); errs != nil {
+		if errs := queryParamErrors(subscriptionQuery(topic), indexedIn(e.App)); errs != nil {
 			return e.BadRequestError("A subscription's query follows too many relations.", errs)
 		}
 	}
@@ -55,4 +58,20 @@ func subscriptionQuery(topic string) func(string) string {
 	client.Subscribe(topic)
 	query := client.Subscriptions()[topic].Query
 	return func(param string) string { return query[param] }
+}
+
+// indexedIn reads the back-relation indexes from app's cached collections.
+func indexedIn(app core.App) backRelIndexed {
+	return func(collection, field string) bool {
+		c, err := app.FindCachedCollectionByNameOrId(collection)
+		if err != nil || c.Fields.GetByName(field) == nil {
+			return true
+		}
+		for _, raw := range c.Indexes {
+			if idx := dbutils.ParseIndex(raw); len(idx.Columns) > 0 && strings.EqualFold(idx.Columns[0].Name, field) {
+				return true
+			}
+		}
+		return false
+	}
 }
