@@ -35,9 +35,17 @@ const (
 // query with e.App.RecordQuery, recordView with e.App.FindRecordById, expand
 // with e.App.FindRecordsByIds, all called on the request's e.App. Swapping
 // e.App for this wrapper hands those queries a context that ends with the
-// request or at the deadline; modernc's SQLite driver interrupts a running
-// statement when its context ends. query_deadline_test.go pins each of these
-// so an upgrade that changes them fails loudly.
+// request or at the deadline. query_deadline_test.go and
+// api_query_limits_test.go pin each of these so an upgrade that changes
+// them fails loudly.
+//
+// What the context can stop (modernc.org/sqlite v1.55.0): the driver
+// interrupts SQLite while a statement computes its first row (a COUNT, a
+// sort, a filter before its first match), and database/sql stops reading
+// between rows; a statement that grinds between two rows (DISTINCT over a
+// fan-out join) runs to its end. Back-relation expands look ids up with
+// queries of their own that take no context. Both stay reachable only to
+// superusers: the cost guard refuses those shapes to everyone else.
 type deadlineApp struct {
 	core.App
 	ctx context.Context

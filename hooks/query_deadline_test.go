@@ -16,9 +16,9 @@ const endlessCount = "(WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FRO
 
 // TestDeadlineInterruptsRunningQuery pins what the deadline relies on: a
 // context handed to RecordQuery (and to the lookups by id) reaches
-// modernc's SQLite driver, which interrupts the statement when the context
-// ends. Cancelled here by hand: PocketBase's own per-query timeout would end
-// in DeadlineExceeded, never in Canceled.
+// modernc's SQLite driver, which interrupts a statement computing its first
+// row when the context ends. Cancelled here by hand: PocketBase's own
+// per-query timeout would end in DeadlineExceeded, never in Canceled.
 func TestDeadlineInterruptsRunningQuery(t *testing.T) {
 	app, err := tests.NewTestApp()
 	if err != nil {
