@@ -32,6 +32,7 @@ func init() {
 			&core.SelectField{Name: "source", Values: []string{"public", "parent", "admin"}, MaxSelect: 1},
 		)
 		c.AddIndex("idx_enrollments_run", false, "`run`", "")
+		c.AddIndex("idx_enrollments_trial_lesson", false, "`trial_lesson`", "")
 		if err := app.Save(c); err != nil {
 			return err
 		}
@@ -51,6 +52,7 @@ func init() {
 			c.Fields.RemoveByName(f)
 		}
 		c.RemoveIndex("idx_enrollments_run")
+		c.RemoveIndex("idx_enrollments_trial_lesson")
 		if err := app.Save(c); err != nil {
 			return err
 		}
