@@ -11,6 +11,8 @@
 //   - timing.go: when offers close and when the second round starts;
 //   - candidates.go: who is offered the slot, each checked against the
 //     calendar like a real booking;
+//   - rounds.go: the two rounds, offers and mails written in the node's
+//     checkpoint;
 //   - accept.go: an acceptance, decided in the transaction that books;
 //   - settle.go: the end of a run: winner told, others told the slot is
 //     gone, or open offers expired;

@@ -542,9 +542,14 @@ func TestOffersAreReadableOnlyByTheirFamily(t *testing.T) {
 func TestStudentWhoAskedForAnotherTimeCanMoveIntoTheSlot(t *testing.T) {
 	e := newEnv(t)
 	f := e.f
-	cal := e.pianoStudent(t, f.ParentB.ID, "Cal", true)
+	cal := e.pianoStudent(t, f.ParentB.ID, "Cal", false)
 	later := e.lesson(t, cal.Id, testapp.NextMonday().AddDate(0, 0, 7).Add(time.Hour), "scheduled")
-	e.pianoStudent(t, f.ParentA.ID, "Dee", false) // content with its time: not offered
+	// The family says it would rather have another weekly time.
+	if code, body := e.do(t, "PATCH", "/api/collections/students/records/"+cal.Id, f.ParentB.Token, map[string]any{"wants_other_time": true}); code != 200 {
+		t.Fatalf("the family asks for another time: %d %v", code, body)
+	}
+	dee := e.pianoStudent(t, f.ParentA.ID, "Dee", false) // content with its time: not offered
+	e.lesson(t, dee.Id, testapp.NextMonday().AddDate(0, 0, 7).Add(2*time.Hour), "scheduled")
 
 	e.cancel(t, f.LessonA1)
 	m := e.mailTo(t, f.ParentB.Email, "A piano slot is free")
@@ -567,5 +572,28 @@ func TestStudentWhoAskedForAnotherTimeCanMoveIntoTheSlot(t *testing.T) {
 	confirm := e.mailTo(t, f.ParentB.Email, "Moved: Cal")
 	if !strings.Contains(confirm.Text, "has moved to") {
 		t.Errorf("confirmation:\n%s", confirm.Text)
+	}
+}
+
+// The cancelled lesson's own student (whose cancellation by the academy
+// just granted a credit) is not offered its own slot; with nobody else
+// the run ends without an offer or a mail.
+func TestNobodyToOfferToEndsQuietly(t *testing.T) {
+	e := newEnv(t)
+	e.cancel(t, e.f.LessonA1)
+	if _, err := e.app.FindFirstRecordByData("makeup_credits", "source_lesson", e.f.LessonA1); err != nil {
+		t.Fatalf("the cancellation granted Amy no credit: %v", err)
+	}
+	run := e.runOf(t, e.f.LessonA1, workflows.StatusCompleted)
+	var res offers.Result
+	json.Unmarshal(run.Result, &res)
+	if res.Outcome != "not_offered" || res.Offered != 0 || res.Reason == "" {
+		t.Errorf("run result %s", run.Result)
+	}
+	if n := len(e.offersOf(t, e.f.LessonA1)); n != 0 {
+		t.Errorf("%d offers", n)
+	}
+	if n, _ := e.app.CountRecords("email_outbox", dbx.NewExp("idempotency_key LIKE 'slot-offer%'")); n != 0 {
+		t.Errorf("%d offer mails queued", n)
 	}
 }

@@ -104,6 +104,9 @@ var SlotOffers = workflows.Define("slot_offers", 1,
 	workflows.Task("settle_expired", settle),
 	workflows.Task("not_offered", func(s *workflows.Step[state]) error {
 		s.State.Outcome = "not_offered"
+		if s.State.Problem == "" {
+			s.State.Problem = "no family with a make-up credit or a wish for another weekly time fits the slot"
+		}
 		return nil
 	}),
 ).Result(func(s *state) any {
