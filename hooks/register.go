@@ -1,6 +1,7 @@
 // Package hooks is the academy's HTTP surface: the /api/v1 routes, the
 // calendar feeds, /health, the static files, security headers, CORS, the
-// rate limit and request logs. Handlers read the request, check access with
+// rate limit, request logs, and the cost limits and deadline of client
+// queries (filter, sort, expand). Handlers read the request, check access with
 // the collections' rules, call the capability (lessons, billing, workflows,
 // notify, audit) and answer; the model's own rules are record hooks in
 // those packages, not here. Register binds it all; the wiring calls it

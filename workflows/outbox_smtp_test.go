@@ -99,7 +99,7 @@ func TestOutboxDeliversOverSMTP(t *testing.T) {
 			method = p.Value
 		}
 	}
-	if method != "REQUEST" || len(cal.Events()) != 1 || cal.Events()[0].Id() != "lesson-les123@cedarheights" {
+	if method != "REQUEST" || len(cal.Events()) != 1 || cal.Events()[0].Id() != "les123@cedarheights" {
 		t.Errorf("invite: method %q events %d\n%s", method, len(cal.Events()), raw)
 	}
 
