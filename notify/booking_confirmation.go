@@ -95,7 +95,8 @@ var BookingConfirmation = workflows.Define("booking_confirmation", 1,
 // one run per lesson, or per series.
 func bookingForNewLesson(_ core.App, lesson *core.Record) (BookingInput, workflows.StartOptions, error) {
 	switch {
-	case lesson.GetString("kind") == "trial", // trial_confirmation.go
+	case isQuiet(lesson),
+		lesson.GetString("kind") == "trial",       // trial_confirmation.go
 		lesson.GetString("status") != "scheduled", // back-filled attendance, a cancelled record
 		!lesson.GetDateTime("start").Time().After(time.Now()):
 		return BookingInput{}, workflows.StartOptions{}, workflows.ErrSkip
@@ -200,7 +201,7 @@ func mailBooking(s *workflows.Step[bookingState], role string) error {
 	default:
 		key = "lesson-confirmation:" + first.Lesson + ":" + role
 		l = letters.Letter{
-			Subject:    fmt.Sprintf("Lesson booked: %s, %s", first.title(""), when),
+			Subject:    fmt.Sprintf("Lesson booked: %s, %s", first.title(), when),
 			Paragraphs: []string{fmt.Sprintf("%s’s %s lesson with %s is booked for %s.", first.Student, strings.ToLower(first.Instrument), first.Teacher.Name, when)},
 		}
 		details = append([]letters.Detail{{Label: "When", Value: when}}, details...)

@@ -110,6 +110,9 @@ var LessonChange = workflows.Define("lesson_change", 1,
 // changeForUpdatedLesson starts a run for the writes a family or teacher
 // must hear about, and skips the rest (attendance, notes, past lessons).
 func changeForUpdatedLesson(_ core.App, lesson *core.Record) (ChangeInput, workflows.StartOptions, error) {
+	if isQuiet(lesson) {
+		return ChangeInput{}, workflows.StartOptions{}, workflows.ErrSkip
+	}
 	before := lesson.Original()
 	from, to := before.GetString("status"), lesson.GetString("status")
 	in := ChangeInput{
@@ -206,7 +209,7 @@ func mailChange(s *workflows.Step[changeState]) error {
 	zone := st.Sender.zone()
 	when := st.Sender.when(in.Start, in.End)
 	was := st.Sender.when(in.FormerStart, in.FormerEnd)
-	title := f.title("")
+	title := f.title()
 	details := []letters.Detail{{Label: "Student", Value: f.Student}, {Label: "Instrument", Value: f.Instrument}, {Label: "Teacher", Value: st.Teacher.Name}}
 
 	type letter struct {

@@ -126,13 +126,9 @@ func (s sender) when(start, end time.Time) string {
 	return start.In(z).Format("Monday 2 January 2006, 15:04") + "–" + end.In(z).Format("15:04 (MST)")
 }
 
-// subject of a lesson: "Amy's piano lesson".
-func (f lessonFacts) title(kind string) string {
-	what := strings.ToLower(f.Instrument)
-	if kind != "" {
-		what = strings.TrimSpace(kind + " " + what)
-	}
-	return f.Student + "’s " + what + " lesson"
+// title names a lesson in a subject: "Amy’s piano lesson".
+func (f lessonFacts) title() string {
+	return f.Student + "’s " + strings.ToLower(f.Instrument) + " lesson"
 }
 
 // invite is the lesson as an .ics event for its two recipients.
@@ -187,3 +183,14 @@ func mailKeys(keys ...string) []string {
 	}
 	return out
 }
+
+// quietKey marks a lesson record, in memory only, as written without mail.
+const quietKey = "@notify_quiet"
+
+// Quietly marks a lesson record so that saving it tells no one: for Go
+// code that imports an existing schedule (the demo loader), where a
+// booking confirmation per lesson would be a flood of mail about nothing
+// new. The mark is not stored; it holds for saves of this record value.
+func Quietly(lesson *core.Record) { lesson.Set(quietKey, true) }
+
+func isQuiet(lesson *core.Record) bool { return lesson.GetBool(quietKey) }

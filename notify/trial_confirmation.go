@@ -88,7 +88,7 @@ var TrialConfirmation = workflows.Define("trial_confirmation", 1,
 
 // trialForNewLesson starts a confirmation for each trial lesson created.
 func trialForNewLesson(txApp core.App, lesson *core.Record) (TrialInput, workflows.StartOptions, error) {
-	if lesson.GetString("kind") != "trial" {
+	if lesson.GetString("kind") != "trial" || isQuiet(lesson) {
 		return TrialInput{}, workflows.StartOptions{}, workflows.ErrSkip
 	}
 	return TrialInput{Lesson: lesson.Id}, TrialStartOptions(txApp, lesson), nil
