@@ -223,6 +223,18 @@ func (m *mailEnv) backdate(ids ...string) {
 	}
 }
 
+// earlierCreated moves the lesson's creation an hour back, leaving its last
+// change: the next write's SEQUENCE then exceeds the last one's by an hour
+// of seconds, as if that write happened an hour ago.
+func (m *mailEnv) earlierCreated(id string) {
+	m.t.Helper()
+	l := testapp.Record(m.t, m.app, "lessons", id)
+	earlier := l.GetDateTime("created").Time().Add(-time.Hour).UTC().Format("2006-01-02 15:04:05.000Z")
+	if _, err := m.app.NonconcurrentDB().Update("lessons", dbx.Params{"created": earlier}, dbx.HashExp{"id": id}).Execute(); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
 func TestSeriesIsConfirmedOncePerRecipientWithEveryDate(t *testing.T) {
 	defer func(s time.Duration) { notify.SeriesSettle = s }(notify.SeriesSettle)
 	notify.SeriesSettle = 0
@@ -388,10 +400,23 @@ func TestMoveCancelAndMakeupAreToldWithTheirInvites(t *testing.T) {
 		t.Errorf("%d messages; late cancellation: %q\n%s", len(msgs), late.Subject, late.Text)
 	}
 
+	// Reinstated by the admin (record API): REQUEST again, SEQUENCE above the CANCEL's.
+	cancelSeq := sequence(t, late.Cal.Events()[0])
+	m.earlierCreated(ids[3]) // as if the cancellation was an hour ago
+	if code, _ := m.call(http.MethodPatch, "/api/collections/lessons/records/"+ids[3], m.f.Admin, `{"status":"scheduled"}`); code != http.StatusOK {
+		t.Fatal("reinstatement refused")
+	}
+	msgs = m.quiet()
+	back := to(t, msgs, m.f.TeacherXUser.Email)
+	if len(msgs) != 2 || !strings.HasPrefix(back.Subject, "Lesson back on:") || back.Method != "REQUEST" ||
+		back.Cal.Events()[0].Id() != letters.LessonUID(ids[3]) || sequence(t, back.Cal.Events()[0]) <= cancelSeq {
+		t.Errorf("%d messages; reinstatement: %q method %q SEQUENCE %d (cancel: %d)", len(msgs), back.Subject, back.Method, sequence(t, back.Cal.Events()[0]), cancelSeq)
+	}
+
 	// The workflows retried (every mail node run again): nothing new leaves.
 	changes, err := m.app.FindRecordsByFilter("workflow_runs", "name = 'lesson_change' || name = 'booking_confirmation'", "", 0, 0)
-	if err != nil || len(changes) != 5 {
-		t.Fatalf("%d runs (%v), want 5: the series, the move, two cancellations and the make-up", len(changes), err)
+	if err != nil || len(changes) != 6 {
+		t.Fatalf("%d runs (%v), want 6: the series, the move, two cancellations, the make-up, the reinstatement", len(changes), err)
 	}
 	for _, r := range changes {
 		from := "mail"
@@ -462,5 +487,31 @@ func TestTrialConfirmationIsOnTheLayoutWithItsInvite(t *testing.T) {
 			!strings.Contains(got.Text, "18:00") || prop(got.Cal.Events()[0], ics.ComponentPropertyDtStart) != start.UTC().Format("20060102T150405Z") {
 			t.Errorf("%s: %q method %q\n%s", addr, got.Subject, got.Method, got.Text)
 		}
+	}
+}
+
+// A lesson given to another teacher: the family and the new teacher get
+// the move (REQUEST), the former teacher a CANCEL for its calendar.
+func TestReassignedLessonLeavesTheFormerTeachersCalendar(t *testing.T) {
+	m := newMailEnv(t)
+	m.backdate(m.f.LessonA1)
+	wednesday := localMonday16(t).AddDate(0, 0, 2).Add(-5 * time.Hour) // 11:00, in teacher Y's hours
+	body := `{"teacher":"` + m.f.TeacherY + `","start":"` + wednesday.Format("2006-01-02T15:04") + `"}`
+	if code, _ := m.call(http.MethodPatch, "/api/v1/lessons/"+m.f.LessonA1, m.f.Admin, body); code != http.StatusOK {
+		t.Fatal("reassignment refused")
+	}
+	msgs := m.quiet()
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages, want 3 (family, new teacher, former teacher)", len(msgs))
+	}
+	for _, addr := range []string{m.f.ParentA.Email, m.f.TeacherYUser.Email} {
+		if got := to(t, msgs, addr); got.Method != "REQUEST" || !strings.HasPrefix(got.Subject, "Lesson moved:") || !strings.Contains(got.Text, "Yara Young") {
+			t.Errorf("%s: %q method %q", addr, got.Subject, got.Method)
+		}
+	}
+	former := to(t, msgs, m.f.TeacherXUser.Email)
+	if former.Method != "CANCEL" || !strings.HasPrefix(former.Subject, "Lesson reassigned:") ||
+		former.Cal.Events()[0].Id() != letters.LessonUID(m.f.LessonA1) {
+		t.Errorf("former teacher: %q method %q", former.Subject, former.Method)
 	}
 }
