@@ -14,13 +14,15 @@
 //   - rounds.go: the two rounds, offers and mails written in the node's
 //     checkpoint;
 //   - accept.go: an acceptance, decided in the transaction that books;
-//   - settle.go: the end of a run: winner told, others told the slot is
-//     gone, or open offers expired;
+//   - settle.go: the end of a run: the other families told the slot is
+//     gone, or open offers expired (the winner's booking is told by the
+//     lesson's own mail, from notify);
 //   - letters.go: what the mails say;
 //   - routes.go, page.go: GET /api/v1/offers/{token} and
 //     POST /api/v1/offers/{token}/accept.
 //
-// offers owns the slot_offers collection. It imports the workflow engine,
+// offers owns the slot_offers collection and students.wants_other_time's
+// meaning. It imports the workflow engine,
 // the lesson model (lessons: the guard decides every booking), letters,
 // academy, audit and PocketBase; the wiring registers its workflow
 // (Workflows) and hooks binds its routes (BindRoutes). Nothing imports it

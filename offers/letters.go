@@ -10,7 +10,8 @@ import (
 
 // letters.go: what the offers' mails say. Every letter names the slot the
 // same way (when, how long, teacher, instrument) and says plainly what
-// accepting does to the family's schedule or credits.
+// accepting does to the family's schedule or credits. The booking an
+// acceptance makes is confirmed by the lesson's own mail (notify).
 
 func slotDetails(sl slot) []letters.Detail {
 	return []letters.Detail{
@@ -69,23 +70,4 @@ func goneLetter(sl slot, c candidate) (letters.Rendered, error) {
 		Details:    slotDetails(sl),
 		Footer:     "You get this because we offered you this slot.",
 	})
-}
-
-// confirmLetter confirms the booking to the family that took the slot.
-func confirmLetter(sl slot, c candidate) (letters.Rendered, error) {
-	l := letters.Letter{
-		Greeting: greeting(c.FamilyName),
-		Details:  slotDetails(sl),
-		Footer:   "You get this because you booked this slot. The attached invite adds it to your calendar.",
-	}
-	if c.Kind == "move" {
-		l.Subject = fmt.Sprintf("Moved: %s's lesson is now %s", c.StudentName, whenWords(sl.Start, sl.Zone))
-		l.Paragraphs = []string{fmt.Sprintf("%s's lesson of %s has moved to %s with %s.",
-			c.StudentName, whenWords(c.MovesStart, sl.Zone), whenWords(sl.Start, sl.Zone), sl.TeacherName)}
-	} else {
-		l.Subject = fmt.Sprintf("Booked: %s's make-up lesson on %s", c.StudentName, whenWords(sl.Start, sl.Zone))
-		l.Paragraphs = []string{fmt.Sprintf("%s's make-up %s lesson with %s is booked for %s. One make-up credit was used.",
-			c.StudentName, lower(sl.InstrumentName), sl.TeacherName, whenWords(sl.Start, sl.Zone))}
-	}
-	return letters.Layout{Academy: sl.Academy}.Render(l)
 }

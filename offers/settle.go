@@ -9,12 +9,10 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
-	"cedarheights/letters"
 	"cedarheights/workflows"
 )
 
-// settle.go: the end of a run. With a winner: its family gets the
-// confirmation (with the lesson's invite) and every other open offer is
+// settle.go: the end of a run. With a winner: every other open offer is
 // marked gone and its family told. Without one (the offers closed): the
 // open offers are marked expired, quietly; an expiry needs no mail.
 
@@ -50,27 +48,14 @@ func settle(s *workflows.Step[state]) error {
 		return nil
 	}
 
+	// The winner's booking is told by the lesson's own mail (notify: a
+	// make-up booked, or a lesson moved, with its .ics, to the family and
+	// the teacher), started by the booking's write; here only the others.
 	st.Outcome, st.Taken = "taken", winner.Id
 	sl, err := describeSlot(app, winner)
 	if err != nil {
 		return err
 	}
-	won, err := describeCandidate(app, winner)
-	if err != nil {
-		return err
-	}
-	confirm, err := confirmLetter(sl, won)
-	if err != nil {
-		return workflows.Permanent(err)
-	}
-	mail := workflows.Mail{To: []string{won.FamilyEmail}, Subject: confirm.Subject, HTML: confirm.HTML, Text: confirm.Text,
-		IdempotencyKey: "slot-offer-taken:" + winner.Id}
-	if invite, err := bookedInvite(app, sl, won, winner.GetString("booked")); err == nil {
-		mail.Attachments = []workflows.Attachment{{Name: letters.InviteFileName, Content: invite}}
-	} else {
-		s.Logger().Warn("no invite for the booked lesson", "error", err)
-	}
-	s.Mail(mail)
 	for _, o := range open {
 		c, err := describeCandidate(app, o)
 		if err != nil {
@@ -148,20 +133,4 @@ func describeCandidate(app core.App, offer *core.Record) (candidate, error) {
 		return c, fmt.Errorf("offer %s: the family has no e-mail address", offer.Id)
 	}
 	return c, nil
-}
-
-// bookedInvite is the calendar invite of the lesson the acceptance booked.
-func bookedInvite(app core.App, sl slot, c candidate, lessonID string) ([]byte, error) {
-	lesson, err := app.FindRecordById("lessons", lessonID)
-	if err != nil {
-		return nil, err
-	}
-	return letters.Invite{
-		Method: letters.Request, LessonID: lesson.Id,
-		Start: lesson.GetDateTime("start").Time(), End: lesson.GetDateTime("end").Time(),
-		Summary:   fmt.Sprintf("%s lesson with %s", sl.InstrumentName, sl.TeacherName),
-		Organizer: letters.Person{Name: sl.Academy, Email: app.Settings().Meta.SenderAddress},
-		Attendees: []letters.Person{{Name: c.FamilyName, Email: c.FamilyEmail}},
-		Created:   lesson.GetDateTime("created").Time(), Updated: lesson.GetDateTime("updated").Time(),
-	}.ICS()
 }

@@ -125,8 +125,8 @@ func Workflows(reg *workflows.Registry) error {
 // offersForCancelledLesson starts a run when a lesson becomes cancelled
 // with enough time left to offer its slot (see Timing). It runs in the
 // cancelling transaction: the cancellation and its run commit together.
-func offersForCancelledLesson(_ core.App, lesson, old *core.Record) (Input, workflows.StartOptions, error) {
-	if lesson.GetString("status") != "cancelled" || old == nil || old.GetString("status") == "cancelled" {
+func offersForCancelledLesson(_ core.App, lesson *core.Record) (Input, workflows.StartOptions, error) {
+	if lesson.GetString("status") != "cancelled" || lesson.Original().GetString("status") == "cancelled" {
 		return Input{}, workflows.StartOptions{}, workflows.ErrSkip
 	}
 	d, ok := timing.deadlines(lesson.GetDateTime("start").Time(), time.Now())

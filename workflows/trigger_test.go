@@ -142,66 +142,6 @@ func TestRecordTriggerStartsInTheSameTransaction(t *testing.T) {
 	}
 }
 
-// An update trigger sees the record before and after the write, starts a
-// run in the same transaction, and fails the update when it fails.
-func TestRecordUpdateTriggerSeesWhatChanged(t *testing.T) {
-	type renamed struct {
-		Room string `json:"room"`
-		From string `json:"from"`
-	}
-	flow := workflows.Define("room_renamed", 1, func(in renamed) tally { return tally{Log: []string{in.From}} },
-		workflows.Task("a", func(*workflows.Step[tally]) error { return nil }))
-	reg := registry(t, flow)
-	workflows.OnRecordUpdate(reg, "rooms", flow, func(tx core.App, rec, old *core.Record) (renamed, workflows.StartOptions, error) {
-		switch {
-		case rec.GetString("name") == old.GetString("name"):
-			return renamed{}, workflows.StartOptions{}, workflows.ErrSkip
-		case strings.HasPrefix(rec.GetString("name"), "fail"):
-			return renamed{}, workflows.StartOptions{}, errors.New("no")
-		}
-		return renamed{Room: rec.Id, From: old.GetString("name")},
-			workflows.StartOptions{Subject: "rooms:" + rec.Id + ":" + rec.GetString("name")}, nil
-	})
-	app, _ := newEngine(t, reg)
-	rooms, _ := app.FindCollectionByNameOrId("rooms")
-	room := core.NewRecord(rooms)
-	room.Load(map[string]any{"name": "Studio 7", "capacity": 1, "active": true})
-	if err := app.Save(room); err != nil {
-		t.Fatal(err)
-	}
-	room, _ = app.FindRecordById("rooms", room.Id) // as a request loads it
-	room.Set("capacity", 2)                        // the name stays: nothing starts
-	if err := app.Save(room); err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := app.CountRecords("workflow_runs", dbx.HashExp{"name": "room_renamed"}); n != 0 {
-		t.Fatalf("%d runs for an update that skipped", n)
-	}
-	room, _ = app.FindRecordById("rooms", room.Id)
-	room.Set("name", "Studio 8")
-	if err := app.Save(room); err != nil {
-		t.Fatal(err)
-	}
-	run, err := app.FindFirstRecordByData("workflow_runs", "subject", "rooms:"+room.Id+":Studio 8")
-	if err != nil {
-		t.Fatalf("no run for the rename: %v", err)
-	}
-	done := waitFor(t, app, run.Id, 5*time.Second, workflows.StatusCompleted)
-	var s tally
-	json.Unmarshal(done.State, &s)
-	if len(s.Log) != 1 || s.Log[0] != "Studio 7" {
-		t.Errorf("the trigger saw the old name as %v", s.Log)
-	}
-	fresh, _ := app.FindRecordById("rooms", room.Id)
-	fresh.Set("name", "fail me")
-	if err := app.Save(fresh); err == nil {
-		t.Error("a failing trigger let the update through")
-	}
-	if again, _ := app.FindRecordById("rooms", room.Id); again.GetString("name") != "Studio 8" {
-		t.Errorf("the failed update left the name %q", again.GetString("name"))
-	}
-}
-
 func TestSignalTriggerStartsARunPerEvent(t *testing.T) {
 	type hello struct {
 		Who string `json:"who"`
