@@ -74,11 +74,12 @@ test-go:
 test-js: build
 	cd tests/js && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
 
-# The load, client-query and billing benchmarks (not tests): BENCH_FLAGS=-quick for short runs.
-bench: build
+# The load, client-query, billing and enrollment/mail benchmarks (not tests): BENCH_FLAGS=-quick for short runs.
+bench: build mailpit
 	go run ./bench/load -bin $(BIN) $(BENCH_FLAGS)
 	go run ./bench/queries -bin $(BIN) $(BENCH_FLAGS)
 	go run ./bench/billing $(BENCH_FLAGS)
+	go run ./bench/enrollment $(BENCH_FLAGS)
 	go build -o bin/crash-server ./tests/crash/server
 	go run ./bench/workflows -bin bin/crash-server $(BENCH_FLAGS) && CRASH_TRIALS=$${CRASH_TRIALS:-12} go test -count=1 -run TestKillNineMidRun ./tests/crash
 
