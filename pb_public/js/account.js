@@ -120,7 +120,7 @@ async function cancelLesson(l, button, status) {
     const res = await pb.send(`/api/v1/lessons/${l.id}/cancel`, { method: 'POST', body: { cancelled_by: 'family' } });
     const done = res.lessons?.[0] || {};
     button.closest('.actions').remove();
-    say(status, `Cancelled. ${done.cancellation_note ? `Make-up: ${done.cancellation_note}.` : ''}`, 'ok');
+    say(status, `Cancelled. ${done.cancellation_note ? `The academy's decision: ${done.cancellation_note}.` : ''}`, 'ok');
     cal.reload();
     makeups();
   } catch (err) {

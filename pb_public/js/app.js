@@ -180,7 +180,8 @@ function errorBox(input) {
 /** say writes a message into a live region: kind is ok, bad, warn or ''. */
 export function say(region, text, kind = '') {
   if (!region) return;
-  region.className = `notice ${kind}`.trim();
+  const keep = region.classList.contains('form-status') ? ' form-status' : '';
+  region.className = `notice ${kind}${keep}`.replace(/\s+/g, ' ').trim();
   region.textContent = text;
 }
 

@@ -52,7 +52,7 @@ export function calendar(mount, { zone, label, open, expand = 'student,teacher,i
     h('button', { type: 'button', class: `lesson-btn ${l.status}`, 'data-lesson': l.id, onclick: () => open(l) }, label(l)))));
 
   function week(res) {
-    return h('ul', { class: 'week', 'aria-label': `Week of ${res.from}` }, ...res.days.map((d, i) => h('li', { class: d.date === today ? 'today' : '' },
+    return h('ul', { class: 'week', 'aria-label': `Week of ${res.from}`, 'data-from': res.from }, ...res.days.map((d, i) => h('li', { class: d.date === today ? 'today' : '' },
       h('p', { class: 'day-name' }, `${dayNames[i]} ${Number(d.date.slice(8))}`, d.date === today ? h('span', { class: 'visually-hidden' }, ' (today)') : ''),
       d.lessons.length ? lessonList(d.lessons) : h('p', { class: 'muted' }, 'No lessons'))));
   }
@@ -68,7 +68,7 @@ export function calendar(mount, { zone, label, open, expand = 'student,teacher,i
         ? h('td', { class: d.date === today ? 'today' : '' }, h('div', { class: 'date' }, Number(d.date.slice(8))), d.lessons.length ? lessonList(d.lessons) : '')
         : h('td', { class: 'other' })))));
     }
-    return h('div', { class: 'table-wrap' }, h('table', { class: 'month' },
+    return h('div', { class: 'table-wrap' }, h('table', { class: 'month', 'data-from': res.from },
       h('caption', { class: 'visually-hidden' }, heading(res)),
       h('thead', {}, h('tr', {}, ...dayNames.map((n) => h('th', { scope: 'col' }, n)))),
       h('tbody', {}, ...rows)));
