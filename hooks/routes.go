@@ -23,6 +23,7 @@ func bindRoutes(app core.App) {
 		bindPaymentRoutes(v1)
 		bindBillingRoutes(v1)
 		bindStripeWebhookRoutes(v1)
+		bindEnrollmentRoutes(v1)
 
 		auth := se.Router.Group("/auth").Bind(apis.BodyLimit(maxRouteBody))
 		bindAuthRoutes(auth)
