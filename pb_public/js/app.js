@@ -150,7 +150,8 @@ export function showErrors(form, err, status = $('[role="status"], .form-status'
     box.textContent = msg;
     input.setAttribute('aria-invalid', 'true');
     placed++;
-    first ??= input;
+    // Focus the first field in error in the page's order, not the answer's.
+    if (!first || first.compareDocumentPosition(input) & Node.DOCUMENT_POSITION_PRECEDING) first = input;
   }
   if (status) {
     const head = placed ? 'Please correct the marked fields.' : problem(err);

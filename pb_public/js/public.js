@@ -112,7 +112,7 @@ function showSlots(slots, heading, kind = '') {
     const day = fmtDay(s.start, zone);
     if (!byDay.has(day)) byDay.set(day, []);
     byDay.get(day).push(h('div', { class: 'slot' },
-      h('input', { type: 'radio', name: 'trial', id: `slot-${i}`, value: String(i), required: true }),
+      h('input', { type: 'radio', name: 'trial', id: `slot-${i}`, value: String(i), required: true, 'data-start': new Date(s.start).toISOString() }),
       h('label', { for: `slot-${i}` }, `${fmtTime(s.start, zone)} with ${s.teacher_name || teacherNames[s.teacher] || 'a teacher'}`),
     ));
   });
@@ -234,7 +234,7 @@ function render(run, waitingFor) {
   if (run.status === 'completed') {
     const r = run.result || {};
     const when = r.trial_start ? fmtWhen(r.trial_start, zone) : r.when;
-    say(status, `Confirmed: the trial lesson is ${when ? `on ${when}` : 'booked'}${teacherNames[r.teacher] ? ` with ${teacherNames[r.teacher]}` : ''}. A confirmation is in your mailbox.`, 'ok');
+    say(status, `Confirmed: the trial lesson is ${when ? `on ${when}` : 'booked'}${r.teacher ? ` with ${teacherNames[r.teacher] || r.teacher}` : ''}. A confirmation is in your mailbox.`, 'ok');
     pb.collection('workflow_runs').unsubscribe().catch(() => {});
   } else if (['failed', 'cancelled', 'dead_letter'].includes(run.status)) {
     const why = String(run.error || 'the booking could not be completed').replace(/^node \w+: /, '');
