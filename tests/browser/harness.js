@@ -92,14 +92,18 @@ export async function startMailpit() {
   };
 }
 
-/** startServer serves the built binary; with mail, SMTP points at mailpit. */
-export async function startServer({ mail } = {}) {
+/**
+ * startServer serves the built binary; with mail, SMTP points at mailpit;
+ * beforeServe(bin, dir, env) may load data into the fresh data dir first.
+ */
+export async function startServer({ mail, beforeServe } = {}) {
   const bin = process.env.CEDARHEIGHTS_BIN;
   if (!bin) throw new Error('CEDARHEIGHTS_BIN is not set (run through `make test-browser`)');
   const dir = await mkdtemp(join(tmpdir(), 'cedarheights-browser-'));
   const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC', ACADEMY_PUBLIC_DIR: join(here, '..', '..', 'pb_public') };
   if (mail) Object.assign(env, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.smtpPort) });
   await run(bin, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { env });
+  if (beforeServe) await beforeServe(bin, dir, env);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const output = [];
@@ -193,7 +197,7 @@ export async function pageWeight(browser, url) {
     if (!['document', 'script', 'stylesheet'].includes(type) || !res.url().startsWith(new URL(url).origin)) return;
     parts.push(res.body().then((b) => ({ url: res.url(), raw: b.length, gz: gzipSync(b).length })).catch(() => null));
   });
-  await page.goto(url, { waitUntil: 'networkidle' });
+  await page.goto(url, { waitUntil: 'load' });
   const files = (await Promise.all(parts)).filter(Boolean);
   await context.close();
   return { files, raw: files.reduce((n, f) => n + f.raw, 0), gz: files.reduce((n, f) => n + f.gz, 0) };
