@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { startServer, seedAcademy, launchBrowser, openPage, signIn, at, nextWeekday } from './harness.js';
+import { startServer, seedAcademy, launchBrowser, openPage, signIn, showWeekOf, at, nextWeekday } from './harness.js';
 
 let server;
 let seed;
@@ -28,20 +28,6 @@ async function asAlice() {
   await signIn(page, 'alice@families.test');
   await page.getByRole('heading', { name: 'Students' }).waitFor();
   return { context, page };
-}
-
-/** showWeekOf moves the week view forward until the week holding date shows. */
-async function showWeekOf(page, date) {
-  const monday = new Date(date);
-  monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
-  const from = monday.toISOString().slice(0, 10);
-  for (let i = 0; i < 6 && !(await page.locator(`ul.week[data-from="${from}"]`).count()); i++) {
-    await page.locator('ul.week').waitFor();
-    if (await page.locator(`ul.week[data-from="${from}"]`).count()) break;
-    await page.getByRole('button', { name: 'Next' }).click();
-    await page.waitForTimeout(50);
-  }
-  await page.locator(`ul.week[data-from="${from}"]`).waitFor();
 }
 
 test('a parent signs in and sees only its own family', async () => {

@@ -278,3 +278,18 @@ export async function startedLesson(seed) {
   const lesson = await su.collection('lessons').create({ teacher: zoe.id, student: seed.amy.id, instrument: seed.piano.id, ...at(start), kind: 'regular', status: 'completed' });
   return { zoe, user, lesson: await su.collection('lessons').update(lesson.id, { status: 'scheduled' }) };
 }
+
+/** showWeekOf moves the week view forward until the week holding date shows. */
+export async function showWeekOf(page, date) {
+  const monday = new Date(date);
+  monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
+  const from = monday.toISOString().slice(0, 10);
+  await page.locator('ul.week').waitFor();
+  for (let i = 0; i < 6 && !(await page.locator(`ul.week[data-from="${from}"]`).count()); i++) {
+    const shown = await page.locator('ul.week').getAttribute('data-from');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.locator(`ul.week:not([data-from="${shown}"])`).waitFor(); // the next week has loaded
+  }
+  await page.locator(`ul.week[data-from="${from}"]`).waitFor();
+}
+

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { startServer, seedAcademy, launchBrowser, openPage, signIn, startedLesson } from './harness.js';
+import { startServer, seedAcademy, launchBrowser, openPage, signIn, showWeekOf, startedLesson } from './harness.js';
 
 let server;
 let seed;
@@ -59,10 +59,8 @@ test('a teacher marks attendance and writes notes for the family and private one
 
 test('attendance waits for the lesson to start', async () => {
   const { context, page } = await asTeacher('xavier@teachers.test');
-  await page.getByRole('button', { name: 'Next' }).click();
-  const lesson = page.locator(`[data-lesson="${seed.lessonA.id}"]`);
-  for (let i = 0; i < 3 && !(await lesson.count()); i++) await page.getByRole('button', { name: 'Next' }).click();
-  await lesson.click();
+  await showWeekOf(page, seed.monday);
+  await page.locator(`[data-lesson="${seed.lessonA.id}"]`).click();
   const dialog = page.getByRole('dialog');
   assert.equal(await dialog.getByRole('button', { name: 'Attended' }).isDisabled(), true);
   await dialog.getByText('Attendance can be marked once the lesson has started.').waitFor();
