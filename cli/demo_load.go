@@ -76,8 +76,10 @@ type demoLoader struct {
 }
 
 // loadDemo writes the academy of the given size into app, with the term
-// containing anchor (or the next one). Record hooks (audit log, validation,
-// the calendar rules) run on every write as they do for the API.
+// containing anchor (or the next one), then what the academy has been
+// doing (make-up credits, payments, workflow runs). Record hooks (audit
+// log, validation, the calendar rules) run on every write as they do for
+// the API. It starts app's workflow engine; the caller stops it.
 func loadDemo(app core.App, size demoSize, anchor time.Time, out io.Writer) (*demoPlan, demoResult, error) {
 	settings, err := loadAcademySettings(app)
 	if err != nil {
@@ -104,7 +106,7 @@ func loadDemo(app core.App, size demoSize, anchor time.Time, out io.Writer) (*de
 
 	for _, phase := range []func() error{
 		l.instruments, l.users, l.teachers, l.availability, l.prices, l.closures,
-		l.students, l.enrollments, l.lessons,
+		l.students, l.enrollments, l.lessons, l.makeups, l.payments, l.workflowRuns,
 	} {
 		if err := phase(); err != nil {
 			return l.plan, l.result, err
