@@ -41,7 +41,7 @@ func TestSubscribeRaceMakesOneSubscription(t *testing.T) {
 	close(start)
 	wg.Wait()
 	for _, c := range codes {
-		if c != http.StatusOK && c != http.StatusBadRequest {
+		if c != http.StatusCreated && c != http.StatusBadRequest {
 			t.Errorf("a subscribe answered %d", c)
 		}
 	}

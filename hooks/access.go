@@ -301,6 +301,12 @@ func infoWithBody(e *core.RequestEvent, body map[string]any) (*core.RequestInfo,
 	return clone, nil
 }
 
+// isSuperuser reports whether the caller is a superuser (who bypasses every
+// rule and may write hidden fields).
+func isSuperuser(e *core.RequestEvent) bool {
+	return e.Auth != nil && e.Auth.IsSuperuser()
+}
+
 // requestError turns a failure to read the request (malformed JSON, a body
 // over the limit) into PocketBase's error shape, keeping a 413 a 413.
 func requestError(e *core.RequestEvent, err error) error {

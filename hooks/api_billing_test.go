@@ -184,7 +184,7 @@ func TestBillingFamilyRoutes(t *testing.T) {
 			Name: "the ledger cannot be written through the record API, even by a superuser", Method: http.MethodPost,
 			URL:     "/api/collections/ledger_entries/records",
 			Body:    apiBody(map[string]any{"family": f.ParentA.ID, "kind": "credit", "amount": -100000, "currency": "cad", "description": "gift", "source_key": "forged"}),
-			Headers: apiAs(f.Superuser), ExpectedStatus: 400, ExpectedContent: []string{`"status":400`},
+			Headers: apiAs(f.Superuser), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				if n := apiCount(t, app, "ledger_entries"); n != 0 {
 					t.Errorf("%d entries", n)
@@ -231,7 +231,7 @@ func TestSubscriptionRoutes(t *testing.T) {
 		{
 			Name: "admin subscribes with a trial", Method: http.MethodPost, URL: base, Body: apiBody(map[string]any{"trial_days": 7}),
 			Headers: apiAs(f.Admin), BeforeTestFunc: synced,
-			ExpectedStatus: 200, ExpectedContent: []string{`"stripe_status":"trialing"`, `"status":"active"`, `"stripe_subscription_id":"sub_`},
+			ExpectedStatus: 201, ExpectedContent: []string{`"stripe_status":"trialing"`, `"status":"active"`, `"stripe_subscription_id":"sub_`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				apiAudited(t, app, f.Admin, "update", "enrollments", f.EnrollmentB1)
 			},

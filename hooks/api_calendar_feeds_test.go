@@ -38,32 +38,32 @@ func TestCalendarFeedMint(t *testing.T) {
 		},
 		{
 			Name: "teacher X gets its teacher feed", Method: http.MethodPost, URL: url,
-			Headers: apiAs(f.TeacherXUser), ExpectedStatus: 200, ExpectedContent: []string{`"kind":"teacher"`},
+			Headers: apiAs(f.TeacherXUser), ExpectedStatus: 201, ExpectedContent: []string{`"kind":"teacher"`},
 			AfterTestFunc: feedAnswered("teacher", f.TeacherX, ""),
 		},
 		{
 			Name: "parent A gets its family feed", Method: http.MethodPost, URL: url,
-			Headers: apiAs(f.ParentA), ExpectedStatus: 200, ExpectedContent: []string{`"kind":"family"`},
+			Headers: apiAs(f.ParentA), ExpectedStatus: 201, ExpectedContent: []string{`"kind":"family"`},
 			AfterTestFunc: feedAnswered("family", "", f.ParentA.ID),
 		},
 		{
 			Name: "parent A naming its own family is the same", Method: http.MethodPost, URL: url, Body: apiBody(map[string]any{"family": f.ParentA.ID}),
-			Headers: apiAs(f.ParentA), ExpectedStatus: 200, ExpectedContent: []string{`"kind":"family"`},
+			Headers: apiAs(f.ParentA), ExpectedStatus: 201, ExpectedContent: []string{`"kind":"family"`},
 			AfterTestFunc: feedAnswered("family", "", f.ParentA.ID),
 		},
 		{
 			Name: "admin gets teacher Y's feed", Method: http.MethodPost, URL: url, Body: apiBody(map[string]any{"teacher": f.TeacherY}),
-			Headers: apiAs(f.Admin), ExpectedStatus: 200, ExpectedContent: []string{`"kind":"teacher"`},
+			Headers: apiAs(f.Admin), ExpectedStatus: 201, ExpectedContent: []string{`"kind":"teacher"`},
 			AfterTestFunc: feedAnswered("teacher", f.TeacherY, ""),
 		},
 		{
 			Name: "admin gets parent B's family feed", Method: http.MethodPost, URL: url, Body: apiBody(map[string]any{"family": f.ParentB.ID}),
-			Headers: apiAs(f.Admin), ExpectedStatus: 200, ExpectedContent: []string{`"kind":"family"`},
+			Headers: apiAs(f.Admin), ExpectedStatus: 201, ExpectedContent: []string{`"kind":"family"`},
 			AfterTestFunc: feedAnswered("family", "", f.ParentB.ID),
 		},
 		{
 			Name: "superuser gets parent A's family feed", Method: http.MethodPost, URL: url, Body: apiBody(map[string]any{"family": f.ParentA.ID}),
-			Headers: apiAs(f.Superuser), ExpectedStatus: 200, ExpectedContent: []string{`"kind":"family"`},
+			Headers: apiAs(f.Superuser), ExpectedStatus: 201, ExpectedContent: []string{`"kind":"family"`},
 			AfterTestFunc: feedAnswered("family", "", f.ParentA.ID),
 		},
 		{
@@ -151,7 +151,7 @@ func TestCalendarFeedRotate(t *testing.T) {
 		},
 		{
 			Name: "rotating a feed that does not exist yet creates it", Method: http.MethodPost, URL: url,
-			Headers: apiAs(f.TeacherXUser), ExpectedStatus: 200, ExpectedContent: []string{`"kind":"teacher"`},
+			Headers: apiAs(f.TeacherXUser), ExpectedStatus: 201, ExpectedContent: []string{`"kind":"teacher"`},
 			AfterTestFunc: feedAnswered("teacher", f.TeacherX, ""),
 		},
 		{
@@ -651,7 +651,7 @@ func feedCall(t testing.TB, base, path string, who testapp.Account) map[string]s
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	if res.StatusCode != 200 {
+	if res.StatusCode != 200 && res.StatusCode != 201 { // 201 when the call made the feed
 		raw, _ := io.ReadAll(res.Body)
 		t.Fatalf("POST %s: %d %s", path, res.StatusCode, raw)
 	}

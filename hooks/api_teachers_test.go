@@ -163,7 +163,7 @@ func TestTeachersCreate(t *testing.T) {
 		},
 		{
 			Name: "admin creates a profile for a teacher user", Method: http.MethodPost, URL: url, Body: apiBody(profile(newUser)),
-			Headers: apiAs(f.Admin), BeforeTestFunc: addUser("teacher"), ExpectedStatus: 200,
+			Headers: apiAs(f.Admin), BeforeTestFunc: addUser("teacher"), ExpectedStatus: 201,
 			ExpectedContent: []string{`"user":"` + newUser + `"`, `"display_name":"Nina New"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				r, err := app.FindFirstRecordByData("teachers", "user", newUser)

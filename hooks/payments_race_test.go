@@ -139,7 +139,7 @@ func TestRefundRaceRecordedPayment(t *testing.T) {
 	rec := raceCall(t, http.MethodPost, srv.URL+"/api/v1/payments/record", f.Admin, map[string]any{
 		"family": f.ParentB.ID, "amount": amount, "kind": "tuition", "method": "cheque", "reference": "cheque 0042",
 	}, nil)
-	if rec.code != http.StatusOK {
+	if rec.code != http.StatusCreated {
 		t.Fatalf("record: %d %s", rec.code, rec.raw)
 	}
 	payment := rec.body["id"].(string)
@@ -164,7 +164,7 @@ func TestRefundRaceCardPayment(t *testing.T) {
 	paid := raceCall(t, http.MethodPost, srv.URL+"/api/v1/payments/process", f.ParentA, map[string]any{
 		"amount": amount, "kind": "registration", "payment_method": "pm_card_visa",
 	}, map[string]string{"Idempotency-Key": "race-card-payment-1"})
-	if paid.code != http.StatusOK || paid.body["status"] != "succeeded" {
+	if paid.code != http.StatusCreated || paid.body["status"] != "succeeded" {
 		t.Fatalf("pay: %d %s", paid.code, paid.raw)
 	}
 	payment := paid.body["payment"].(map[string]any)["id"].(string)
