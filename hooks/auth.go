@@ -34,7 +34,8 @@ func (f loginForm) validate() error {
 // login is PocketBase's password auth for `users` under the seed's path: it
 // runs the same OnRecordAuthWithPasswordRequest hooks and answers
 // apis.RecordAuthResponse ({token, record}); wrong credentials get the same
-// 400 whether the e-mail exists or not.
+// 400 whether the e-mail exists or not. PocketBase's handler is not public;
+// TestLoginMatchesPasswordAuth pins this copy to its endpoint.
 func login(e *core.RequestEvent) error {
 	users, err := e.App.FindCachedCollectionByNameOrId("users")
 	if err != nil {
