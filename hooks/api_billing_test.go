@@ -44,6 +44,7 @@ func eventStored(id string, want int) func(testing.TB, *tests.TestApp, *http.Res
 
 // The webhook route needs no auth, only a valid signature.
 func TestStripeWebhookRoute(t *testing.T) {
+	t.Parallel()
 	url := "/api/v1/stripe/webhooks"
 	customer := map[string]any{"id": "cus_1", "object": "customer"}
 	good, goodSig := signedEvent(t, "evt_good", "customer.created", customer, apiWebhookSecret, time.Now())
@@ -120,6 +121,7 @@ func TestStripeWebhookRoute(t *testing.T) {
 }
 
 func TestBillingFamilyRoutes(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	ledgerA := "/api/v1/billing/families/" + f.ParentA.ID + "/ledger"
 	recordA := func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
@@ -205,6 +207,7 @@ func TestBillingFamilyRoutes(t *testing.T) {
 }
 
 func TestSubscriptionRoutes(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	base := "/api/v1/enrollments/" + f.EnrollmentB1 + "/subscription"
 	synced := func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
@@ -281,6 +284,7 @@ func TestSubscriptionRoutes(t *testing.T) {
 
 // /health reports the billing mode and whether webhooks can be verified.
 func TestHealthReportsBilling(t *testing.T) {
+	t.Parallel()
 	admin := apiAs(testapp.Get(t).Admin) // the checks are for admins
 	apiRun(t, []tests.ApiScenario{
 		{

@@ -29,6 +29,7 @@ const (
 var mintedToken = regexp.MustCompile(`^[A-Za-z0-9]{40}$`)
 
 func TestCalendarFeedMint(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/calendars/feed"
 	apiRun(t, []tests.ApiScenario{
@@ -137,6 +138,7 @@ func TestCalendarFeedMint(t *testing.T) {
 }
 
 func TestCalendarFeedRotate(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/calendars/feed/rotate"
 	apiRun(t, []tests.ApiScenario{
@@ -182,6 +184,7 @@ func TestCalendarFeedRotate(t *testing.T) {
 // TestCalendarFeedRotationRevokesOldURL walks the whole life of a feed URL
 // over real HTTP: mint, fetch, rotate, the old URL is gone.
 func TestCalendarFeedRotationRevokesOldURL(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 
@@ -209,6 +212,7 @@ func TestCalendarFeedRotationRevokesOldURL(t *testing.T) {
 }
 
 func TestCalendarFeedTeacherWithoutProfile(t *testing.T) {
+	t.Parallel()
 	app, _ := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	users, err := app.FindCollectionByNameOrId("users")
@@ -242,6 +246,7 @@ func TestCalendarFeedTeacherWithoutProfile(t *testing.T) {
 }
 
 func TestCalendarFeedServe(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := func(token string) string { return "/api/v1/calendars/" + token + ".ics" }
 	uid := func(lesson string) string { return "UID:" + lesson + "@cedarheights" }
@@ -368,6 +373,7 @@ func TestCalendarFeedServe(t *testing.T) {
 // TestCalendarFeedFollowsLessonChanges: a lesson keeps its UID when it is
 // edited, moved and cancelled, while SEQUENCE and LAST-MODIFIED move on.
 func TestCalendarFeedFollowsLessonChanges(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	feedSeed("teacher", f.TeacherX, "", feedTokenX)(t, app, nil)
@@ -417,6 +423,7 @@ func TestCalendarFeedFollowsLessonChanges(t *testing.T) {
 // TestCalendarFeedAcademyZone: in America/Vancouver the events carry the
 // local wall clock and the VTIMEZONE has both kinds of period.
 func TestCalendarFeedAcademyZone(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	settings, err := app.FindFirstRecordByFilter("academy", "")

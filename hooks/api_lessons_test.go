@@ -33,6 +33,7 @@ func decode(t testing.TB, res *http.Response, v any) {
 }
 
 func TestCheckConflicts(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/lessons/check-conflicts"
 	scenarios := []tests.ApiScenario{
@@ -96,12 +97,11 @@ func TestCheckConflicts(t *testing.T) {
 		{Name: "length out of range", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(lessonJSON(f, f.StudentA1, 0, 5, "")), ExpectedStatus: 400, ExpectedContent: []string{`"minutes":{"code":"validation_min_greater_equal_than_required"`}, TestAppFactory: testapp.Factory},
 		{Name: "malformed JSON", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(`{"teacher":`), ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, TestAppFactory: testapp.Factory},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	apiParallel(t, scenarios)
 }
 
 func TestCreateLessons(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/lessons"
 	countLessons := func(want int) func(testing.TB, *tests.TestApp, *http.Response) {
@@ -142,12 +142,11 @@ func TestCreateLessons(t *testing.T) {
 			TestAppFactory: testapp.Factory,
 		},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	apiParallel(t, scenarios)
 }
 
 func TestListLessonsAndScheduleView(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	date := monday().Format(time.DateOnly)
 	scenarios := []tests.ApiScenario{
@@ -180,12 +179,11 @@ func TestListLessonsAndScheduleView(t *testing.T) {
 		{Name: "bad view", Method: http.MethodGet, URL: "/api/v1/lessons/schedule/view?view=year", Headers: auth(f.Admin), ExpectedStatus: 400, ExpectedContent: []string{`"view":{"code":"validation_in_invalid"`}, TestAppFactory: testapp.Factory},
 		{Name: "bad date", Method: http.MethodGet, URL: "/api/v1/lessons/schedule/view?date=03/02/2026", Headers: auth(f.Admin), ExpectedStatus: 400, ExpectedContent: []string{`"date":{"code":"validation_invalid_date"`}, TestAppFactory: testapp.Factory},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	apiParallel(t, scenarios)
 }
 
 func TestPublicTimeslots(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	date := monday().Format(time.DateOnly)
 	url := "/api/v1/public/timeslots?instrument=" + f.Piano + "&from=" + date + "&to=" + date
@@ -204,12 +202,11 @@ func TestPublicTimeslots(t *testing.T) {
 		{Name: "hidden teacher is not offered", Method: http.MethodGet, URL: url + "&teacher=" + f.TeacherHidden, ExpectedStatus: 400, ExpectedContent: []string{`"teacher"`}, TestAppFactory: testapp.Factory},
 		{Name: "inactive instrument", Method: http.MethodGet, URL: "/api/v1/public/timeslots?instrument=" + f.Theremin + "&from=" + date + "&to=" + date, ExpectedStatus: 400, ExpectedContent: []string{`"instrument":{"code":"validation_unknown_record"`}, TestAppFactory: testapp.Factory},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	apiParallel(t, scenarios)
 }
 
 func TestCancelAndMakeup(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	call := func(method, path string, who testapp.Account, body string) (int, map[string]any) {
@@ -278,6 +275,7 @@ func TestCancelAndMakeup(t *testing.T) {
 }
 
 func TestMoveSeriesAndClosure(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	post := func(method, path, body string) (int, map[string]any) {

@@ -38,6 +38,7 @@ func withKey(a testapp.Account, key string) map[string]string {
 }
 
 func TestPaymentsList(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/payments"
 	apiRun(t, []tests.ApiScenario{
@@ -83,6 +84,7 @@ func TestPaymentsList(t *testing.T) {
 }
 
 func TestPaymentsProcess(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/payments/process"
 	body := func(extra map[string]any) *strings.Reader {
@@ -226,6 +228,7 @@ func TestPaymentsProcess(t *testing.T) {
 }
 
 func TestPaymentsRecordAndRefund(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	record := "/api/v1/payments/record"
 	refund := "/api/v1/payments/" + f.PaymentB + "/refund"

@@ -15,6 +15,7 @@ import (
 )
 
 func TestStudentsList(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students"
 	apiRun(t, []tests.ApiScenario{
@@ -119,6 +120,7 @@ func TestStudentsList(t *testing.T) {
 }
 
 func TestStudentsView(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students/"
 	apiRun(t, []tests.ApiScenario{
@@ -164,6 +166,7 @@ func TestStudentsView(t *testing.T) {
 }
 
 func TestStudentsCreate(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students"
 	valid := func(parent string) map[string]any {
@@ -296,6 +299,7 @@ func TestStudentsCreate(t *testing.T) {
 }
 
 func TestStudentsUpdate(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students/"
 	fieldIs := func(id, field, want string) func(testing.TB, *tests.TestApp, *http.Response) {
@@ -390,6 +394,7 @@ func TestStudentsUpdate(t *testing.T) {
 }
 
 func TestStudentsSoftDeleteAndRestore(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students/"
 	deleted := func(id string, want bool) func(testing.TB, *tests.TestApp, *http.Response) {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestTeachersList(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/teachers"
 	// windowsOf checks each listed teacher carries exactly its windows.
@@ -127,6 +128,7 @@ func superusersOnlyAvailability(t testing.TB, app *tests.TestApp, _ *core.ServeE
 }
 
 func TestTeachersCreate(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/teachers"
 	const newUser = "newteacheruser1"
@@ -237,6 +239,7 @@ func TestTeachersCreate(t *testing.T) {
 }
 
 func TestTeachersAvailability(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := func(teacher string) string { return "/api/v1/teachers/" + teacher + "/availability" }
 	week := []map[string]any{

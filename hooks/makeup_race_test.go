@@ -16,6 +16,7 @@ import (
 // spends the credit, the others are 409 on kind. The credit lookup runs in
 // the lesson guard's transaction (lessons/guard.go), which this proves.
 func TestMakeupRaceSpendsOneCredit(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 

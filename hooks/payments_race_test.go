@@ -131,6 +131,7 @@ func checkRefundRace(t *testing.T, app *tests.TestApp, answers []raceAnswer, pay
 // Ten admins refund 40 % of one cheque at once: two fit, eight are told
 // how much is left.
 func TestRefundRaceRecordedPayment(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	billing.Use(app, billing.Config{})
 	srv := testapp.Serve(t, app)
@@ -153,6 +154,7 @@ func TestRefundRaceRecordedPayment(t *testing.T) {
 // The same race on a card payment through the Stripe stand-in: the ledger,
 // Stripe and the webhooks that follow all agree on two refunds.
 func TestRefundRaceCardPayment(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	stub := billingOnline(t, app)
 	srv := testapp.Serve(t, app)

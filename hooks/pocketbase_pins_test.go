@@ -26,6 +26,7 @@ import (
 // our copy of PocketBase's create-rule probe; the record API decides with
 // PocketBase's own. Every body here is valid, so only the rule decides.
 func TestCreateRuleProbeMatchesRecordAPI(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	child := func(parent, extra string) string {
@@ -66,6 +67,7 @@ func TestCreateRuleProbeMatchesRecordAPI(t *testing.T) {
 // accept and refuse the same credentials, fire the same hook and hand out
 // tokens for the same record.
 func TestLoginMatchesPasswordAuth(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	var fired atomic.Int32
 	app.OnRecordAuthWithPasswordRequest("users").BindFunc(func(e *core.RecordAuthWithPasswordRequestEvent) error {

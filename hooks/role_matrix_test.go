@@ -13,13 +13,11 @@ import (
 // question of the matrix: 7 roles × 15 collections × 5 operations, plus the
 // probes that try to reach another family's or another teacher's data.
 func TestRoleMatrixCollectionAPI(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	academy := matrixAcademyID(t)
 	all := matrixUniverse(f, academy)
-	for _, c := range collectionMatrix(f, academy) {
-		s := c.scenario(f, all)
-		s.Test(t)
-	}
+	runMatrix(t, f, all, collectionMatrix(f, academy))
 }
 
 // collectionMatrix is the table. Reading a row: role.operation(collection,
@@ -722,13 +720,14 @@ func collectionMatrix(f *testapp.Fixtures, academy string) []matrixCell {
 // conventions: 401 without a token, 404 for what the caller cannot see,
 // 403 for what it can see but may not change, DELETE = soft delete.
 func TestRoleMatrixV1(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	all := matrixUniverse(f, "")
-	for _, c := range v1Matrix(f) {
-		c.api = apiV1
-		s := c.scenario(f, all)
-		s.Test(t)
+	cells := v1Matrix(f)
+	for i := range cells {
+		cells[i].api = apiV1
 	}
+	runMatrix(t, f, all, cells)
 }
 
 func v1Matrix(f *testapp.Fixtures) []matrixCell {

@@ -15,6 +15,7 @@ import (
 // route refuses an anonymous caller with 401, and a body over the line's
 // limit is a 413. So the table is what the server serves.
 func TestRoutesTable(t *testing.T) {
+	t.Parallel()
 	app, _ := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	seen := map[string]bool{}
