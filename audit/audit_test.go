@@ -28,6 +28,7 @@ type auditWant struct {
 }
 
 func TestAuditRESTWrites(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	su := "_superusers:" + f.Superuser.ID
 
@@ -131,6 +132,7 @@ func TestAuditRESTWrites(t *testing.T) {
 // TestAuditCascadeInheritsActor: the lesson's private note goes with it,
 // attributed to whoever deleted the lesson.
 func TestAuditCascadeInheritsActor(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	(&tests.ApiScenario{
 		Method: http.MethodDelete, URL: "/api/collections/lessons/records/" + f.LessonA1,
@@ -152,6 +154,7 @@ func TestAuditCascadeInheritsActor(t *testing.T) {
 }
 
 func TestAuditFailedWriteLeavesNoEntry(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	scenarios := []tests.ApiScenario{
 		{
@@ -192,6 +195,7 @@ func TestAuditFailedWriteLeavesNoEntry(t *testing.T) {
 }
 
 func TestAuditGoCodeIsSystem(t *testing.T) {
+	t.Parallel()
 	app, _ := testapp.New(t)
 	c, err := app.FindCollectionByNameOrId("rooms")
 	if err != nil {
@@ -225,6 +229,7 @@ func TestAuditGoCodeIsSystem(t *testing.T) {
 }
 
 func TestAuditRollsBackWithTheWrite(t *testing.T) {
+	t.Parallel()
 	t.Run("the write's transaction fails after it", func(t *testing.T) {
 		app, _ := testapp.New(t)
 		before := auditCount(t, app)
@@ -267,6 +272,7 @@ func TestAuditRollsBackWithTheWrite(t *testing.T) {
 }
 
 func TestRunInTransactionAttributesRouteWrites(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	var id string
 	(&tests.ApiScenario{
@@ -301,6 +307,7 @@ func TestRunInTransactionAttributesRouteWrites(t *testing.T) {
 }
 
 func TestAuditAppendOnly(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	var entryID, entryJSON string
 	var entries int64

@@ -11,6 +11,7 @@ import (
 // sees one subscription (the request's idempotency key is the
 // enrollment's), and the enrollment mirrors it.
 func TestSubscribeRaceMakesOneSubscription(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.syncPlans()
 	enr := e.record("enrollments", e.f.EnrollmentA1)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestCORSOrigins(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		env  string
 		want []string

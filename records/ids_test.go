@@ -10,6 +10,7 @@ import (
 )
 
 func TestIDPattern(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		id   string
 		want bool
