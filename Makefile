@@ -25,7 +25,7 @@ run: build
 demo: build
 	./$(BIN) demo --dir $(DATA)
 
-test: build stripe-mock test-go test-js
+test: build stripe-mock mailpit test-go test-js
 
 # The billing tests start stripe-mock (the version whose API spec is closest
 # to stripe-go v76's); install it once into Go's bin folder if it is missing.
@@ -34,11 +34,27 @@ stripe-mock:
 	@command -v stripe-mock >/dev/null 2>&1 || test -x "$$(go env GOPATH)/bin/stripe-mock" || \
 	  (echo "installing stripe-mock $(STRIPE_MOCK_VERSION)"; go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION))
 
+# The mail tests deliver to mailpit (a real SMTP server with a web UI);
+# `make mail` runs it on 127.0.0.1 for a person to read what the app sends.
+.PHONY: mail mailpit
+MAILPIT_VERSION := v1.33.1
+MAILPIT = $$(command -v mailpit || echo "$$(go env GOPATH)/bin/mailpit")
+mailpit:
+	@command -v mailpit >/dev/null 2>&1 || test -x "$$(go env GOPATH)/bin/mailpit" || \
+	  (echo "installing mailpit $(MAILPIT_VERSION)"; go install github.com/axllent/mailpit@$(MAILPIT_VERSION))
+
+mail: mailpit
+	@echo ""
+	@echo "  mailpit: SMTP 127.0.0.1:1025, mail in the browser → http://127.0.0.1:8025"
+	@echo "  In another terminal: SMTP_HOST=127.0.0.1 SMTP_PORT=1025 make run"
+	@echo ""
+	$(MAILPIT) --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025 --disable-version-check --smtp-disable-rdns
+
 # Coverage counts our own code: every package but main (wiring), the test
 # helpers and stand-ins (testapp, stripestub, tests/crash) and the
 # benchmarks, whichever package's tests reach it. The summary prints even
 # when a test fails; the target still fails then.
-COVERPKG = $(shell go list ./... | grep -v -e '^cedarheights$$' -e '/internal/testapp$$' -e '/bench' -e '/stripestub$$' -e '/tests/' | paste -sd, -)
+COVERPKG = $(shell go list ./... | grep -v -e '^cedarheights$$' -e '/internal/testapp$$' -e '/internal/mailpit$$' -e '/bench' -e '/stripestub$$' -e '/tests/' | paste -sd, -)
 COVER_BY_PACKAGE = awk 'NR > 1 { stmts[$$1] = $$2; if ($$3 > 0) hit[$$1] = 1 } \
 	END { for (b in stmts) { split(b, p, ":"); pkg = p[1]; sub("/[^/]*$$", "", pkg); \
 	  total[pkg] += stmts[b]; if (b in hit) cov[pkg] += stmts[b] } \
@@ -58,9 +74,10 @@ test-go:
 test-js: build
 	cd tests/js && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
 
-# The load and billing benchmarks (not tests): BENCH_FLAGS=-quick for short runs.
+# The load, client-query and billing benchmarks (not tests): BENCH_FLAGS=-quick for short runs.
 bench: build
 	go run ./bench/load -bin $(BIN) $(BENCH_FLAGS)
+	go run ./bench/queries -bin $(BIN) $(BENCH_FLAGS)
 	go run ./bench/billing $(BENCH_FLAGS)
 	go build -o bin/crash-server ./tests/crash/server
 	go run ./bench/workflows -bin bin/crash-server $(BENCH_FLAGS) && CRASH_TRIALS=$${CRASH_TRIALS:-12} go test -count=1 -run TestKillNineMidRun ./tests/crash

@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"cedarheights/academy"
+	"cedarheights/letters"
 )
 
 // calendar_feeds.go: per-teacher and per-family iCalendar feeds under
@@ -362,7 +363,7 @@ func lessonEvent(lesson *core.Record, rel lessonRelations, feedKind string) icsE
 	}
 
 	return icsEvent{
-		UID:         lesson.Id + "@cedarheights",
+		UID:         letters.LessonUID(lesson.Id),
 		Start:       lesson.GetDateTime("start").Time(),
 		End:         lesson.GetDateTime("end").Time(),
 		Summary:     summary,

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
+
+	"cedarheights/letters"
 )
 
 // ics.go renders lessons as an iCalendar feed (RFC 5545) with golang-ical.
@@ -61,7 +63,7 @@ func (c icsCalendar) event(ev icsEvent) *ics.VEvent {
 	e.SetDtStampTime(ev.Updated)
 	e.SetCreatedTime(ev.Created)
 	e.SetModifiedAt(ev.Updated)
-	e.SetSequence(icsSequence(ev.Created, ev.Updated))
+	e.SetSequence(letters.Sequence(ev.Created, ev.Updated))
 	start, startParams := icsTime(ev.Start, c.Zone)
 	e.SetProperty(ics.ComponentPropertyDtStart, start, startParams...)
 	end, endParams := icsTime(ev.End, c.Zone)
@@ -82,17 +84,6 @@ func (c icsCalendar) event(ev icsEvent) *ics.VEvent {
 		e.SetTimeTransparency(ics.TransparencyOpaque)
 	}
 	return e
-}
-
-// icsSequence is the seconds between creation and last change: 0 for a
-// new lesson and growing with every later update, as SEQUENCE must, without
-// a counter column to keep.
-func icsSequence(created, updated time.Time) int {
-	seq := updated.Unix() - created.Unix()
-	if seq < 0 || created.IsZero() || updated.IsZero() {
-		return 0
-	}
-	return int(min(seq, 1<<31-1))
 }
 
 // icsTime is t as the zone's wall clock with a TZID, or as UTC when that

@@ -157,28 +157,8 @@ func TestICSTimeRepeatedHour(t *testing.T) {
 	}
 }
 
-func TestICSSequenceAndOffsets(t *testing.T) {
+func TestICSOffsets(t *testing.T) {
 	t.Parallel()
-	created := time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
-	seqs := []struct {
-		updated time.Time
-		want    int
-	}{
-		{created, 0},
-		{created.Add(900 * time.Millisecond), 0},
-		{created.Add(90 * time.Second), 90},
-		{created.Add(-time.Hour), 0},
-		{created.AddDate(100, 0, 0), 1<<31 - 1},
-	}
-	for _, s := range seqs {
-		if got := icsSequence(created, s.updated); got != s.want {
-			t.Errorf("icsSequence(+%s) = %d, want %d", s.updated.Sub(created), got, s.want)
-		}
-	}
-	if got := icsSequence(time.Time{}, created); got != 0 {
-		t.Errorf("icsSequence without created = %d, want 0", got)
-	}
-
 	offsets := map[int]string{0: "+0000", -8 * 3600: "-0800", 19800: "+0530", 45900: "+1245", -(3600 + 30*60 + 15): "-013015"}
 	for seconds, want := range offsets {
 		if got := utcOffset(seconds); got != want {

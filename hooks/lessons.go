@@ -141,7 +141,14 @@ func createLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	probe := p.newLesson(collection, p.Starts[0], "")
+	series := p.Input.Recurrence != nil
+	seriesID := ""
+	if series {
+		seriesID = security.RandomStringWithAlphabet(15, "abcdefghijklmnopqrstuvwxyz0123456789")
+	}
+	// The probe is a lesson as it will be stored, series id included: the
+	// CreateRule lets a family book single make-ups, not a series of them.
+	probe := p.newLesson(collection, p.Starts[0], seriesID)
 	if err := checkCreate(e.App, e, probe, probe.FieldsData()); err != nil {
 		return err
 	}
@@ -149,7 +156,6 @@ func createLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	series := p.Input.Recurrence != nil
 	if p.Input.DryRun {
 		return e.JSON(http.StatusOK, map[string]any{"dry_run": true, "ok": result.OK, "occurrences": result.Occurrences, "conflicts": result.Conflicts, "alternatives": result.Alternatives})
 	}
@@ -157,10 +163,6 @@ func createLessons(e *core.RequestEvent) error {
 		return conflictResponse(e, result)
 	}
 
-	seriesID := ""
-	if series {
-		seriesID = security.RandomStringWithAlphabet(15, "abcdefghijklmnopqrstuvwxyz0123456789")
-	}
 	var created []*core.Record
 	err = writeTx(e, func(tx core.App) error {
 		for _, start := range p.Starts {

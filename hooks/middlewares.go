@@ -6,12 +6,14 @@ import (
 )
 
 // bindMiddlewares binds the router-wide middlewares (request ids and logs,
-// security headers) and the switch that can turn the rate limiter off.
+// security headers, the cost limits and deadline of client queries) and the
+// switch that can turn the rate limiter off.
 func bindMiddlewares(app core.App) {
 	bindRateLimitSwitch(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Unbind(apis.DefaultSecurityHeadersMiddlewareId)
-		se.Router.Bind(requestLog(), securityHeaders())
+		se.Router.Bind(requestLog(), securityHeaders(), queryCostGuard(), queryDeadline(queryDeadlineFromEnv(se.App)))
 		return se.Next()
 	})
+	app.OnRealtimeSubscribeRequest().BindFunc(guardRealtimeOptions)
 }

@@ -1,6 +1,7 @@
 // Package hooks is the academy's HTTP surface: the /api/v1 and /auth
 // routes (every one listed in routes.go), the calendar feeds, /health, the
-// static files, security headers, the rate limit and request logs.
+// static files, security headers, the rate limit, request logs, and the
+// cost limits and deadline of client queries (filter, sort, expand).
 // Handlers read the request (body.go: one reader, every field error at
 // once), check access with the collections' rules (access.go), call the
 // capability (lessons, billing, workflows, notify, audit) and answer:

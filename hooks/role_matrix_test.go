@@ -419,7 +419,8 @@ func collectionMatrix(f *testapp.Fixtures, academy string) []matrixCell {
 		asTeacherX.listWhere("students", fmt.Sprintf("parent=%q", B)),
 
 		// lessons: a teacher the lessons it teaches (attendance and notes
-		// only), a parent its family's lessons read-only, admins schedule.
+		// only), a parent its family's lessons (cancel here; a make-up
+		// booking and a move in role_matrix_family_test.go), admins schedule.
 		asAnonymous.list("lessons"),
 		asAnonymous.view("lessons", LA1, notFound),
 		asAnonymous.create("lessons", lesson, refused),

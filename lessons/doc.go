@@ -6,6 +6,8 @@
 //   - guard.go: the calendar check (teacher availability, time off,
 //     closures, double bookings, buffers, instruments) and the lifecycle;
 //   - lifecycle.go: which status moves a mover may make, and when;
+//   - reschedule.go: when a family may move its own lesson (with the
+//     academy's notice, keeping its length);
 //   - makeup_credits.go: a credit granted on cancellation by the make-up
 //     policy, spent by a make-up lesson, taken back on reinstatement;
 //   - closures.go: a closure cancels the lessons it covers;

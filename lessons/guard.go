@@ -43,6 +43,9 @@ func guardLessonWrite(e *core.RecordEvent) error {
 		if err != nil {
 			return err
 		}
+		if err := checkReschedule(e, settings); err != nil {
+			return err
+		}
 		if err := checkLessonFits(tx, settings, e.Record); err != nil {
 			return err
 		}
@@ -146,7 +149,9 @@ func lessonConflicts(app core.App, settings academy.Settings, lesson *core.Recor
 
 // mayBeInPast: back-filling attendance (a completed or missed lesson) may
 // be in the past, and so may edits that leave a past lesson's time alone;
-// the collection rules already limit lesson writes to admins and teachers.
+// the collection rules let only admins and teachers write attendance, and a
+// family's booking or move is a scheduled lesson at a new time, which
+// this keeps in the future.
 func mayBeInPast(lesson *core.Record) bool {
 	if lesson.GetString("status") != "scheduled" {
 		return true

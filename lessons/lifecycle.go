@@ -54,11 +54,16 @@ func startChanged(lesson *core.Record) bool {
 	return lesson.IsNew() || !lesson.Original().GetDateTime("start").Equal(lesson.GetDateTime("start"))
 }
 
-// lifecycleError answers in PocketBase's shape on the status field: 403
-// when the mover may never make the move, 400 when the lesson's state or
-// time is wrong for it (like any other invalid value).
+// lifecycleError answers in PocketBase's shape on the refusal's field
+// (status unless it names another): 403 when the mover may never make the
+// move, 400 when the lesson's state or time is wrong for it (like any other
+// invalid value).
 func lifecycleError(r *scheduling.Refusal) error {
-	fields := validation.Errors{"status": validation.NewError(r.Code, r.Message)}
+	field := r.Field
+	if field == "" {
+		field = "status"
+	}
+	fields := validation.Errors{field: validation.NewError(r.Code, r.Message)}
 	if r.Forbidden {
 		return router.NewForbiddenError(r.Message, fields)
 	}

@@ -68,9 +68,12 @@ var (
 // LessonLifecycle is every move a lesson's status may make. Anything not
 // listed is refused, on every write path. A cancelled lesson leaves
 // cancelled only back to scheduled, by the academy (a reinstatement, which
-// takes back the make-up credit the cancellation granted).
+// takes back the make-up credit the cancellation granted). A family books
+// only ahead of the start; which kind it may book (a make-up, spending a
+// credit) is the lessons CreateRule's decision, not the lifecycle's.
 var LessonLifecycle = []Transition{
 	{LessonNew, LessonScheduled, academyOf, Anytime},
+	{LessonNew, LessonScheduled, []Mover{MoverFamily}, BeforeStart},
 	{LessonNew, LessonCompleted, academyOf, AfterStart},
 	{LessonNew, LessonNoShow, academyOf, AfterStart},
 	{LessonNew, LessonCancelled, academyOf, Anytime},
@@ -107,10 +110,12 @@ func (m LessonMove) Reinstates() bool {
 
 // Refusal is why the lifecycle refuses a move. Forbidden: the mover may
 // never make it (otherwise the lesson's state or time is wrong for it).
+// Field is the lesson field the refusal is about: "" means status.
 type Refusal struct {
 	Code      string
 	Message   string
 	Forbidden bool
+	Field     string
 }
 
 func (r *Refusal) Error() string { return r.Message }
@@ -153,6 +158,9 @@ func (m LessonMove) Check() *Refusal {
 		case t.When == AfterStart && m.Start.After(m.Now):
 			return notStarted(m.To)
 		case t.When == BeforeStart && !m.Start.After(m.Now):
+			if m.From == LessonNew {
+				return &Refusal{Code: CodeStarted, Field: "start", Message: "The time has passed: a family books only lessons that start in the future."}
+			}
 			return &Refusal{Code: CodeStarted, Message: "The lesson has already started: only the academy can cancel it now."}
 		}
 		return nil

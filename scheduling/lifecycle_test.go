@@ -26,6 +26,12 @@ func TestLessonMoveCheck(t *testing.T) {
 		{"another teacher marks", LessonMove{LessonScheduled, LessonNoShow, MoverOther, now.Add(-time.Hour), now}, CodeNotYours, true},
 		{"Go code books a held lesson", LessonMove{LessonNew, LessonCompleted, MoverSystem, now.Add(-time.Hour), now}, "", false},
 		{"Go code books a held lesson ahead", LessonMove{LessonNew, LessonNoShow, MoverSystem, now.Add(time.Hour), now}, CodeNotStarted, false},
+		{"family books ahead", LessonMove{LessonNew, LessonScheduled, MoverFamily, now.Add(time.Minute), now}, "", false},
+		{"family books at the start", LessonMove{LessonNew, LessonScheduled, MoverFamily, now, now}, CodeStarted, false},
+		{"family books a held lesson", LessonMove{LessonNew, LessonCompleted, MoverFamily, now.Add(-time.Hour), now}, CodeNotYours, true},
+		{"family books a cancelled lesson", LessonMove{LessonNew, LessonCancelled, MoverFamily, now.Add(time.Hour), now}, CodeNotYours, true},
+		{"teacher books", LessonMove{LessonNew, LessonScheduled, MoverTeacher, now.Add(time.Hour), now}, CodeNotYours, true},
+		{"another family books", LessonMove{LessonNew, LessonScheduled, MoverOther, now.Add(time.Hour), now}, CodeNotYours, true},
 		{"notes on an attended lesson", LessonMove{LessonCompleted, LessonCompleted, MoverTeacher, now.Add(-time.Hour), now}, "", false},
 		{"attended lesson moved ahead", LessonMove{LessonNoShow, LessonNoShow, MoverAdmin, now.Add(time.Hour), now}, CodeNotStarted, false},
 	}
@@ -46,6 +52,13 @@ func TestLessonMoveCheck(t *testing.T) {
 	r := LessonMove{LessonCancelled, LessonScheduled, MoverTeacher, now, now}.Check()
 	if !strings.Contains(r.Message, "admin") {
 		t.Errorf("refusal does not say who may: %q", r.Message)
+	}
+	// A late booking is about its time, a late cancellation about the status.
+	if r := (LessonMove{LessonNew, LessonScheduled, MoverFamily, now, now}).Check(); r.Field != "start" || !strings.Contains(r.Message, "future") {
+		t.Errorf("late booking: %+v", r)
+	}
+	if r := (LessonMove{LessonScheduled, LessonCancelled, MoverFamily, now, now}).Check(); r.Field != "" {
+		t.Errorf("late cancellation: %+v", r)
 	}
 }
 

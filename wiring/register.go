@@ -19,13 +19,18 @@ import (
 // the workflow engine with the academy's workflows, and last the HTTP
 // surface (its catch-all static
 // route must come after every other route). An error is a programming
-// error (a workflow registered twice, an invalid graph).
+// error (a workflow registered twice, an invalid graph) or a bad SMTP_*
+// variable.
 func Register(app core.App, opts ...Option) error {
 	var c config
 	for _, o := range opts {
 		o(&c)
 	}
 
+	// SMTP_* from the environment win over the stored mail settings.
+	if err := workflows.BindSMTPEnv(app); err != nil {
+		return fmt.Errorf("wiring: %w", err)
+	}
 	audit.Register(app)
 	records.Register(app)
 	lessons.Register(app)

@@ -218,7 +218,9 @@ func TestOutbox(t *testing.T) {
 		t.Errorf("row %v", row.PublicExport())
 	}
 
-	// A failing mailer: retried with a backoff, failed for good after 8.
+	// A failing mailer: retried with a backoff capped at 15 minutes, and
+	// never given up for a temporary failure however many attempts it took;
+	// only after three days undelivered.
 	eng.Stop()
 	app.OnMailerSend().BindFunc(func(e *core.MailerEvent) error { return errors.New("smtp: 451 try later") })
 	id3, _ := workflows.EnqueueMail(app, workflows.Mail{To: []string{"b@example.com"}, Subject: "s", Text: "t", IdempotencyKey: "fail:1"})
@@ -230,10 +232,23 @@ func TestOutbox(t *testing.T) {
 		!row.GetDateTime("next_attempt").Time().After(time.Now()) {
 		t.Errorf("after a failure: %v", row.PublicExport())
 	}
-	app.NonconcurrentDB().Update("email_outbox", dbx.Params{"attempts": 7, "next_attempt": ""}, dbx.HashExp{"id": id3}).Execute()
+	for range 12 {
+		app.NonconcurrentDB().Update("email_outbox", dbx.Params{"next_attempt": ""}, dbx.HashExp{"id": id3}).Execute()
+		eng.SendPendingMail(t.Context())
+		row, _ = app.FindRecordById("email_outbox", id3)
+		if next := row.GetDateTime("next_attempt").Time(); next.After(time.Now().Add(15*time.Minute + time.Second)) {
+			t.Errorf("attempt %d: next in %s, beyond the 15 min cap", row.GetInt("attempts"), time.Until(next))
+		}
+	}
+	if row.GetString("status") != "pending" || row.GetInt("attempts") != 13 || row.GetString("failed_reason") != "" {
+		t.Errorf("after 13 temporary failures: %v", row.PublicExport())
+	}
+	queued := time.Now().Add(-workflows.MailGiveUpAfter - time.Minute).UTC().Format("2006-01-02 15:04:05.000Z")
+	app.NonconcurrentDB().Update("email_outbox", dbx.Params{"next_attempt": "", "created": queued}, dbx.HashExp{"id": id3}).Execute()
 	eng.SendPendingMail(t.Context())
 	row, _ = app.FindRecordById("email_outbox", id3)
-	if row.GetString("status") != "failed" || row.GetInt("attempts") != 8 {
-		t.Errorf("after the last attempt: %v", row.PublicExport())
+	if row.GetString("status") != "failed" || row.GetInt("attempts") != 14 ||
+		!strings.Contains(row.GetString("failed_reason"), "not delivered within 72 hours") || !strings.Contains(row.GetString("failed_reason"), "451") {
+		t.Errorf("three days undelivered: %v", row.PublicExport())
 	}
 }

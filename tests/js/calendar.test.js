@@ -52,7 +52,7 @@ describe('calendar through the SDK', () => {
     await rejectsWith(as.parentA.collection('lessons').getOne(ids.lessonB1), 404);
   });
 
-  it('lets no parent book a lesson, for another family least of all', async () => {
+  it('lets no parent book a regular lesson, for another family least of all', async () => {
     const body = { teacher: ids.teacherX, student: ids.studentB1, instrument: ids.piano, start: slot(MONDAY, 17).start, minutes: 30 };
     // another family's student is unknown to parent A
     await rejectsWith(as.parentA.send('/api/v1/lessons', { method: 'POST', body }), 400, (e) => Boolean(e.response.data.student));
@@ -60,7 +60,8 @@ describe('calendar through the SDK', () => {
       as.parentA.collection('lessons').create({ ...body, ...slot(MONDAY, 17), kind: 'regular', status: 'scheduled' }),
       400,
     );
-    // even for its own child, scheduling is the office's
+    // even for its own child, a regular lesson is the office's (a family
+    // books make-ups only, below)
     await rejectsWith(as.parentB.send('/api/v1/lessons', { method: 'POST', body }), 403);
     const admin = await as.admin.collection('lessons').getFullList();
     assert.equal(admin.length, 2);
@@ -94,6 +95,28 @@ describe('calendar through the SDK', () => {
     const credits = await as.parentB.collection('makeup_credits').getFullList();
     assert.equal(credits.length, 1);
     assert.deepEqual(await as.parentA.collection('makeup_credits').getFullList(), []);
+  });
+
+  it('lets a family book a make-up with its credit and move it with notice', async () => {
+    // Parent B holds the credit of the cancellation above.
+    const makeup = { teacher: ids.teacherY, student: ids.studentB1, instrument: ids.violin, kind: 'makeup', status: 'scheduled' };
+    await rejectsWith(as.parentA.collection('lessons').create({ ...makeup, ...slot(WEDNESDAY, 10, 1) }), 400);
+    await rejectsWith(as.parentB.collection('lessons').create({ ...makeup, ...slot(WEDNESDAY, 10, 1), kind: 'trial' }), 400);
+    const booked = await as.parentB.collection('lessons').create({ ...makeup, ...slot(WEDNESDAY, 10, 1) });
+    const [credit] = await as.parentB.collection('makeup_credits').getFullList();
+    assert.equal(credit.used_by, booked.id);
+    // the credit is spent: a second make-up is refused on kind
+    await rejectsWith(as.parentB.collection('lessons').create({ ...makeup, ...slot(WEDNESDAY, 12, 1) }), 409,
+      (e) => e.response.data.kind.code === 'no_makeup_credit');
+
+    // Moved a week ahead, an hour later: the time only, one lesson at a time.
+    const moved = await as.parentB.collection('lessons').update(booked.id, slot(WEDNESDAY, 11, 1));
+    assert.equal(moved.start, slot(WEDNESDAY, 11, 1).start);
+    await rejectsWith(as.parentB.collection('lessons').update(booked.id, { ...slot(WEDNESDAY, 12, 1), room: '' }), 404);
+    await rejectsWith(as.parentB.send(`/api/v1/lessons/${booked.id}?scope=following`, { method: 'PATCH', body: { start: slot(WEDNESDAY, 12, 1).start } }), 403);
+    const res = await as.parentB.send(`/api/v1/lessons/${booked.id}`, { method: 'PATCH', body: { start: slot(WEDNESDAY, 12, 1).start } });
+    assert.equal(res.lessons[0].start, slot(WEDNESDAY, 12, 1).start);
+    await rejectsWith(as.parentA.send(`/api/v1/lessons/${booked.id}`, { method: 'PATCH', body: { start: slot(WEDNESDAY, 13, 1).start } }), 404);
   });
 
   it('offers public trial slots without private data', async () => {
