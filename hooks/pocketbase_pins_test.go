@@ -16,7 +16,7 @@ import (
 
 // pocketbase_pins_test.go pins the PocketBase behaviour the routes copy
 // where PocketBase has no public function to call: the create-rule probe
-// (access.go checkCreate) and password login (auth.go login). Each test
+// (access.go checkCreate), password login and token refresh (auth.go). Each test
 // asks PocketBase's own endpoint and our route the same questions and
 // expects the same answers, so an upgrade that changes PocketBase's side
 // fails here. (The rule folder is pinned by rule_fold_equiv_test.go, the
@@ -103,6 +103,38 @@ func TestLoginMatchesPasswordAuth(t *testing.T) {
 		}
 		if a, b := pinAuthRecord(t, app, oursRaw), pinAuthRecord(t, app, theirsRaw); a != b || a == "" {
 			t.Errorf("%s: /auth/login's token is for %q, PocketBase's for %q", c.email, a, b)
+		}
+	}
+}
+
+// TestRefreshMatchesAuthRefresh: /auth/refresh re-implements PocketBase's
+// auth-refresh (no public handler to call); for a users account both fire
+// the same hook once and hand out a token for the same record, and both
+// refuse an anonymous caller alike.
+func TestRefreshMatchesAuthRefresh(t *testing.T) {
+	t.Parallel()
+	app, f := testapp.New(t)
+	var fired atomic.Int32
+	app.OnRecordAuthRefreshRequest("users").BindFunc(func(e *core.RecordAuthRefreshRequestEvent) error {
+		fired.Add(1)
+		return e.Next()
+	})
+	srv := testapp.Serve(t, app)
+	for _, who := range []testapp.Account{f.ParentA, f.TeacherXUser, f.Admin, {}} {
+		before := fired.Load()
+		ours, oursRaw := pinCall(t, http.MethodPost, srv.URL+"/auth/refresh", who.Token, "")
+		oursFired := fired.Load() - before
+		before = fired.Load()
+		theirs, theirsRaw := pinCall(t, http.MethodPost, srv.URL+"/api/collections/users/auth-refresh", who.Token, "")
+		theirsFired := fired.Load() - before
+		if ours != theirs || oursFired != theirsFired {
+			t.Errorf("%q: /auth/refresh %d (hook %d) %s, PocketBase %d (hook %d) %s", who.Email, ours, oursFired, oursRaw, theirs, theirsFired, theirsRaw)
+			continue
+		}
+		if ours == http.StatusOK {
+			if a, b := pinAuthRecord(t, app, oursRaw), pinAuthRecord(t, app, theirsRaw); a != b || a != who.ID {
+				t.Errorf("%s: /auth/refresh's token is for %q, PocketBase's for %q", who.Email, a, b)
+			}
 		}
 	}
 }
