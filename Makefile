@@ -5,7 +5,7 @@ HTTP     ?= 127.0.0.1:8090
 GOFLAGS  ?= -buildvcs=false
 export GOFLAGS
 
-.PHONY: run build test test-go test-js stripe-mock demo bench lint clean
+.PHONY: run build test test-go test-js test-browser vendor-sdk stripe-mock demo bench lint clean
 
 build:
 	go build -o $(BIN) .
@@ -25,10 +25,10 @@ run: build
 demo: build
 	./$(BIN) demo --dir $(DATA)
 
-# The Go and the JS suites run side by side; each prints its output when it
-# is done.
+# The Go, the JS and the browser suites run side by side; each prints its
+# output when it is done.
 test: build stripe-mock mailpit
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-go test-js
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-go test-js test-browser
 
 # The billing tests start stripe-mock (the version whose API spec is closest
 # to stripe-go v76's); install it once into Go's bin folder if it is missing.
@@ -77,11 +77,27 @@ test-go:
 test-js: build
 	cd tests/js && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
 
-# The load, client-query and billing benchmarks (not tests): BENCH_FLAGS=-quick for short runs.
-bench: build
+# The pages in headless Chromium (Debian's chromium, /usr/bin/chromium; CI
+# installs it): playwright-core drives it against the built server.
+# Screenshots land in tests/browser/artifacts/ (not committed).
+test-browser: build
+	cd tests/browser && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
+
+# pb_public serves the official JS SDK from our own files: refresh it from
+# the npm package tests/browser pins (pocketbase 0.28.1), unchanged.
+vendor-sdk:
+	cd tests/browser && npm ci --no-audit --no-fund
+	cp tests/browser/node_modules/pocketbase/dist/pocketbase.es.mjs pb_public/vendor/pocketbase.es.mjs
+	cp tests/browser/node_modules/pocketbase/LICENSE.md pb_public/vendor/pocketbase.LICENSE.md
+
+# The load, client-query, billing, enrollment/mail and page benchmarks (not
+# tests): BENCH_FLAGS=-quick for short runs.
+bench: build mailpit
 	go run ./bench/load -bin $(BIN) $(BENCH_FLAGS)
 	go run ./bench/queries -bin $(BIN) $(BENCH_FLAGS)
 	go run ./bench/billing $(BENCH_FLAGS)
+	go run ./bench/enrollment $(BENCH_FLAGS)
+	cd tests/browser && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) node bench-pages.js $(BENCH_FLAGS)
 	go build -o bin/crash-server ./tests/crash/server
 	go run ./bench/workflows -bin bin/crash-server $(BENCH_FLAGS) && CRASH_TRIALS=$${CRASH_TRIALS:-12} go test -count=1 -run TestKillNineMidRun ./tests/crash
 

@@ -9,11 +9,16 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
+
+	"cedarheights/workflows"
 )
 
 // newDemoCommand loads a realistic academy into the data dir: an admin,
 // teachers with weekly availability, families, students, pricing plans,
-// closures, enrollments and a term of weekly lessons. It is idempotent.
+// closures, enrollments and a term of weekly lessons, then some of the
+// academy's life: enrollments in every state made by the enrollment
+// workflow, payments in the ledger, make-up credits and runs of each
+// workflow. It is idempotent.
 func newDemoCommand(app core.App) *cobra.Command {
 	var size string
 	command := &cobra.Command{
@@ -57,6 +62,9 @@ func runDemo(app core.App, command *cobra.Command, size string) error {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	out := command.OutOrStdout()
+	if eng := workflows.EngineOf(app); eng != nil {
+		defer eng.Stop() // loadDemo started it for the demo's runs
+	}
 	plan, result, err := loadDemo(app, chosen, time.Now(), out)
 	if err != nil {
 		return err

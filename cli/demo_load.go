@@ -14,6 +14,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 	"golang.org/x/crypto/bcrypt"
+
+	"cedarheights/notify"
 )
 
 // demoBatch is how many records one transaction writes: large enough that
@@ -74,8 +76,10 @@ type demoLoader struct {
 }
 
 // loadDemo writes the academy of the given size into app, with the term
-// containing anchor (or the next one). Record hooks (audit log, validation,
-// the calendar rules) run on every write as they do for the API.
+// containing anchor (or the next one), then what the academy has been
+// doing (make-up credits, payments, workflow runs). Record hooks (audit
+// log, validation, the calendar rules) run on every write as they do for
+// the API. It starts app's workflow engine; the caller stops it.
 func loadDemo(app core.App, size demoSize, anchor time.Time, out io.Writer) (*demoPlan, demoResult, error) {
 	settings, err := loadAcademySettings(app)
 	if err != nil {
@@ -102,7 +106,7 @@ func loadDemo(app core.App, size demoSize, anchor time.Time, out io.Writer) (*de
 
 	for _, phase := range []func() error{
 		l.instruments, l.users, l.teachers, l.availability, l.prices, l.closures,
-		l.students, l.enrollments, l.lessons,
+		l.students, l.enrollments, l.lessons, l.makeups, l.payments, l.workflowRuns,
 	} {
 		if err := phase(); err != nil {
 			return l.plan, l.result, err
@@ -177,6 +181,9 @@ func (l *demoLoader) insertMissing(phase, collection string, ids map[string]stri
 					r.SetEmail(row.user.Email)
 					r.SetRaw("password", &core.PasswordFieldValue{Hash: l.hash})
 					r.SetVerified(true)
+				}
+				if collection == "lessons" {
+					notify.Quietly(r) // the demo's term is not news to mail about
 				}
 				if collection == "lessons" && r.GetString("status") == "scheduled" {
 					// A long load can overtake a lesson planned as upcoming;

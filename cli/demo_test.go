@@ -16,6 +16,7 @@ import (
 	"cedarheights/internal/testapp"
 	_ "cedarheights/pb_migrations"
 	"cedarheights/wiring"
+	"cedarheights/workflows"
 )
 
 func TestMain(m *testing.M) { os.Exit(testapp.RunMain(m)) }
@@ -34,6 +35,13 @@ func mustZone(name string) *time.Location {
 	return zone
 }
 
+// demoEngine is a quick engine without the hourly schedule, so that only
+// the demo starts runs (the demo starts the engine; tests stop it).
+var demoEngine = wiring.WithEngineOptions(workflows.Options{
+	PollInterval: 50 * time.Millisecond, MailInterval: 100 * time.Millisecond, Lease: 5 * time.Second,
+	ShutdownGrace: time.Second, NoSchedules: true,
+})
+
 // bareApp is an empty academy (migrations and the wiring, no fixtures) whose
 // settings use zone, so that counts are exact.
 func bareApp(t *testing.T, zone string) *tests.TestApp {
@@ -43,9 +51,12 @@ func bareApp(t *testing.T, zone string) *tests.TestApp {
 		t.Fatal(err)
 	}
 	t.Cleanup(app.Cleanup)
-	if err := wiring.Register(app); err != nil {
+	// The demo starts the engine for its runs; a quick one without the
+	// hourly schedule, so that only the demo starts runs.
+	if err := wiring.Register(app, demoEngine); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(workflows.EngineOf(app).Stop)
 	records, err := app.FindRecordsByFilter("academy", "", "", 1, 0)
 	if err != nil || len(records) != 1 {
 		t.Fatalf("academy settings: %v (%d records)", err, len(records))
@@ -57,15 +68,21 @@ func bareApp(t *testing.T, zone string) *tests.TestApp {
 	return app
 }
 
+// demoTables are the tables the demo writes to, directly or through the
+// code it calls (hooks, billing, the workflow engine).
+var demoTables = []string{"instruments", "users", "teachers", "availability", "pricing_plans", "closures", "students",
+	"enrollments", "lessons", "audit_logs", "makeup_credits", "payments", "ledger_entries", "billing_notices",
+	"workflow_runs", "workflow_steps", "workflow_events", "email_outbox"}
+
 func counts(t *testing.T, app core.App) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, c := range []string{"instruments", "users", "teachers", "availability", "pricing_plans", "closures", "students", "enrollments", "lessons", "audit_logs"} {
-		n, err := app.CountRecords(c)
-		if err != nil {
+	for _, c := range demoTables {
+		var n int
+		if err := app.DB().Select("COUNT(*)").From(c).Row(&n); err != nil {
 			t.Fatalf("count %s: %v", c, err)
 		}
-		out[c] = int(n)
+		out[c] = n
 	}
 	return out
 }
@@ -83,15 +100,26 @@ func TestLoadDemoIsCompleteAndIdempotent(t *testing.T) {
 	for i, s := range plan.Students {
 		lessons += len(plan.Lessons(s, i))
 	}
+	// The timetable, plus what the enrollment workflow made: four new
+	// families with a child each, eight enrollments and their trials.
 	want := map[string]int{
-		"instruments": 10, "users": 1 + 8 + 60, "teachers": 8, "availability": 32, "pricing_plans": 10,
-		"closures": len(plan.Closures), "students": 100, "enrollments": plan.scheduled(), "lessons": lessons,
+		"instruments": 10, "users": 1 + 8 + 60 + 4, "teachers": 8, "availability": 32, "pricing_plans": 10,
+		"closures": len(plan.Closures), "students": 100 + 4, "enrollments": plan.scheduled() + 8,
 	}
 	after := counts(t, app)
 	for c, n := range want {
-		if after[c] != n || first.Created[c] != n {
-			t.Errorf("%s: %d in the database, %d reported created, want %d", c, after[c], first.Created[c], n)
+		if after[c] != n {
+			t.Errorf("%s: %d in the database, want %d", c, after[c], n)
 		}
+	}
+	for c, n := range map[string]int{"users": 69, "students": 100, "enrollments": plan.scheduled() + 8, "lessons": lessons} {
+		if first.Created[c] != n {
+			t.Errorf("%s: %d reported created, want %d", c, first.Created[c], n)
+		}
+	}
+	var regular int
+	if err := app.DB().Select("COUNT(*)").From("lessons").Where(dbx.HashExp{"kind": "regular"}).Row(&regular); err != nil || regular != lessons {
+		t.Errorf("%d weekly lessons in the database, want %d (%v)", regular, lessons, err)
 	}
 	// The record hooks ran as they do for the API: every domain write is
 	// audited.
@@ -151,13 +179,15 @@ func equalCounts(a, b map[string]int) bool {
 }
 
 // assertNoOverlaps checks in SQL that no teacher and no student has two
-// lessons at once (dates are stored as sortable UTC text).
+// lessons at once (dates are stored as sortable UTC text). A cancelled
+// lesson frees its time: a make-up may be booked into it.
 func assertNoOverlaps(t *testing.T, app core.App) {
 	t.Helper()
 	for _, who := range []string{"teacher", "student"} {
 		var n int
 		err := app.DB().NewQuery(`SELECT COUNT(*) FROM lessons a JOIN lessons b
-			ON a.` + who + ` = b.` + who + ` AND a.id < b.id AND a.start < b.end AND b.start < a.end`).Row(&n)
+			ON a.` + who + ` = b.` + who + ` AND a.id < b.id AND a.start < b.end AND b.start < a.end
+			WHERE a.status != 'cancelled' AND b.status != 'cancelled'`).Row(&n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,12 +197,13 @@ func assertNoOverlaps(t *testing.T, app core.App) {
 	}
 }
 
-// assertWallClock checks that each enrollment's lessons all start at its
-// weekly slot in the academy's zone, and that the term really crossed a
-// daylight-saving change (two different UTC offsets).
+// assertWallClock checks that each timetable enrollment's lessons all
+// start at its weekly slot in the academy's zone, and that the term really
+// crossed a daylight-saving change (two different UTC offsets). The
+// enrollment workflow's enrollments (run set) have a trial lesson only.
 func assertWallClock(t *testing.T, app core.App, zone *time.Location) {
 	t.Helper()
-	enrollments, err := app.FindAllRecords("enrollments")
+	enrollments, err := app.FindAllRecords("enrollments", dbx.HashExp{"run": ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +253,8 @@ func assertNoLessonOnClosures(t *testing.T, app core.App, plan *demoPlan) {
 // "Monthly 30 min" plan) are reused, not duplicated.
 func TestLoadDemoReusesExistingRecords(t *testing.T) {
 	t.Parallel()
-	app, f := testapp.New(t)
+	app, f := testapp.New(t, demoEngine)
+	t.Cleanup(workflows.EngineOf(app).Stop)
 	before := counts(t, app)
 	_, result, err := loadDemo(app, demoSizes["demo"], demoAnchor, &bytes.Buffer{})
 	if err != nil {
@@ -291,8 +323,8 @@ func TestDemoCommand(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", s, out.String())
 				}
 			}
-			if n, _ := app.CountRecords("students"); n != 100 {
-				t.Errorf("students = %d, want 100", n)
+			if n, _ := app.CountRecords("students"); n != 104 {
+				t.Errorf("students = %d, want 104 (100 and four new families' children)", n)
 			}
 		})
 	}

@@ -108,6 +108,13 @@ var routes = []route{
 	{http.MethodPost, "/api/v1/enrollments/{id}/subscription/resume", subscription("resume"), signedIn, routeBody},
 	{http.MethodPost, "/api/v1/enrollments/{id}/subscription/withdraw", subscription("withdraw"), signedIn, routeBody},
 
+	// enrollments.go, enrollments_public.go
+	{http.MethodPost, "/api/v1/enrollments", startEnrollment, signedIn, routeBody},
+	{http.MethodGet, "/api/v1/enrollments/match", matchEnrollment, signedIn, routeBody},
+	{http.MethodPost, "/api/v1/enrollments/match", matchEnrollment, signedIn, routeBody},
+	{http.MethodPost, "/api/v1/enrollments/{id}/cancel", cancelEnrollment, signedIn, routeBody},
+	{http.MethodPost, "/api/v1/public/enrollments", startPublicEnrollment, anyone, routeBody},
+
 	// stripe_webhooks.go: no sign-in, a valid Stripe-Signature instead
 	{http.MethodPost, "/api/v1/stripe/webhooks", stripeWebhook, anyone, webhookBody},
 }

@@ -72,11 +72,29 @@ func (inv Invite) ICS() ([]byte, error) {
 	if err := inv.validate(); err != nil {
 		return nil, err
 	}
+	cal := newCalendar(ics.Method(inv.Method))
+	inv.addTo(cal)
+	return serialize(cal)
+}
+
+func newCalendar(method ics.Method) *ics.Calendar {
 	cal := ics.NewCalendar()
 	cal.SetProductId("-//Cedar Heights//Lessons//EN")
 	cal.SetCalscale("GREGORIAN")
-	cal.SetMethod(ics.Method(inv.Method))
+	cal.SetMethod(method)
+	return cal
+}
 
+func serialize(cal *ics.Calendar) ([]byte, error) {
+	var b bytes.Buffer
+	if err := cal.SerializeTo(&b, ics.WithNewLineWindows); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// addTo adds the lesson's VEVENT to cal.
+func (inv Invite) addTo(cal *ics.Calendar) {
 	e := ics.NewEvent(LessonUID(inv.LessonID))
 	stamp := inv.Stamp
 	if stamp.IsZero() {
@@ -114,12 +132,6 @@ func (inv Invite) ICS() ([]byte, error) {
 		e.SetTimeTransparency(ics.TransparencyOpaque)
 	}
 	cal.AddVEvent(e)
-
-	var b bytes.Buffer
-	if err := cal.SerializeTo(&b, ics.WithNewLineWindows); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
 
 func cn(p Person) []ics.PropertyParameter {

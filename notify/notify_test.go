@@ -78,11 +78,12 @@ func TestTrialLessonIsConfirmedToFamilyAndTeacher(t *testing.T) {
 		t.Errorf("second start: %v %v", again, err)
 	}
 
-	// A regular lesson starts nothing.
-	before, _ := app.CountRecords("workflow_runs")
+	// A regular lesson starts no trial confirmation (its own booking
+	// confirmation instead).
+	before, _ := app.CountRecords("workflow_runs", dbx.HashExp{"name": "trial_confirmation"})
 	newLesson(t, app, f, "regular", testapp.NextMonday().Add(150*time.Minute))
-	if after, _ := app.CountRecords("workflow_runs"); after != before {
-		t.Error("a regular lesson started a confirmation")
+	if after, _ := app.CountRecords("workflow_runs", dbx.HashExp{"name": "trial_confirmation"}); after != before {
+		t.Error("a regular lesson started a trial confirmation")
 	}
 }
 
@@ -121,13 +122,13 @@ func TestLessonRemindersQueueOneMailPerLesson(t *testing.T) {
 			Queued int `json:"queued"`
 		}
 		json.Unmarshal(done.Result, &res)
-		if res.Queued != 1 {
-			t.Errorf("queued %d, want the one lesson in the window", res.Queued)
+		if res.Queued != 2 {
+			t.Errorf("queued %d, want the family's and the teacher's for the one lesson in the window", res.Queued)
 		}
 	}
 	n, _ := app.CountRecords("email_outbox", dbx.NewExp("idempotency_key LIKE {:k}", dbx.Params{"k": "lesson-reminder:" + f.LessonA1 + ":%"}))
-	if n != 1 {
-		t.Errorf("%d reminders for the lesson, want 1 however often the window runs", n)
+	if n != 2 {
+		t.Errorf("%d reminders for the lesson, want 2 (family, teacher) however often the window runs", n)
 	}
 	if _, err := workflows.Start(app, notify.LessonReminders, notify.ReminderInput{From: start, To: start.Add(-time.Hour)}, workflows.StartOptions{}); err == nil {
 		t.Error("an inverted window was accepted")

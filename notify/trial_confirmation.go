@@ -8,12 +8,14 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/letters"
 	"cedarheights/records"
 	"cedarheights/workflows"
 )
 
 // trial_confirmation.go: when a trial lesson is booked, the family and the
-// teacher each get a confirmation mail (through the outbox, in parallel),
+// teacher each get a confirmation mail (through the outbox, in parallel, on
+// the academy's layout, with the lesson's .ics),
 // unless the lesson is no longer a scheduled trial in the future. Started
 // by a record hook on every trial lesson created, and by
 // POST /api/v1/workflows/trial-confirmations (which answers with the result
@@ -44,6 +46,10 @@ type trialState struct {
 	Academy      string    `json:"academy"`
 	FamilyMail   string    `json:"family_mail,omitempty"`  // outbox idempotency keys
 	TeacherMail  string    `json:"teacher_mail,omitempty"` // "
+	// The lesson and sender as the letters need them (a run loaded before
+	// these fields existed has none: the mail nodes load them then).
+	Facts  *lessonFacts `json:"facts,omitempty"`
+	Sender *sender      `json:"sender,omitempty"`
 }
 
 // TrialResult is what a finished confirmation reports.
@@ -80,7 +86,7 @@ var TrialConfirmation = workflows.Define("trial_confirmation", 1,
 
 // trialForNewLesson starts a confirmation for each trial lesson created.
 func trialForNewLesson(txApp core.App, lesson *core.Record) (TrialInput, workflows.StartOptions, error) {
-	if lesson.GetString("kind") != "trial" {
+	if lesson.GetString("kind") != "trial" || isQuiet(lesson) {
 		return TrialInput{}, workflows.StartOptions{}, workflows.ErrSkip
 	}
 	return TrialInput{Lesson: lesson.Id}, TrialStartOptions(txApp, lesson), nil
@@ -125,6 +131,15 @@ func loadTrial(s *workflows.Step[trialState]) error {
 	st.Teacher, st.TeacherEmail = teacher.GetString("display_name"), teacherUser.Email()
 	st.Family, st.FamilyEmail = parent.GetString("name"), parent.Email()
 	st.Academy = settings.Name
+	facts, err := lessonFactsOf(app, lesson)
+	if err != nil {
+		return err
+	}
+	snd, err := loadSender(app)
+	if err != nil {
+		return err
+	}
+	st.Facts, st.Sender = &facts, &snd
 	switch {
 	case lesson.GetString("kind") != "trial":
 		st.Problem = "the lesson is not a trial lesson"
@@ -139,27 +154,54 @@ func loadTrial(s *workflows.Step[trialState]) error {
 func mailTrialFamily(s *workflows.Step[trialState]) error {
 	st := s.State
 	st.FamilyMail = "trial-confirmation:" + st.Lesson + ":family"
-	greeting := "Hello,"
-	if st.Family != "" {
-		greeting = "Hello " + st.Family + ","
-	}
-	s.Mail(workflows.Mail{
-		To:             []string{st.FamilyEmail},
-		Subject:        fmt.Sprintf("Your trial %s lesson on %s", st.Instrument, st.When),
-		Text:           fmt.Sprintf("%s\n\n%s's trial %s lesson with %s is booked for %s.\nWe look forward to meeting you.\n\n%s", greeting, st.Student, st.Instrument, st.Teacher, st.When, st.Academy),
-		IdempotencyKey: st.FamilyMail,
+	return mailTrial(s, "family", st.FamilyMail, letters.Letter{
+		Subject:    fmt.Sprintf("Your trial %s lesson on %s", st.Instrument, st.When),
+		Paragraphs: []string{fmt.Sprintf("%s’s trial %s lesson with %s is booked for %s.", st.Student, st.Instrument, st.Teacher, st.When), "We look forward to meeting you."},
 	})
-	return nil
 }
 
 func mailTrialTeacher(s *workflows.Step[trialState]) error {
 	st := s.State
 	st.TeacherMail = "trial-confirmation:" + st.Lesson + ":teacher"
-	s.Mail(workflows.Mail{
-		To:             []string{st.TeacherEmail},
-		Subject:        fmt.Sprintf("Trial lesson: %s, %s", st.Student, st.When),
-		Text:           fmt.Sprintf("Hello %s,\n\nA trial %s lesson with %s is booked for %s.\n\n%s", st.Teacher, st.Instrument, st.Student, st.When, st.Academy),
-		IdempotencyKey: st.TeacherMail,
+	return mailTrial(s, "teacher", st.TeacherMail, letters.Letter{
+		Subject:    fmt.Sprintf("Trial lesson: %s, %s", st.Student, st.When),
+		Paragraphs: []string{fmt.Sprintf("A trial %s lesson with %s is booked for %s.", st.Instrument, st.Student, st.When)},
 	})
+}
+
+// mailTrial puts the letter on the layout with the lesson's invite.
+func mailTrial(s *workflows.Step[trialState], role, key string, l letters.Letter) error {
+	st := s.State
+	if st.Facts == nil || st.Sender == nil { // a run loaded by the previous release
+		facts, found, err := loadLessonFacts(s.App(), st.Lesson)
+		if err != nil || !found {
+			return fmt.Errorf("lesson %s: %v (found %v)", st.Lesson, err, found)
+		}
+		snd, err := loadSender(s.App())
+		if err != nil {
+			return err
+		}
+		st.Facts, st.Sender = &facts, &snd
+	}
+	f, snd := *st.Facts, *st.Sender
+	to := f.Family
+	if role == "teacher" {
+		to = f.Teacher
+	}
+	l.Greeting, l.Footer = greeting(to), footerFor(to)
+	l.Details = []letters.Detail{{Label: "When", Value: snd.when(f.Start, f.End)}, {Label: "Student", Value: f.Student},
+		{Label: "Instrument", Value: f.Instrument}, {Label: "Teacher", Value: f.Teacher.Name}}
+	if f.Room != "" {
+		l.Details = append(l.Details, letters.Detail{Label: "Room", Value: f.Room})
+	}
+	ics, err := f.invite(snd, letters.Request, f.Start, f.End, f.Teacher).ICS()
+	if err != nil {
+		return workflows.Permanent(err)
+	}
+	m, err := lessonMail(snd, to, l, key, letters.InviteFileName, ics)
+	if err != nil {
+		return workflows.Permanent(err)
+	}
+	s.Mail(m)
 	return nil
 }

@@ -9,14 +9,17 @@ import (
 )
 
 // Workflows registers the notification workflows on reg, with their
-// trigger (every trial lesson created starts its confirmation) and their
-// schedule (reminders at five past every hour, catching up after
+// triggers (a lesson created starts its trial or booking confirmation; a
+// lesson moved, cancelled or reinstated starts the mail that tells it) and
+// their schedule (reminders at five past every hour, catching up after
 // downtime).
 func Workflows(reg *workflows.Registry) error {
-	if err := reg.Register(TrialConfirmation, LessonReminders); err != nil {
+	if err := reg.Register(TrialConfirmation, BookingConfirmation, LessonChange, LessonReminders); err != nil {
 		return err
 	}
 	workflows.OnRecordCreate(reg, "lessons", TrialConfirmation, trialForNewLesson)
+	workflows.OnRecordCreate(reg, "lessons", BookingConfirmation, bookingForNewLesson)
+	workflows.OnRecordUpdate(reg, "lessons", LessonChange, changeForUpdatedLesson)
 	return workflows.Schedule(reg, "lesson_reminders", "5 * * * *", LessonReminders, func(slot workflows.Slot) ReminderInput {
 		from := slot.Previous
 		if from.IsZero() {

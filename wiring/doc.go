@@ -4,7 +4,7 @@
 // server. A test that needs less says so with an Option.
 //
 // wiring is the only package that imports every capability (audit,
-// records, lessons, billing, notify, workflows, hooks); nothing but main,
+// records, lessons, billing, enrollment, notify, workflows, hooks); nothing but main,
 // the test helpers (internal/testapp) and the test-only servers imports
 // wiring.
 package wiring

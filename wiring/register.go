@@ -7,6 +7,7 @@ import (
 
 	"cedarheights/audit"
 	"cedarheights/billing"
+	"cedarheights/enrollment"
 	"cedarheights/hooks"
 	"cedarheights/lessons"
 	"cedarheights/notify"
@@ -35,6 +36,7 @@ func Register(app core.App, opts ...Option) error {
 	records.Register(app)
 	lessons.Register(app)
 	billing.Register(app)
+	enrollment.Register(app)
 	if !c.noEngine {
 		if err := registerEngine(app, c); err != nil {
 			return err
@@ -48,7 +50,7 @@ func Register(app core.App, opts ...Option) error {
 // then any a test or test server adds) and the engine that runs it.
 func registerEngine(app core.App, c config) error {
 	reg := workflows.NewRegistry()
-	for _, add := range []func(*workflows.Registry) error{notify.Workflows, billing.Workflows} {
+	for _, add := range []func(*workflows.Registry) error{notify.Workflows, billing.Workflows, enrollment.Workflows} {
 		if err := add(reg); err != nil {
 			return fmt.Errorf("wiring: %w", err)
 		}

@@ -575,6 +575,27 @@ func (s *Server) createSetupIntent(w http.ResponseWriter, p Obj) {
 	}))
 }
 
+// attachPaymentMethod attaches a card to a customer; like Stripe, it
+// checks the card first and refuses one that declines (402 card_error).
+func (s *Server) attachPaymentMethod(w http.ResponseWriter, id string, p Obj) {
+	customer := str(p["customer"])
+	if s.find(customer, "customer") == nil {
+		writeMissing(w, "customer", customer)
+		return
+	}
+	if code := s.declineCode(customer, id); code != "" {
+		writeError(w, 402, "card_error", "card_declined", "Your card was declined.", "", Obj{"decline_code": code})
+		return
+	}
+	pm := s.find(id, "payment_method")
+	if pm == nil {
+		pm = s.put(Obj{"id": id, "object": "payment_method", "created": s.now().Unix(), "type": "card",
+			"card": Obj{"brand": "visa", "last4": "4242"}, "livemode": false})
+	}
+	pm["customer"] = customer
+	writeJSON(w, 200, pm)
+}
+
 func (s *Server) createPortalSession(w http.ResponseWriter, p Obj) {
 	customer := str(p["customer"])
 	if s.find(customer, "customer") == nil {

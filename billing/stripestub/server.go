@@ -270,6 +270,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, route string, par
 		s.updateSubscription(w, id, p)
 	case "DELETE /v1/subscriptions/{id}":
 		s.cancelSubscription(w, id)
+	case "POST /v1/payment_methods/{id}/attach":
+		s.attachPaymentMethod(w, id, p)
 	case "POST /v1/setup_intents":
 		s.createSetupIntent(w, p)
 	case "POST /v1/billing_portal/sessions":

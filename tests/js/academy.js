@@ -128,9 +128,9 @@ export async function loadAcademy(server) {
   return { ids, as };
 }
 
-/** startAcademy starts a server and loads the academy into it. */
-export async function startAcademy() {
-  const server = await startServer();
+/** startAcademy starts a server (options as startServer's) and loads the academy into it. */
+export async function startAcademy(options) {
+  const server = await startServer(options);
   try {
     return { server, ...(await loadAcademy(server)) };
   } catch (err) {

@@ -52,14 +52,15 @@ async function waitForHealth(url, child, output, timeoutMs = 30_000) {
 /**
  * startServer creates the superuser (which also applies the migrations),
  * serves, waits for /api/health and returns { url, client, stop }.
+ * extraEnv adds variables (e.g. SMTP_HOST and SMTP_PORT of a mailpit).
  */
-export async function startServer() {
+export async function startServer({ extraEnv = {} } = {}) {
   const bin = process.env.CEDARHEIGHTS_BIN;
   if (!bin) throw new Error('CEDARHEIGHTS_BIN is not set (run through `make test-js`)');
 
   const dir = await mkdtemp(join(tmpdir(), 'cedarheights-js-'));
   // The limiter would throttle a suite's logins; the zone pins lesson slots.
-  const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC' };
+  const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC', ...extraEnv };
   await run(bin, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { env });
 
   const port = await freePort();

@@ -1,0 +1,295 @@
+// The browser tests' harness: the built server on a free loopback port with a
+// fresh data dir (CEDARHEIGHTS_BIN, as tests/js runs it), mailpit when a test
+// reads mail, headless Chromium through playwright-core, and the page checks
+// every test shares (CSP violations, axe-core, screenshots, page weight).
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+import PocketBase from 'pocketbase';
+import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+export const ARTIFACTS = join(here, 'artifacts');
+export const SUPERUSER = { email: 'owner@test.local', password: 'owner-password-1234' };
+export const PASSWORD = 'family-password-123';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url, child, output, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${output.join('')}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not up after ${timeoutMs} ms:\n${output.join('')}`);
+}
+
+/** mailpitBin is the mailpit binary (PATH or Go's bin folder), or ''. */
+export function mailpitBin() {
+  for (const dir of (process.env.PATH || '').split(':')) {
+    if (dir && existsSync(join(dir, 'mailpit'))) return join(dir, 'mailpit');
+  }
+  try {
+    const gopath = execFileSync('go', ['env', 'GOPATH']).toString().trim();
+    if (existsSync(join(gopath, 'bin', 'mailpit'))) return join(gopath, 'bin', 'mailpit');
+  } catch {
+    // no Go here
+  }
+  return '';
+}
+
+/** startMailpit runs mailpit on free loopback ports: { smtpPort, api, messages(), stop }. */
+export async function startMailpit() {
+  const bin = mailpitBin();
+  if (!bin) return null;
+  const smtpPort = await freePort();
+  const httpPort = await freePort();
+  const output = [];
+  const child = spawn(bin, ['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${httpPort}`,
+    '--disable-version-check', '--smtp-disable-rdns', '--max', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d) => output.push(d.toString()));
+  child.stderr.on('data', (d) => output.push(d.toString()));
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  const api = `http://127.0.0.1:${httpPort}/api/v1`;
+  await waitFor(`${api}/messages`, child, output);
+  return {
+    smtpPort,
+    api,
+    async messages() {
+      return (await (await fetch(`${api}/messages`)).json()).messages || [];
+    },
+    async message(id) {
+      return (await fetch(`${api}/message/${id}`)).json();
+    },
+    async stop() {
+      process.off('exit', kill);
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+/**
+ * startServer serves the built binary; with mail, SMTP points at mailpit;
+ * beforeServe(bin, dir, env) may load data into the fresh data dir first.
+ */
+export async function startServer({ mail, beforeServe } = {}) {
+  const bin = process.env.CEDARHEIGHTS_BIN;
+  if (!bin) throw new Error('CEDARHEIGHTS_BIN is not set (run through `make test-browser`)');
+  const dir = await mkdtemp(join(tmpdir(), 'cedarheights-browser-'));
+  const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC', ACADEMY_PUBLIC_DIR: join(here, '..', '..', 'pb_public') };
+  if (mail) Object.assign(env, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.smtpPort) });
+  await run(bin, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { env });
+  if (beforeServe) await beforeServe(bin, dir, env);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const output = [];
+  const child = spawn(bin, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const killOnExit = () => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); };
+  process.once('exit', killOnExit);
+  child.stdout.on('data', (d) => output.push(d.toString()));
+  child.stderr.on('data', (d) => output.push(d.toString()));
+  await waitFor(`${url}/api/health`, child, output);
+  return {
+    url,
+    output,
+    client() {
+      const pb = new PocketBase(url);
+      pb.autoCancellation(false);
+      return pb;
+    },
+    async superuser() {
+      const pb = this.client();
+      await pb.collection('_superusers').authWithPassword(SUPERUSER.email, SUPERUSER.password);
+      return pb;
+    },
+    async stop() {
+      process.off('exit', killOnExit);
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// The flags Debian's chromium needs here (FIELD-NOTES.md).
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/**
+ * openPage opens a new context (its own storage: one person) and page, and
+ * collects what must never happen: CSP violations, uncaught errors, console
+ * errors and failed same-origin requests other than the ones a test expects.
+ */
+export async function openPage(browser, { viewport = { width: 1200, height: 900 }, mobile = false } = {}) {
+  const context = await browser.newContext({ viewport: mobile ? { width: 390, height: 844 } : viewport, isMobile: mobile, hasTouch: mobile });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (msg.type() === 'error' && !/status of (400|401|402|403|404|409|422|503)/.test(text)) problems.push(`console: ${text}`);
+    if (/Content Security Policy/i.test(text)) problems.push(`CSP: ${text}`);
+  });
+  page.problems = problems;
+  return { context, page };
+}
+
+/** axe runs axe-core in the page; returns the serious and critical violations. */
+const axeSource = readFileSync(join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+export async function axe(page) {
+  // Evaluated through the DevTools protocol, which the page's CSP does not
+  // govern: the page itself never loads a script from elsewhere.
+  await page.evaluate(`${axeSource};0`);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * pageWeight loads path in a fresh context and sums the gzipped bytes of
+ * its first load: the HTML, scripts (modules included) and styles.
+ */
+export async function pageWeight(browser, url) {
+  const { context, page } = await openPage(browser);
+  const parts = [];
+  page.on('response', async (res) => {
+    const type = res.request().resourceType();
+    if (!['document', 'script', 'stylesheet'].includes(type) || !res.url().startsWith(new URL(url).origin)) return;
+    parts.push(res.body().then((b) => ({ url: res.url(), raw: b.length, gz: gzipSync(b).length })).catch(() => null));
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  const files = (await Promise.all(parts)).filter(Boolean);
+  await context.close();
+  return { files, raw: files.reduce((n, f) => n + f.raw, 0), gz: files.reduce((n, f) => n + f.gz, 0) };
+}
+
+// ---- seed data through the SDK, as the owner would through the admin UI.
+
+const pbDate = (d) => d.toISOString().replace('T', ' ');
+/** nextWeekday is the first weekday (0 = Sunday) at hh:mm UTC at least `days` ahead. */
+export function nextWeekday(weekday, hh, mm = 0, days = 3) {
+  const d = new Date(Date.now() + days * 24 * 3600_000);
+  d.setUTCHours(hh, mm, 0, 0);
+  d.setUTCDate(d.getUTCDate() + ((weekday - d.getUTCDay() + 7) % 7));
+  return d;
+}
+export const at = (d, minutes = 30) => ({ start: pbDate(d), end: pbDate(new Date(d.getTime() + minutes * 60_000)) });
+
+export async function account(su, email, name, role) {
+  return su.collection('users').create({ email, name, role, password: PASSWORD, passwordConfirm: PASSWORD, verified: true });
+}
+
+/**
+ * seedAcademy: two families, two public teachers (piano on Mondays and
+ * Thursdays 15–19, violin on Wednesdays 10–14), plans, a lesson per family
+ * a week ahead.
+ */
+export async function seedAcademy(server) {
+  const su = await server.superuser();
+  const c = (name) => su.collection(name);
+  const parentA = await account(su, 'alice@families.test', 'Alice Anders', 'parent');
+  const parentB = await account(su, 'bob@families.test', 'Bob Brown', 'parent');
+  const xUser = await account(su, 'xavier@teachers.test', 'Xavier Xu', 'teacher');
+  const yUser = await account(su, 'yara@teachers.test', 'Yara Young', 'teacher');
+  const piano = await c('instruments').create({ name: 'Piano', min_age: 4, active: true });
+  const violin = await c('instruments').create({ name: 'Violin', min_age: 4, active: true });
+  const teacher = (user, display_name, instruments) => c('teachers').create({
+    user: user.id, display_name, instruments, lesson_lengths: ['30', '45'], capacity: 20,
+    levels: ['beginner', 'intermediate'], public: true, active: true, bio: '<p>Teaches with patience.</p>',
+  });
+  const x = await teacher(xUser, 'Xavier Xu', [piano.id]);
+  const y = await teacher(yUser, 'Yara Young', [violin.id]);
+  for (const weekday of [1, 4]) await c('availability').create({ teacher: x.id, weekday, start_time: '15:00', end_time: '19:00' });
+  await c('availability').create({ teacher: y.id, weekday: 3, start_time: '10:00', end_time: '14:00' });
+  const plan = await c('pricing_plans').create({
+    name: 'Monthly 30', lesson_minutes: 30, lessons_per_period: 4, interval: 'month', amount: 14000, currency: 'cad', public: true, active: true,
+  });
+  const amy = await c('students').create({ parent: parentA.id, first_name: 'Amy', last_name: 'Anders', status: 'active', instruments: [piano.id], birth_date: '2015-04-02 00:00:00.000Z' });
+  const ben = await c('students').create({ parent: parentB.id, first_name: 'Ben', last_name: 'Brown', status: 'active', instruments: [violin.id] });
+  const monday = nextWeekday(1, 16, 0, 7);
+  const lessonA = await c('lessons').create({ teacher: x.id, student: amy.id, instrument: piano.id, ...at(monday), kind: 'regular', status: 'scheduled' });
+  const lessonB = await c('lessons').create({ teacher: y.id, student: ben.id, instrument: violin.id, ...at(nextWeekday(3, 11, 0, 7)), kind: 'regular', status: 'scheduled' });
+  return { su, parentA, parentB, xUser, yUser, piano, violin, x, y, plan, amy, ben, lessonA, lessonB, monday };
+}
+
+/** signIn signs page in through the page's own form. */
+export async function signIn(page, email, password = PASSWORD) {
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * startedLesson makes a third teacher, Zoe Zhang (zoe@teachers.test, piano,
+ * available all day on today's weekday), with a lesson for Amy that started
+ * two hours ago and is still "scheduled": attendance is due. It is written
+ * as completed (back-filling may be in the past) and put back to scheduled,
+ * an edit that leaves its time alone.
+ */
+export async function startedLesson(seed) {
+  const { su } = seed;
+  const user = await account(su, 'zoe@teachers.test', 'Zoe Zhang', 'teacher');
+  const zoe = await su.collection('teachers').create({
+    user: user.id, display_name: 'Zoe Zhang', instruments: [seed.piano.id], lesson_lengths: ['30'], capacity: 20, public: false, active: true,
+  });
+  const start = new Date(Date.now() - 2 * 3600_000);
+  start.setUTCMinutes(0, 0, 0);
+  await su.collection('availability').create({ teacher: zoe.id, weekday: start.getUTCDay(), start_time: '00:00', end_time: '23:59' });
+  const lesson = await su.collection('lessons').create({ teacher: zoe.id, student: seed.amy.id, instrument: seed.piano.id, ...at(start), kind: 'regular', status: 'completed' });
+  return { zoe, user, lesson: await su.collection('lessons').update(lesson.id, { status: 'scheduled' }) };
+}
+
+/** showWeekOf moves the week view forward until the week holding date shows. */
+export async function showWeekOf(page, date) {
+  const monday = new Date(date);
+  monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
+  const from = monday.toISOString().slice(0, 10);
+  await page.locator('ul.week').waitFor();
+  for (let i = 0; i < 6 && !(await page.locator(`ul.week[data-from="${from}"]`).count()); i++) {
+    const shown = await page.locator('ul.week').getAttribute('data-from');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.locator(`ul.week:not([data-from="${shown}"])`).waitFor(); // the next week has loaded
+  }
+  await page.locator(`ul.week[data-from="${from}"]`).waitFor();
+}
+
