@@ -25,7 +25,10 @@ run: build
 demo: build
 	./$(BIN) demo --dir $(DATA)
 
-test: build stripe-mock mailpit test-go test-js test-browser
+# The Go, the JS and the browser suites run side by side; each prints its
+# output when it is done.
+test: build stripe-mock mailpit
+	@$(MAKE) --no-print-directory -j3 --output-sync=target test-go test-js test-browser
 
 # The billing tests start stripe-mock (the version whose API spec is closest
 # to stripe-go v76's); install it once into Go's bin folder if it is missing.

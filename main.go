@@ -13,7 +13,6 @@ import (
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
 	"cedarheights/cli"
-	"cedarheights/hooks"
 	_ "cedarheights/pb_migrations"
 	"cedarheights/wiring"
 )
@@ -36,7 +35,7 @@ func main() {
 	// What app.Start() does, with our serve command: its CORS origins come
 	// from CORS_ORIGINS instead of PocketBase's "*".
 	app.RootCmd.AddCommand(cmd.NewSuperuserCommand(app))
-	app.RootCmd.AddCommand(hooks.NewServeCommand(app, true))
+	app.RootCmd.AddCommand(cli.NewServeCommand(app, true))
 	if err := app.Execute(); err != nil {
 		log.Fatal(err)
 	}

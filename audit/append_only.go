@@ -30,7 +30,7 @@ func bindAppendOnly(app core.App) {
 
 	refuseCollection := func(e *core.CollectionRequestEvent) error {
 		if e.Collection.Name == auditCollection {
-			return apis.NewBadRequestError("The audit log collection is managed by migrations only.", nil)
+			return apis.NewForbiddenError("The audit log collection is managed by migrations only.", nil)
 		}
 		return e.Next()
 	}
@@ -46,7 +46,7 @@ func bindAppendOnly(app core.App) {
 	})
 }
 
-var errAppendOnly = apis.NewBadRequestError("Audit log entries are append-only.", nil)
+var errAppendOnly = apis.NewForbiddenError("Audit log entries are append-only.", nil)
 
 // guardAuditSQL refuses superuser SQL (POST /api/sql) that mentions the
 // audit log unless it is a single SELECT. SQLite cannot name a table

@@ -28,6 +28,7 @@ type auditWant struct {
 }
 
 func TestAuditRESTWrites(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	su := "_superusers:" + f.Superuser.ID
 
@@ -131,6 +132,7 @@ func TestAuditRESTWrites(t *testing.T) {
 // TestAuditCascadeInheritsActor: the lesson's private note goes with it,
 // attributed to whoever deleted the lesson.
 func TestAuditCascadeInheritsActor(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	(&tests.ApiScenario{
 		Method: http.MethodDelete, URL: "/api/collections/lessons/records/" + f.LessonA1,
@@ -152,6 +154,7 @@ func TestAuditCascadeInheritsActor(t *testing.T) {
 }
 
 func TestAuditFailedWriteLeavesNoEntry(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	scenarios := []tests.ApiScenario{
 		{
@@ -192,6 +195,7 @@ func TestAuditFailedWriteLeavesNoEntry(t *testing.T) {
 }
 
 func TestAuditGoCodeIsSystem(t *testing.T) {
+	t.Parallel()
 	app, _ := testapp.New(t)
 	c, err := app.FindCollectionByNameOrId("rooms")
 	if err != nil {
@@ -225,6 +229,7 @@ func TestAuditGoCodeIsSystem(t *testing.T) {
 }
 
 func TestAuditRollsBackWithTheWrite(t *testing.T) {
+	t.Parallel()
 	t.Run("the write's transaction fails after it", func(t *testing.T) {
 		app, _ := testapp.New(t)
 		before := auditCount(t, app)
@@ -267,6 +272,7 @@ func TestAuditRollsBackWithTheWrite(t *testing.T) {
 }
 
 func TestRunInTransactionAttributesRouteWrites(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	var id string
 	(&tests.ApiScenario{
@@ -301,6 +307,7 @@ func TestRunInTransactionAttributesRouteWrites(t *testing.T) {
 }
 
 func TestAuditAppendOnly(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	var entryID, entryJSON string
 	var entries int64
@@ -327,12 +334,12 @@ func TestAuditAppendOnly(t *testing.T) {
 	// "{entry}" in a URL stands for the audited entry's id.
 	scenarios := []tests.ApiScenario{
 		{Name: "superuser PATCH", Method: http.MethodPatch, URL: "/api/collections/audit_logs/records/{entry}", Headers: su,
-			Body: strings.NewReader(`{"actor":"nobody"}`), ExpectedStatus: 400, ExpectedContent: []string{"append-only"}},
+			Body: strings.NewReader(`{"actor":"nobody"}`), ExpectedStatus: 403, ExpectedContent: []string{"append-only"}},
 		{Name: "superuser DELETE", Method: http.MethodDelete, URL: "/api/collections/audit_logs/records/{entry}", Headers: su,
-			ExpectedStatus: 400, ExpectedContent: []string{"append-only"}},
+			ExpectedStatus: 403, ExpectedContent: []string{"append-only"}},
 		{Name: "superuser forges an entry", Method: http.MethodPost, URL: "/api/collections/audit_logs/records", Headers: su,
 			Body:           strings.NewReader(`{"action":"create","collection":"students","record":"forged","actor":"system"}`),
-			ExpectedStatus: 400, ExpectedContent: []string{"append-only"}},
+			ExpectedStatus: 403, ExpectedContent: []string{"append-only"}},
 		{Name: "admin PATCH", Method: http.MethodPatch, URL: "/api/collections/audit_logs/records/{entry}",
 			Headers: map[string]string{"Authorization": f.Admin.Token}, Body: strings.NewReader(`{"actor":"nobody"}`),
 			ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
@@ -341,13 +348,13 @@ func TestAuditAppendOnly(t *testing.T) {
 		{Name: "superuser truncate", Method: http.MethodDelete, URL: "/api/collections/audit_logs/truncate", Headers: su,
 			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}},
 		{Name: "superuser drops the collection", Method: http.MethodDelete, URL: "/api/collections/audit_logs", Headers: su,
-			ExpectedStatus: 400, ExpectedContent: []string{"migrations"}},
+			ExpectedStatus: 403, ExpectedContent: []string{"migrations"}},
 		{Name: "superuser alters the collection", Method: http.MethodPatch, URL: "/api/collections/audit_logs", Headers: su,
-			Body: strings.NewReader(`{"deleteRule":""}`), ExpectedStatus: 400, ExpectedContent: []string{"migrations"}},
+			Body: strings.NewReader(`{"deleteRule":""}`), ExpectedStatus: 403, ExpectedContent: []string{"migrations"}},
 		{Name: "superuser SQL delete", Method: http.MethodPost, URL: "/api/sql", Headers: su,
-			Body: strings.NewReader(`{"query":"DELETE FROM Audit_Logs"}`), ExpectedStatus: 400, ExpectedContent: []string{"append-only"}},
+			Body: strings.NewReader(`{"query":"DELETE FROM Audit_Logs"}`), ExpectedStatus: 403, ExpectedContent: []string{"append-only"}},
 		{Name: "superuser SQL update hidden behind a select", Method: http.MethodPost, URL: "/api/sql", Headers: su,
-			Body: strings.NewReader(`{"query":"SELECT 1; UPDATE audit_logs SET actor = 'x'"}`), ExpectedStatus: 400, ExpectedContent: []string{"append-only"}},
+			Body: strings.NewReader(`{"query":"SELECT 1; UPDATE audit_logs SET actor = 'x'"}`), ExpectedStatus: 403, ExpectedContent: []string{"append-only"}},
 		{Name: "superuser SQL read", Method: http.MethodPost, URL: "/api/sql", Headers: su,
 			Body: strings.NewReader(`{"query":"SELECT count(*) AS n FROM audit_logs"}`), ExpectedStatus: 200, ExpectedContent: []string{`"rows"`}},
 	}

@@ -11,6 +11,7 @@ import (
 // rerun creates no second customer, whether the idempotency key (search
 // lagging) or the metadata search (key expired) finds the first.
 func TestEnsureCustomerSurvivesACrashBeforeTheSave(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name       string
 		searchLag  bool
@@ -67,6 +68,7 @@ func TestEnsureCustomerSurvivesACrashBeforeTheSave(t *testing.T) {
 
 // Only a parent's account is a family.
 func TestEnsureCustomerRefusesNonFamilies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, id := range []string{e.f.TeacherXUser.ID, e.f.Admin.ID, "nosuchuser0000"} {
 		if _, err := e.svc.EnsureCustomer(e.ctx, id); err == nil {
@@ -81,6 +83,7 @@ func TestEnsureCustomerRefusesNonFamilies(t *testing.T) {
 // A parent's new email reaches its Stripe customer; offline the change is
 // kept and marked unsynced for `billing resync`.
 func TestCustomerEmailFollowsTheParent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id, err := e.svc.EnsureCustomer(e.ctx, e.f.ParentA.ID)
 	if err != nil {

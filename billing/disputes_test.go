@@ -15,6 +15,7 @@ import (
 // replays in any order change nothing; a lost dispute leaves the family
 // owing and reconcile clean; an inquiry moves no money.
 func TestDisputesMoveTheLedger(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	family := e.f.ParentA.ID
 	pay := func(key string, amount int64) (string, string) {

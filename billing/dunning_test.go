@@ -15,6 +15,7 @@ import (
 // past due after the final failure (the admin is told), and comes back
 // when the invoice is finally paid.
 func TestDeclineDunningPastDue(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sub := e.subscribeA1(0)
 	e.deliver()

@@ -28,6 +28,7 @@ func (e *env) deliverOne(eventType string, object stripestub.Obj) string {
 // subscription session links the subscription to its enrollment and may
 // bring the family's customer.
 func TestCheckoutSessionCompleted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	now := time.Now().Unix()
 	id := e.deliverOne("checkout.session.completed", stripestub.Obj{
@@ -85,6 +86,7 @@ func TestCheckoutSessionCompleted(t *testing.T) {
 // 3-D Secure on a renewal: the family is asked to confirm, once per
 // attempt, with the invoice's link.
 func TestInvoiceActionRequired(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.subscribeA1(0)
 	e.deliver()

@@ -53,7 +53,7 @@ type Entry struct {
 }
 
 // errImmutable refuses any change to a posted entry.
-var errImmutable = apis.NewBadRequestError("Ledger entries are immutable: post a credit or a refund instead.", nil)
+var errImmutable = apis.NewForbiddenError("Ledger entries are immutable: post a credit or a refund instead.", nil)
 
 // bindLedger makes entries immutable at the model level (every path,
 // superusers included; the migration's triggers also stop raw SQL) and
@@ -64,11 +64,11 @@ func bindLedger(app core.App) {
 	app.OnRecordUpdate(ledgerCollection).BindFunc(refuse)
 	app.OnRecordDelete(ledgerCollection).BindFunc(refuse)
 	app.OnRecordCreateRequest(ledgerCollection).BindFunc(func(e *core.RecordRequestEvent) error {
-		return apis.NewBadRequestError("Ledger entries are written by billing (payments, refunds, webhooks), not through the record API.", nil)
+		return apis.NewForbiddenError("Ledger entries are written by billing (payments, refunds, webhooks), not through the record API.", nil)
 	})
 	refuseCollection := func(e *core.CollectionRequestEvent) error {
 		if e.Collection.Name == ledgerCollection {
-			return apis.NewBadRequestError("The ledger collection is managed by migrations only.", nil)
+			return apis.NewForbiddenError("The ledger collection is managed by migrations only.", nil)
 		}
 		return e.Next()
 	}

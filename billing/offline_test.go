@@ -16,6 +16,7 @@ import (
 // Offline (no key): every Stripe call says so, payments received by hand
 // go into the same ledger with the same receipts, refunds too.
 func TestOfflineBilling(t *testing.T) {
+	t.Parallel()
 	app, f := newApp(t)
 	svc := billing.Use(app, billing.Config{})
 	ctx := context.Background()
@@ -121,6 +122,7 @@ func TestOfflineBilling(t *testing.T) {
 
 // Entries are immutable for everyone, superusers and raw SQL included.
 func TestLedgerEntriesAreImmutable(t *testing.T) {
+	t.Parallel()
 	app, f := newApp(t)
 	p, err := billing.RecordPayment(app, billing.OfflinePayment{Family: f.ParentA.ID, Amount: 2500, Kind: "materials", Method: "cash"})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 
 	"cedarheights/academy"
+	"cedarheights/records"
 )
 
 // One-off payments: a card payment through a PaymentIntent the family's
@@ -45,7 +46,6 @@ var (
 	currencyPattern      = regexp.MustCompile(`^[a-z]{3}$`)
 	paymentMethodPattern = regexp.MustCompile(`^pm_[A-Za-z0-9_]{1,250}$`)
 	idempotencyPattern   = regexp.MustCompile(`^[\x21-\x7e]{8,200}$`)
-	recordIDPattern      = regexp.MustCompile(`^[A-Za-z0-9_]{1,100}$`)
 )
 
 // MaxAmount is the largest amount one payment may carry (minor units).
@@ -84,7 +84,7 @@ func (r *PaymentRequest) validate() error {
 		validation.Field(&r.Kind, validation.Required, validation.In(PaymentKinds...).Error("Must be tuition, registration, materials, lesson_package or other.")),
 		validation.Field(&r.Description, validation.RuneLength(0, 500)),
 		validation.Field(&r.PaymentMethod, validation.Required, validation.Match(paymentMethodPattern).Error("Must be a Stripe payment method id (pm_…).")),
-		validation.Field(&r.Enrollment, validation.Match(recordIDPattern).Error("Must be a record id.")),
+		validation.Field(&r.Enrollment, records.IsID),
 		validation.Field(&r.ReturnURL, validation.RuneLength(0, 2000)),
 	)
 }
@@ -377,14 +377,14 @@ type OfflinePayment struct {
 
 func (p *OfflinePayment) validate() error {
 	return validation.ValidateStruct(p,
-		validation.Field(&p.Family, validation.Required, validation.Match(recordIDPattern).Error("Must be a record id.")),
+		validation.Field(&p.Family, validation.Required, records.IsID),
 		validation.Field(&p.Amount, validation.Required, validation.Min(int64(1)), validation.Max(int64(MaxAmount))),
 		validation.Field(&p.Currency, validation.Match(currencyPattern).Error("Must be a lower-case ISO 4217 code such as cad.")),
 		validation.Field(&p.Kind, validation.Required, validation.In(PaymentKinds...).Error("Must be tuition, registration, materials, lesson_package or other.")),
 		validation.Field(&p.Method, validation.Required, validation.In(OfflineMethods...).Error("Must be cash, cheque or transfer.")),
 		validation.Field(&p.Description, validation.RuneLength(0, 500)),
 		validation.Field(&p.Reference, validation.RuneLength(0, 200)),
-		validation.Field(&p.Enrollment, validation.Match(recordIDPattern).Error("Must be a record id.")),
+		validation.Field(&p.Enrollment, records.IsID),
 	)
 }
 

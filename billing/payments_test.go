@@ -19,6 +19,7 @@ func cardPayment(family, key, pm string, amount int64) billing.PaymentRequest {
 }
 
 func TestProcessPaymentSucceedsOnceForAKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	req := cardPayment(e.f.ParentA.ID, "key-registration-1", "pm_card_visa", 5000)
 	first, err := e.svc.ProcessPayment(e.ctx, req)
@@ -67,6 +68,7 @@ func TestProcessPaymentSucceedsOnceForAKey(t *testing.T) {
 }
 
 func TestProcessPaymentDeclineAndThreeDSecure(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, err := e.svc.ProcessPayment(e.ctx, cardPayment(e.f.ParentA.ID, "key-declined-0001", "pm_card_chargeDeclined", 5000))
 	var decline *billing.DeclineError
@@ -104,6 +106,7 @@ func TestProcessPaymentDeclineAndThreeDSecure(t *testing.T) {
 // A refund, partial then the rest, through our route and one from the
 // dashboard: the ledger balances and matches Stripe.
 func TestRefundsBalanceTheLedger(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	res, err := e.svc.ProcessPayment(e.ctx, cardPayment(e.f.ParentA.ID, "key-refund-00001", "pm_card_visa", 20000))
 	if err != nil {
@@ -178,6 +181,7 @@ func TestRefundsBalanceTheLedger(t *testing.T) {
 // matches Stripe again, family and admins are told, and a repeat of the
 // event changes nothing.
 func TestFailedRefundIsTakenBack(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	res, err := e.svc.ProcessPayment(e.ctx, cardPayment(e.f.ParentA.ID, "key-refund-fail-1", "pm_card_visa", 20000))
 	if err != nil {

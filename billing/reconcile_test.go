@@ -21,6 +21,7 @@ func hasMismatch(r billing.ReconcileReport, check, object string) bool {
 
 // Every kind of disagreement is listed, and none when all agree.
 func TestReconcileListsEveryMismatch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// The fixture's payments predate billing: they have no ledger entries.
 	report, err := e.svc.Reconcile(e.ctx, zeroTime)

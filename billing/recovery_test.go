@@ -16,6 +16,7 @@ import (
 // A failure while processing is recorded on the event (error, attempts)
 // and answered 200 all the same; `billing reprocess` finishes the job.
 func TestReprocessFailedEvents(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.subscribeA1(0)
 	broken := true
@@ -57,6 +58,7 @@ func TestReprocessFailedEvents(t *testing.T) {
 // Missed webhooks: resync lists Stripe's events, stores the missing ones
 // once, processes them in order, and re-reads the subscriptions.
 func TestResyncAfterMissedWebhooks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sub := e.subscribeA1(0)
 	e.deliver()
@@ -106,6 +108,7 @@ func TestResyncAfterMissedWebhooks(t *testing.T) {
 // Events stored but never processed (the process stopped after answering)
 // are dispatched again when the app serves.
 func TestStoredEventsAreRequeuedOnServe(t *testing.T) {
+	t.Parallel()
 	app, f := newApp(t)
 	stub := stripestub.New(t)
 	stub.WebhookSecret = webhookSecret

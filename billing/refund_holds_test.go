@@ -67,6 +67,7 @@ func amountRefused(err error) bool {
 // the amount until it expires, reconcile lists it then, and the next
 // refund releases it (Stripe has no refund naming it).
 func TestExpiredHoldWithoutRefundIsReleased(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.cardPaid("key-hold-release-1", 10000)
 	live := e.hold(p.Id, 6000, time.Now().Add(time.Hour))
@@ -103,6 +104,7 @@ func TestExpiredHoldWithoutRefundIsReleased(t *testing.T) {
 // recorded, its webhook lost: the next refund finds the refund by the
 // hold's id, records it once and decides on what is really left.
 func TestExpiredHoldWithRefundIsRecorded(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.cardPaid("key-hold-settle-1", 10000)
 	dead := e.hold(p.Id, 7000, time.Now().Add(-time.Minute))
@@ -134,6 +136,7 @@ func TestExpiredHoldWithRefundIsRecorded(t *testing.T) {
 // dashboard, its webhook not yet here): the hold is released and the
 // answer names amount.
 func TestRefundRefusedByStripeReleasesHold(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.cardPaid("key-hold-refused1", 10000)
 	e.stub.RefundOutside(p.GetString("stripe_payment_intent_id"), 5000)
@@ -155,6 +158,7 @@ func TestRefundRefusedByStripeReleasesHold(t *testing.T) {
 // When Stripe's answer is lost (here: Stripe unreachable), the hold keeps
 // the amount: a second refund cannot take it too.
 func TestUnknownOutcomeKeepsHold(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.cardPaid("key-hold-unknown1", 10000)
 	billing.Use(e.app, billing.Config{SecretKey: "sk_test_stub", WebhookSecret: webhookSecret, APIBase: "http://127.0.0.1:1"})
@@ -173,6 +177,7 @@ func TestUnknownOutcomeKeepsHold(t *testing.T) {
 // A client's Idempotency-Key refunds once however often it is sent; the
 // same key for another amount is a conflict.
 func TestRefundIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.cardPaid("key-hold-idem-001", 10000)
 	req := billing.RefundRequest{Payment: p.Id, Amount: 3000, IdempotencyKey: "refund-key-0001"}
@@ -196,6 +201,7 @@ func TestRefundIdempotencyKey(t *testing.T) {
 // The ledger's last line: a refund Stripe reports past what the payment
 // says it received is not recorded (the event fails, for an admin).
 func TestLedgerRefusesRefundsPastThePayment(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.cardPaid("key-hold-invariant", 10000)
 	p.Set("amount", 5000) // the record disagrees with Stripe's charge
@@ -223,6 +229,7 @@ func TestLedgerRefusesRefundsPastThePayment(t *testing.T) {
 // Reconcile names a payment whose refunds exceed it, however the ledger
 // got there (written here directly, past every guard).
 func TestReconcileNamesRefundsPastThePayment(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p, err := billing.RecordPayment(e.app, billing.OfflinePayment{Family: e.f.ParentB.ID, Amount: 5000, Kind: "other", Method: "cash"})
 	if err != nil {
@@ -279,6 +286,7 @@ func (e *env) stripeRefund(p *core.Record, hold string, amount int64) {
 // The route died after Stripe's answer: the charge.refunded webhook
 // records the refund and frees its hold, so the rest can be refunded.
 func TestWebhookSettlesHold(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.cardPaid("key-hold-webhook1", 10000)
 	live := e.hold(p.Id, 4000, time.Now().Add(time.Hour))
@@ -298,6 +306,7 @@ func TestWebhookSettlesHold(t *testing.T) {
 // `billing resync` resolves every expired hold: released when Stripe has
 // no refund for it, recorded when it has.
 func TestResyncResolvesExpiredHolds(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.cardPaid("key-hold-resync-1", 10000)
 	e.deliver()
@@ -337,6 +346,7 @@ func TestResyncResolvesExpiredHolds(t *testing.T) {
 // Holds are billing's: the record API writes none, not even for a
 // superuser; admins may read them.
 func TestRefundHoldsAreNotWrittenThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.cardPaid("key-hold-api-0001", 10000)
 	h := e.hold(p.Id, 1000, time.Now().Add(time.Hour))

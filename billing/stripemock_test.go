@@ -19,6 +19,7 @@ import (
 // API does not know or a value it does not accept. It keeps no state, so
 // this checks the requests, not the outcomes (the stand-in tests do that).
 func TestEveryStripeCallIsAValidRequest(t *testing.T) {
+	t.Parallel()
 	base := stripestub.StartStripeMock(t)
 	app, f := newApp(t)
 	svc := billing.Use(app, billing.Config{SecretKey: "sk_test_123", WebhookSecret: webhookSecret, APIBase: base})

@@ -11,6 +11,7 @@ import (
 // sees one subscription (the request's idempotency key is the
 // enrollment's), and the enrollment mirrors it.
 func TestSubscribeRaceMakesOneSubscription(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.syncPlans()
 	enr := e.record("enrollments", e.f.EnrollmentA1)
@@ -41,7 +42,7 @@ func TestSubscribeRaceMakesOneSubscription(t *testing.T) {
 	close(start)
 	wg.Wait()
 	for _, c := range codes {
-		if c != http.StatusOK && c != http.StatusBadRequest {
+		if c != http.StatusCreated && c != http.StatusBadRequest {
 			t.Errorf("a subscribe answered %d", c)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 // sync-prices is idempotent; a changed amount makes a new price and keeps
 // the old one for the subscriptions on it; going back adopts the old one.
 func TestSyncPricesGrandfathers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	first, err := e.svc.SyncPrices(e.ctx)
 	if err != nil {
@@ -88,6 +89,7 @@ func TestSyncPricesGrandfathers(t *testing.T) {
 // Create with a trial, change plan, pause, resume, withdraw: the
 // enrollment mirrors each, and the preview explains the next invoice.
 func TestSubscriptionLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sub := e.subscribeA1(14)
 	e.deliver()
@@ -176,6 +178,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 // A school year charges the first and the last month up front, then nine
 // installments, and ends by itself.
 func TestSchoolYearPlan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	plan := e.record("pricing_plans", e.f.PlanPublic)
 	plan.Set("interval", "school_year")

@@ -16,6 +16,7 @@ import (
 // An event delivered five times (here all at once) makes one payment, one
 // pair of ledger entries, one receipt and one stored event.
 func TestWebhookDeliveredFiveTimesMakesOnePayment(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.subscribeA1(0)
 	paid := eventsOf(e.stub.Pending(), "invoice.paid")
@@ -73,6 +74,7 @@ func TestWebhookDeliveredFiveTimesMakesOnePayment(t *testing.T) {
 // Subscription deleted delivered before the older updated: the older one
 // is ignored and the enrollment ends cancelled.
 func TestWebhooksOutOfOrderKeepTheNewestState(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sub := e.subscribeA1(0)
 	e.deliver()
@@ -112,6 +114,7 @@ func TestWebhooksOutOfOrderKeepTheNewestState(t *testing.T) {
 // `created`: the later delivery re-fetches the object and applies Stripe's
 // current state.
 func TestWebhooksSameSecondRefetch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sub := e.subscribeA1(0)
 	e.deliver()
@@ -144,6 +147,7 @@ func TestWebhooksSameSecondRefetch(t *testing.T) {
 // A forged, stale, future, missing or unparsable signature is 400 and stores
 // nothing; no configured secret refuses every delivery.
 func TestWebhookSignatures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ev := e.stub.Emit("customer.created", stripestub.Obj{"id": "cus_x", "object": "customer"})
 	before := e.count("stripe_events", nil)

@@ -15,6 +15,7 @@ import (
 // the store's transaction; five deliveries make one run and one payment,
 // and notices go to the email outbox.
 func TestEventsAreProcessedByWorkflowRuns(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.subscribeA1(0)
 	pending := e.stub.Pending()

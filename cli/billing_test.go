@@ -14,6 +14,7 @@ import (
 )
 
 func TestBillingCommands(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	billingExit = nil
 	t.Cleanup(func() { billingExit = os.Exit })

@@ -17,6 +17,7 @@ import (
 // doubles nothing. The term is the one two weeks from today, so there are
 // upcoming lessons to cancel and remind whatever the date.
 func TestDemoActivityIsRealAndIdempotent(t *testing.T) {
+	t.Parallel()
 	app := bareApp(t, "UTC")
 	anchor := time.Now().AddDate(0, 0, 14)
 	var log bytes.Buffer

@@ -9,6 +9,7 @@ import (
 // The demo's term is loaded as an existing schedule: its upcoming lessons
 // start no booking confirmation and queue no mail.
 func TestLoadDemoMailsNoOne(t *testing.T) {
+	t.Parallel()
 	app := bareApp(t, "America/Vancouver")
 	_, result, err := loadDemo(app, demoSizes["demo"], time.Now(), &bytes.Buffer{})
 	if err != nil {

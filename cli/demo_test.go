@@ -88,6 +88,7 @@ func counts(t *testing.T, app core.App) map[string]int {
 }
 
 func TestLoadDemoIsCompleteAndIdempotent(t *testing.T) {
+	t.Parallel()
 	app := bareApp(t, "America/Vancouver")
 	var log bytes.Buffer
 	plan, first, err := loadDemo(app, demoSizes["demo"], demoAnchor, &log)
@@ -251,6 +252,7 @@ func assertNoLessonOnClosures(t *testing.T, app core.App, plan *demoPlan) {
 // would create under the same key (the fixture's Piano, Violin and
 // "Monthly 30 min" plan) are reused, not duplicated.
 func TestLoadDemoReusesExistingRecords(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t, demoEngine)
 	t.Cleanup(workflows.EngineOf(app).Stop)
 	before := counts(t, app)
@@ -274,6 +276,7 @@ func TestLoadDemoReusesExistingRecords(t *testing.T) {
 }
 
 func TestDemoCommand(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		args    []string
@@ -330,6 +333,7 @@ func TestDemoCommand(t *testing.T) {
 // The benchmark plan is checked without a database: about 50k lessons, no
 // teacher double-booked, every slot inside its teacher's availability.
 func TestBenchPlan(t *testing.T) {
+	t.Parallel()
 	plan := newDemoPlan(demoSizes["bench"], vancouver, demoAnchor, demoAnchor, 10)
 	if len(plan.Students) != 5000 || len(plan.Teachers) != 50 {
 		t.Fatalf("%d students, %d teachers", len(plan.Students), len(plan.Teachers))
@@ -378,6 +382,7 @@ func inWindows(windows []demoWindow, s demoSlot) bool {
 }
 
 func TestTermStart(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		today, want string
 	}{
@@ -401,6 +406,7 @@ func TestTermStart(t *testing.T) {
 }
 
 func TestClosuresBetween(t *testing.T) {
+	t.Parallel()
 	from, _ := time.Parse(time.DateOnly, "2026-09-14")
 	names := []string{}
 	for _, c := range closuresBetween(from, from.AddDate(0, 0, 7*15-1)) {
@@ -414,6 +420,7 @@ func TestClosuresBetween(t *testing.T) {
 
 // A lesson keeps its local time across the DST change; its UTC time moves.
 func TestLessonsKeepWallClockAcrossDST(t *testing.T) {
+	t.Parallel()
 	plan := &demoPlan{Size: demoSize{Weeks: 2}, Zone: vancouver, Now: demoAnchor, TermStart: time.Date(2026, time.October, 26, 0, 0, 0, 0, time.UTC)}
 	got := plan.Lessons(demoStudent{Slot: &demoSlot{Weekday: time.Monday, Start: 16 * 60, Minutes: 30}}, 1)
 	want := []string{"2026-10-26T23:00:00Z", "2026-11-03T00:00:00Z"}

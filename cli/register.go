@@ -1,5 +1,6 @@
-// Package cli adds the academy's cobra commands beside PocketBase's own
-// serve, superuser and migrate.
+// Package cli holds the academy's cobra commands (demo, billing,
+// workflows) and its serve command (PocketBase's, with a CORS default from
+// CORS_ORIGINS), beside PocketBase's own superuser and migrate.
 package cli
 
 import (

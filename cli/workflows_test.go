@@ -23,6 +23,7 @@ func runWorkflows(t *testing.T, app core.App, args ...string) (string, error) {
 }
 
 func TestWorkflowsCommands(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t) // the engine is not started (nothing serves): runs wait
 	out, err := runWorkflows(t, app, "start", "trial_confirmation", "--input", `{"lesson":"`+f.LessonA1+`"}`, "--key", "cli-1", "--subject", "lessons:"+f.LessonA1)
 	if err != nil || !strings.Contains(out, "started: trial_confirmation v1, pending") {

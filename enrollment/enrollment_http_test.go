@@ -19,6 +19,7 @@ import (
 // one subscription (trialing until after the trial) and one welcome mail
 // per person (family, teacher, admin).
 func TestSignedInParentEnrollsAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	status, body := e.post("/api/v1/enrollments?wait=10000", e.f.ParentA.Token, map[string]any{
 		"student": e.pianoStudent("Cleo"), "plan": e.f.PlanPublic, "trial": e.trialAt(90), "payment_method": "pm_card_visa",
@@ -91,6 +92,7 @@ func TestSignedInParentEnrollsAtOnce(t *testing.T) {
 // slot held, the enrollment pending_confirmation; confirming the address
 // (PocketBase's own confirm-verification) completes the run.
 func TestNewParentConfirmsTheAddressThenCompletes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	status, body := e.post("/api/v1/public/enrollments", "", map[string]any{
 		"parent":  map[string]any{"name": "Nora New", "email": "nora@example.test", "phone": "+1 604 555 0199", "password": "long enough 1"},
@@ -149,6 +151,7 @@ func TestNewParentConfirmsTheAddressThenCompletes(t *testing.T) {
 
 // The honeypot: a filled "website" looks accepted and does nothing.
 func TestPublicHoneypotDoesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	users, runs := e.count("users", nil), e.count("workflow_runs", nil)
 	status, body := e.post("/api/v1/public/enrollments", "", map[string]any{
@@ -166,6 +169,7 @@ func TestPublicHoneypotDoesNothing(t *testing.T) {
 // Match me: the academy picks the teacher and the slot (teacher Y teaches
 // violin on Wednesdays, inside the family's preferred time).
 func TestMatchMePicksTeacherAndSlot(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	s := student("Vera")
 	s["instrument"] = e.f.Violin
@@ -185,6 +189,7 @@ func TestMatchMePicksTeacherAndSlot(t *testing.T) {
 
 // An admin's teacher goes over the match; a parent may not choose one.
 func TestAdminOverridesTheMatchedTeacher(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := map[string]any{"parent": map[string]any{"id": e.f.ParentB.ID}, "student": e.pianoStudent("Otto"), "plan": e.f.PlanPublic,
 		"match_me": true, "teacher": e.f.TeacherY}
@@ -216,6 +221,7 @@ func TestAdminOverridesTheMatchedTeacher(t *testing.T) {
 // An admin's cancel compensates: the subscription cancelled at Stripe,
 // the trial lesson released, the enrollment cancelled, the family told.
 func TestAdminCancelCompensates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, body := e.post("/api/v1/enrollments?wait=10000", e.f.ParentA.Token, map[string]any{
 		"student": e.pianoStudent("Cara"), "plan": e.f.PlanPublic, "trial": e.trialAt(150)})

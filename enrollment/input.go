@@ -7,6 +7,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/ozzo-validation/v4/is"
 
+	"cedarheights/records"
 	"cedarheights/scheduling"
 )
 
@@ -73,10 +74,9 @@ const (
 )
 
 var (
-	recordID  = regexp.MustCompile(`^[A-Za-z0-9_]{1,100}$`)
 	phoneLike = regexp.MustCompile(`^\+?[0-9 ()\-.]{5,31}$`)
 	stripePM  = regexp.MustCompile(`^pm_[A-Za-z0-9_]{1,200}$`)
-	isID      = validation.Match(recordID).Error("Must be a record id.")
+	isID      = records.IsID
 	levels    = []any{"beginner", "intermediate", "advanced"}
 )
 

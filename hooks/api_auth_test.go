@@ -26,6 +26,7 @@ func tokenFor(id string) func(testing.TB, *tests.TestApp, *http.Response) {
 }
 
 func TestAuthLogin(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/auth/login"
 	creds := func(email, password string) *strings.Reader {
@@ -87,6 +88,7 @@ func TestAuthLogin(t *testing.T) {
 }
 
 func TestAuthMe(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/auth/me"
 	apiRun(t, []tests.ApiScenario{
@@ -111,6 +113,7 @@ func TestAuthMe(t *testing.T) {
 }
 
 func TestAuthRefresh(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/auth/refresh"
 	static := map[string]string{}

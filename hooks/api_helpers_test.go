@@ -25,9 +25,31 @@ func apiAs(a testapp.Account) map[string]string {
 // apiRun runs every scenario on a fresh clone of the fixture academy.
 func apiRun(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
+	for i := range scenarios {
+		scenarios[i].TestAppFactory = testapp.Factory
+	}
+	apiParallel(t, scenarios)
+}
+
+// apiParallel runs the scenarios side by side, each as a subtest named
+// after it, on the app its TestAppFactory makes (a fresh clone of the
+// fixture academy unless it says otherwise): no scenario sees another's
+// writes, so their order does not matter.
+func apiParallel(t *testing.T, scenarios []tests.ApiScenario) {
+	t.Helper()
 	for _, s := range scenarios {
-		s.TestAppFactory = testapp.Factory
-		s.Test(t)
+		if s.TestAppFactory == nil {
+			s.TestAppFactory = testapp.Factory
+		}
+		name := s.Name
+		if name == "" {
+			name = s.Method + " " + s.URL
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s.Name = "run"
+			s.Test(t)
+		})
 	}
 }
 

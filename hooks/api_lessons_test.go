@@ -33,6 +33,7 @@ func decode(t testing.TB, res *http.Response, v any) {
 }
 
 func TestCheckConflicts(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/lessons/check-conflicts"
 	scenarios := []tests.ApiScenario{
@@ -88,6 +89,7 @@ func TestCheckConflicts(t *testing.T) {
 		{Name: "parent A: another family's student is unknown", Method: http.MethodPost, URL: url, Headers: auth(f.ParentA), Body: strings.NewReader(lessonJSON(f, f.StudentB1, 0, 30, "")), ExpectedStatus: 400, ExpectedContent: []string{`"student":{"code":"validation_unknown_record"`}, TestAppFactory: testapp.Factory},
 		{Name: "unknown teacher", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(`{"teacher":"nosuchteacher01","student":"` + f.StudentA1 + `","start":"` + at(0) + `","minutes":30}`), ExpectedStatus: 400, ExpectedContent: []string{`"teacher":{"code":"validation_unknown_record"`}, TestAppFactory: testapp.Factory},
 		{Name: "missing fields", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(`{}`), ExpectedStatus: 400, ExpectedContent: []string{`"teacher":{"code":"validation_required"`, `"student":{"code":"validation_required"`, `"start":{"code":"validation_required"`, `"minutes":{"code":"validation_required"`}, TestAppFactory: testapp.Factory},
+		{Name: "four wrong fields are named at once", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(`{"teacher":5,"student":"nosuchstudent01","start":"next monday","minutes":"30"}`), ExpectedStatus: 400, ExpectedContent: []string{`"teacher":{"code":"validation_invalid_type"`, `"student":{"code":"validation_unknown_record"`, `"start":{"code":"validation_invalid_datetime"`, `"minutes":{"code":"validation_invalid_type"`}, TestAppFactory: testapp.Factory},
 		{Name: "bad start", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(`{"teacher":"` + f.TeacherX + `","student":"` + f.StudentA1 + `","start":"next monday","minutes":30}`), ExpectedStatus: 400, ExpectedContent: []string{`"start":{"code":"validation_invalid_datetime"`}, TestAppFactory: testapp.Factory},
 		{Name: "wrong type", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(lessonJSON(f, f.StudentA1, 0, 30, "")[:0] + `{"teacher":"` + f.TeacherX + `","student":"` + f.StudentA1 + `","start":"` + at(0) + `","minutes":"30"}`), ExpectedStatus: 400, ExpectedContent: []string{`"minutes":{"code":"validation_invalid_type"`}, TestAppFactory: testapp.Factory},
 		{Name: "malformed RRULE", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(lessonJSON(f, f.StudentA1, 0, 30, `,"recurrence":{"rrule":"FREQ=FORTNIGHTLY"}`)), ExpectedStatus: 400, ExpectedContent: []string{`"recurrence.rrule":{"code":"validation_invalid_recurrence"`}, TestAppFactory: testapp.Factory},
@@ -95,12 +97,11 @@ func TestCheckConflicts(t *testing.T) {
 		{Name: "length out of range", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(lessonJSON(f, f.StudentA1, 0, 5, "")), ExpectedStatus: 400, ExpectedContent: []string{`"minutes":{"code":"validation_min_greater_equal_than_required"`}, TestAppFactory: testapp.Factory},
 		{Name: "malformed JSON", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(`{"teacher":`), ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}, TestAppFactory: testapp.Factory},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	apiParallel(t, scenarios)
 }
 
 func TestCreateLessons(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/lessons"
 	countLessons := func(want int) func(testing.TB, *tests.TestApp, *http.Response) {
@@ -114,6 +115,7 @@ func TestCreateLessons(t *testing.T) {
 		{Name: "admin: single lesson", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(lessonJSON(f, f.StudentA2, time.Hour, 30, "")), ExpectedStatus: 201, ExpectedContent: []string{`"status":"scheduled"`, `"local":{"zone":"UTC"`, `"instrument":"` + f.Piano + `"`}, AfterTestFunc: countLessons(3), TestAppFactory: testapp.Factory},
 		{Name: "admin: conflict → 409 with alternatives", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(lessonJSON(f, f.StudentA2, 10*time.Minute, 30, "")), ExpectedStatus: 409, ExpectedContent: []string{`"status":409`, `"teacher":{"code":"teacher_busy"`, `"alternatives":[{`}, AfterTestFunc: countLessons(2), TestAppFactory: testapp.Factory},
 		{Name: "parent may not schedule", Method: http.MethodPost, URL: url, Headers: auth(f.ParentA), Body: strings.NewReader(lessonJSON(f, f.StudentA1, time.Hour, 30, "")), ExpectedStatus: 403, AfterTestFunc: countLessons(2), ExpectedContent: []string{`"status":403`}, TestAppFactory: testapp.Factory},
+		{Name: "four wrong fields are named at once, nothing is written", Method: http.MethodPost, URL: url, Headers: auth(f.Admin), Body: strings.NewReader(`{"teacher":"` + f.TeacherX + `","student":7,"room":"nosuchroom0001","start":"2026-02-30T10:00","minutes":500}`), ExpectedStatus: 400, ExpectedContent: []string{`"student":{"code":"validation_invalid_type"`, `"room":{"code":"validation_unknown_record"`, `"start":{"code":"validation_invalid_datetime"`, `"minutes":{"code":"validation_max_less_equal_than_required"`}, AfterTestFunc: countLessons(2), TestAppFactory: testapp.Factory},
 		{Name: "teacher may not schedule", Method: http.MethodPost, URL: url, Headers: auth(f.TeacherXUser), Body: strings.NewReader(lessonJSON(f, f.StudentA1, time.Hour, 30, "")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}, AfterTestFunc: countLessons(2), TestAppFactory: testapp.Factory},
 		{
 			Name: "series dry run writes nothing", Method: http.MethodPost, URL: url, Headers: auth(f.Admin),
@@ -140,12 +142,11 @@ func TestCreateLessons(t *testing.T) {
 			TestAppFactory: testapp.Factory,
 		},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	apiParallel(t, scenarios)
 }
 
 func TestListLessonsAndScheduleView(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	date := monday().Format(time.DateOnly)
 	scenarios := []tests.ApiScenario{
@@ -178,12 +179,11 @@ func TestListLessonsAndScheduleView(t *testing.T) {
 		{Name: "bad view", Method: http.MethodGet, URL: "/api/v1/lessons/schedule/view?view=year", Headers: auth(f.Admin), ExpectedStatus: 400, ExpectedContent: []string{`"view":{"code":"validation_in_invalid"`}, TestAppFactory: testapp.Factory},
 		{Name: "bad date", Method: http.MethodGet, URL: "/api/v1/lessons/schedule/view?date=03/02/2026", Headers: auth(f.Admin), ExpectedStatus: 400, ExpectedContent: []string{`"date":{"code":"validation_invalid_date"`}, TestAppFactory: testapp.Factory},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	apiParallel(t, scenarios)
 }
 
 func TestPublicTimeslots(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	date := monday().Format(time.DateOnly)
 	url := "/api/v1/public/timeslots?instrument=" + f.Piano + "&from=" + date + "&to=" + date
@@ -202,12 +202,11 @@ func TestPublicTimeslots(t *testing.T) {
 		{Name: "hidden teacher is not offered", Method: http.MethodGet, URL: url + "&teacher=" + f.TeacherHidden, ExpectedStatus: 400, ExpectedContent: []string{`"teacher"`}, TestAppFactory: testapp.Factory},
 		{Name: "inactive instrument", Method: http.MethodGet, URL: "/api/v1/public/timeslots?instrument=" + f.Theremin + "&from=" + date + "&to=" + date, ExpectedStatus: 400, ExpectedContent: []string{`"instrument":{"code":"validation_unknown_record"`}, TestAppFactory: testapp.Factory},
 	}
-	for _, s := range scenarios {
-		s.Test(t)
-	}
+	apiParallel(t, scenarios)
 }
 
 func TestCancelAndMakeup(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	call := func(method, path string, who testapp.Account, body string) (int, map[string]any) {
@@ -276,6 +275,7 @@ func TestCancelAndMakeup(t *testing.T) {
 }
 
 func TestMoveSeriesAndClosure(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	post := func(method, path, body string) (int, map[string]any) {

@@ -38,6 +38,7 @@ func withKey(a testapp.Account, key string) map[string]string {
 }
 
 func TestPaymentsList(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/payments"
 	apiRun(t, []tests.ApiScenario{
@@ -83,6 +84,7 @@ func TestPaymentsList(t *testing.T) {
 }
 
 func TestPaymentsProcess(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/payments/process"
 	body := func(extra map[string]any) *strings.Reader {
@@ -120,7 +122,7 @@ func TestPaymentsProcess(t *testing.T) {
 		{
 			Name: "parent A pays for its family", Method: http.MethodPost, URL: url, Body: body(nil),
 			Headers: withKey(f.ParentA, "api-key-00000001"), BeforeTestFunc: onlineBefore,
-			ExpectedStatus: 200, ExpectedContent: []string{`"status":"succeeded"`, `"requires_action":false`, `"family":"` + f.ParentA.ID + `"`},
+			ExpectedStatus: 201, ExpectedContent: []string{`"status":"succeeded"`, `"requires_action":false`, `"family":"` + f.ParentA.ID + `"`},
 			NotExpectedContent: []string{`client_secret`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				paymentsOf(f.ParentA.ID)(t, app, res)
@@ -143,7 +145,7 @@ func TestPaymentsProcess(t *testing.T) {
 		{
 			Name: "admin pays for family B", Method: http.MethodPost, URL: url, Body: body(map[string]any{"family": f.ParentB.ID, "enrollment": f.EnrollmentB1}),
 			Headers: withKey(f.Admin, "api-key-00000001"), BeforeTestFunc: onlineBefore,
-			ExpectedStatus: 200, ExpectedContent: []string{`"status":"succeeded"`, `"family":"` + f.ParentB.ID + `"`},
+			ExpectedStatus: 201, ExpectedContent: []string{`"status":"succeeded"`, `"family":"` + f.ParentB.ID + `"`},
 			AfterTestFunc: paymentsOf(f.ParentB.ID),
 		},
 		{
@@ -162,7 +164,7 @@ func TestPaymentsProcess(t *testing.T) {
 			Name: "3-D Secure returns the client secret", Method: http.MethodPost, URL: url,
 			Body:    body(map[string]any{"payment_method": "pm_card_threeDSecure2Required"}),
 			Headers: withKey(f.ParentA, "api-key-00000001"), BeforeTestFunc: onlineBefore,
-			ExpectedStatus: 200, ExpectedContent: []string{`"requires_action":true`, `"client_secret":"pi_`, `"status":"requires_action"`},
+			ExpectedStatus: 201, ExpectedContent: []string{`"requires_action":true`, `"client_secret":"pi_`, `"status":"requires_action"`},
 		},
 		{
 			Name: "a replayed key returns the first payment", Method: http.MethodPost, URL: url, Body: body(nil),
@@ -226,6 +228,7 @@ func TestPaymentsProcess(t *testing.T) {
 }
 
 func TestPaymentsRecordAndRefund(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	record := "/api/v1/payments/record"
 	refund := "/api/v1/payments/" + f.PaymentB + "/refund"
@@ -243,7 +246,7 @@ func TestPaymentsRecordAndRefund(t *testing.T) {
 		{
 			Name: "admin records a cash payment offline: ledger, receipt, audit", Method: http.MethodPost, URL: record, Body: apiBody(cash),
 			Headers: apiAs(f.Admin), BeforeTestFunc: offlineBefore,
-			ExpectedStatus: 200, ExpectedContent: []string{`"status":"succeeded"`, `"method":"cash"`, `"reference":"receipt book 12"`},
+			ExpectedStatus: 201, ExpectedContent: []string{`"status":"succeeded"`, `"method":"cash"`, `"reference":"receipt book 12"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				id := apiDecode(t, res)["id"].(string)
 				entries, _ := app.FindAllRecords("ledger_entries", dbx.HashExp{"payment": id})

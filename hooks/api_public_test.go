@@ -15,6 +15,7 @@ import (
 )
 
 func TestPublicTeachers(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/public/teachers"
 	// Nothing private may leave: no user ids, e-mails, capacity or flags.
@@ -77,6 +78,7 @@ func TestPublicTeachers(t *testing.T) {
 }
 
 func TestPublicPricing(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/public/pricing"
 	plan := `{"id":"` + f.PlanPublic + `","name":"Monthly 30 min","lesson_minutes":30,"lessons_per_period":4,"interval":"month","amount":14000,"currency":"cad"}`

@@ -32,6 +32,7 @@ func query(kv ...string) string {
 }
 
 func TestQueryCostGuard(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	lessons := "/api/collections/lessons/records"
 	refused := func(param string) []string {
@@ -183,6 +184,7 @@ func TestRecordAPIQueriesCarryTheDeadline(t *testing.T) {
 // TestRealtimeSubscriptionsAreGuarded: Register binds the guard to
 // realtime subscriptions, whose filter runs on every change of a lesson.
 func TestRealtimeSubscriptionsAreGuarded(t *testing.T) {
+	t.Parallel()
 	app, _ := testapp.New(t)
 	options := `{"query":{"filter":"teacher.lessons_via_teacher.student.lessons_via_student.id != ''"}}`
 	e := &core.RealtimeSubscribeRequestEvent{Subscriptions: []string{"lessons/*?options=" + url.QueryEscape(options)}}

@@ -15,6 +15,7 @@ import (
 )
 
 func TestStudentsList(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students"
 	apiRun(t, []tests.ApiScenario{
@@ -119,6 +120,7 @@ func TestStudentsList(t *testing.T) {
 }
 
 func TestStudentsView(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students/"
 	apiRun(t, []tests.ApiScenario{
@@ -164,6 +166,7 @@ func TestStudentsView(t *testing.T) {
 }
 
 func TestStudentsCreate(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students"
 	valid := func(parent string) map[string]any {
@@ -206,7 +209,7 @@ func TestStudentsCreate(t *testing.T) {
 		},
 		{
 			Name: "parent A creates a student in its family", Method: http.MethodPost, URL: url, Body: apiBody(valid(f.ParentA.ID)),
-			Headers: apiAs(f.ParentA), ExpectedStatus: 200, ExpectedContent: []string{`"first_name":"Cleo"`, `"parent":"` + f.ParentA.ID + `"`},
+			Headers: apiAs(f.ParentA), ExpectedStatus: 201, ExpectedContent: []string{`"first_name":"Cleo"`, `"parent":"` + f.ParentA.ID + `"`},
 			AfterTestFunc: createdBy(f.ParentA, f.ParentA.ID, "prospect"),
 		},
 		{
@@ -228,12 +231,35 @@ func TestStudentsCreate(t *testing.T) {
 		},
 		{
 			Name: "admin creates an active student for parent B", Method: http.MethodPost, URL: url, Body: apiBody(with(valid(f.ParentB.ID), "status", "active")),
-			Headers: apiAs(f.Admin), ExpectedStatus: 200, ExpectedContent: []string{`"status":"active"`},
+			Headers: apiAs(f.Admin), ExpectedStatus: 201, ExpectedContent: []string{`"status":"active"`},
 			AfterTestFunc: createdBy(f.Admin, f.ParentB.ID, "active"),
 		},
 		{
 			Name: "missing parent is 400 on parent", Method: http.MethodPost, URL: url, Body: apiBody(without(valid(""), "parent")),
 			Headers: apiAs(f.ParentA), ExpectedStatus: 400, ExpectedContent: []string{`"parent":{"code":"validation_required"`}, AfterTestFunc: unchanged,
+		},
+		{
+			Name: "an empty body is 400 naming every missing required field", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{}`),
+			Headers: apiAs(f.ParentA), ExpectedStatus: 400,
+			ExpectedContent:    []string{`"parent":{"code":"validation_required"`, `"first_name":{"code":"validation_required"`, `"last_name":{"code":"validation_required"`},
+			NotExpectedContent: []string{`"status":{`}, // left out, it defaults
+			AfterTestFunc:      unchanged,
+		},
+		{
+			Name: "wrong types and missing fields are named together", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"first_name":5,"birth_date":"soon"}`),
+			Headers: apiAs(f.ParentA), ExpectedStatus: 400,
+			ExpectedContent: []string{`"parent":{"code":"validation_required"`, `"first_name":{"code":"validation_invalid_type"`, `"last_name":{"code":"validation_required"`, `"birth_date":{"code":"validation_invalid_date"`},
+			AfterTestFunc:   unchanged,
+		},
+		{
+			Name: "a parent leaving status out creates a prospect", Method: http.MethodPost, URL: url, Body: apiBody(without(valid(f.ParentA.ID), "status")),
+			Headers: apiAs(f.ParentA), ExpectedStatus: 201, ExpectedContent: []string{`"status":"prospect"`},
+			AfterTestFunc: createdBy(f.ParentA, f.ParentA.ID, "prospect"),
+		},
+		{
+			Name: "an admin leaving status out creates a prospect", Method: http.MethodPost, URL: url, Body: apiBody(without(valid(f.ParentB.ID), "status")),
+			Headers: apiAs(f.Admin), ExpectedStatus: 201, ExpectedContent: []string{`"status":"prospect"`},
+			AfterTestFunc: createdBy(f.Admin, f.ParentB.ID, "prospect"),
 		},
 		{
 			Name: "missing names are 400 naming them", Method: http.MethodPost, URL: url,
@@ -273,6 +299,7 @@ func TestStudentsCreate(t *testing.T) {
 }
 
 func TestStudentsUpdate(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students/"
 	fieldIs := func(id, field, want string) func(testing.TB, *tests.TestApp, *http.Response) {
@@ -367,6 +394,7 @@ func TestStudentsUpdate(t *testing.T) {
 }
 
 func TestStudentsSoftDeleteAndRestore(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/students/"
 	deleted := func(id string, want bool) func(testing.TB, *tests.TestApp, *http.Response) {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestTeachersList(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/teachers"
 	// windowsOf checks each listed teacher carries exactly its windows.
@@ -127,6 +128,7 @@ func superusersOnlyAvailability(t testing.TB, app *tests.TestApp, _ *core.ServeE
 }
 
 func TestTeachersCreate(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/teachers"
 	const newUser = "newteacheruser1"
@@ -163,7 +165,7 @@ func TestTeachersCreate(t *testing.T) {
 		},
 		{
 			Name: "admin creates a profile for a teacher user", Method: http.MethodPost, URL: url, Body: apiBody(profile(newUser)),
-			Headers: apiAs(f.Admin), BeforeTestFunc: addUser("teacher"), ExpectedStatus: 200,
+			Headers: apiAs(f.Admin), BeforeTestFunc: addUser("teacher"), ExpectedStatus: 201,
 			ExpectedContent: []string{`"user":"` + newUser + `"`, `"display_name":"Nina New"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				r, err := app.FindFirstRecordByData("teachers", "user", newUser)
@@ -237,6 +239,7 @@ func TestTeachersCreate(t *testing.T) {
 }
 
 func TestTeachersAvailability(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := func(teacher string) string { return "/api/v1/teachers/" + teacher + "/availability" }
 	week := []map[string]any{

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -32,17 +31,17 @@ type windowInput struct {
 }
 
 func replaceAvailability(e *core.RequestEvent) error {
-	info, err := e.RequestInfo()
+	b, err := readBody(e)
 	if err != nil {
-		return requestError(e, err)
+		return err
 	}
 	teacher, err := findVisible(e, "teachers", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	inputs, err := readWindows(info.Body)
-	if err != nil {
-		return e.BadRequestError("Invalid availability windows.", err)
+	inputs := readWindows(b)
+	if err := b.check(e); err != nil {
+		return err
 	}
 
 	collection, err := e.App.FindCachedCollectionByNameOrId("availability")
@@ -105,38 +104,29 @@ func withTeacher(fields map[string]any, teacherId string) map[string]any {
 	return out
 }
 
-// readWindows checks the submitted {"windows": [...]} and returns them, or
-// field errors keyed like "windows.2.end_time".
-func readWindows(body map[string]any) ([]windowInput, error) {
-	raw, ok := body["windows"]
-	if !ok || raw == nil {
-		return nil, validation.Errors{"windows": validation.ErrRequired}
-	}
-	list, ok := raw.([]any)
-	if !ok {
-		return nil, validation.Errors{"windows": validation.NewError("validation_invalid_type", "Must be a list of windows.")}
-	}
-	if len(list) > maxWindowsPerTeacher {
-		return nil, validation.Errors{"windows": validation.NewError("validation_too_many", fmt.Sprintf("Must hold at most %d windows.", maxWindowsPerTeacher))}
+// readWindows reads the submitted {"windows": [...]}; each mistake is a
+// field error keyed like "windows.2.end_time".
+func readWindows(b *body) []windowInput {
+	list := b.list("windows")
+	switch {
+	case !b.has("windows"):
+		b.add("windows", validation.ErrRequired)
+		return nil
+	case b.failed("windows"):
+		return nil
+	case len(list) > maxWindowsPerTeacher:
+		b.add("windows", validation.NewError("validation_too_many", fmt.Sprintf("Must hold at most %d windows.", maxWindowsPerTeacher)))
+		return nil
 	}
 
-	errs := validation.Errors{}
 	inputs := make([]windowInput, len(list))
-	for i, item := range list {
-		key := "windows." + strconv.Itoa(i)
-		m, ok := item.(map[string]any)
-		if !ok {
-			errs[key] = validation.NewError("validation_invalid_type", "Must be an object with weekday, start_time and end_time.")
-			continue
+	for i := range list {
+		if w := b.item("windows", list, i); w != nil {
+			inputs[i] = readWindow(w)
 		}
-		in, fieldErrs := readWindow(m)
-		for field, err := range fieldErrs {
-			errs[key+"."+field] = err
-		}
-		inputs[i] = in
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	if len(b.errs) > 0 {
+		return nil
 	}
 
 	windows := make([]scheduling.WeeklyWindow, len(inputs))
@@ -144,80 +134,67 @@ func readWindows(body map[string]any) ([]windowInput, error) {
 		windows[i] = in.window
 	}
 	if i, j := scheduling.FirstOverlap(windows); i >= 0 {
-		return nil, validation.Errors{
-			fmt.Sprintf("windows.%d.start_time", j): validation.NewError("validation_overlap",
-				fmt.Sprintf("Overlaps window %d (%s %s–%s).", i, windows[i].Weekday, windows[i].Start, windows[i].End)),
-		}
+		b.add(fmt.Sprintf("windows.%d.start_time", j), validation.NewError("validation_overlap",
+			fmt.Sprintf("Overlaps window %d (%s %s–%s).", i, windows[i].Weekday, windows[i].Start, windows[i].End)))
+		return nil
 	}
-	return inputs, nil
+	return inputs
 }
 
-// readWindow checks one window's fields; errors are keyed by field name.
-func readWindow(m map[string]any) (windowInput, validation.Errors) {
-	errs := validation.Errors{}
-	var w scheduling.WeeklyWindow
+// readWindow reads one window's fields; a clock or weekday of the wrong
+// type is named as an invalid clock or weekday.
+func readWindow(w *body) windowInput {
+	var win scheduling.WeeklyWindow
+	fresh := len(w.errs)
 
-	switch d, ok := m["weekday"].(float64); {
-	case m["weekday"] == nil:
-		errs["weekday"] = validation.ErrRequired
+	switch d, ok := w.data["weekday"].(float64); {
+	case !w.has("weekday"):
+		w.add("weekday", validation.ErrRequired)
 	case !ok || d != math.Trunc(d) || d < 0 || d > 6:
-		errs["weekday"] = validation.NewError("validation_invalid_weekday", "Must be a whole number from 0 (Sunday) to 6 (Saturday).")
+		w.add("weekday", validation.NewError("validation_invalid_weekday", "Must be a whole number from 0 (Sunday) to 6 (Saturday)."))
 	default:
-		w.Weekday = time.Weekday(d)
+		win.Weekday = time.Weekday(d)
 	}
 
 	clock := func(name string) scheduling.Clock {
-		s, ok := m[name].(string)
-		if m[name] == nil || (ok && s == "") {
-			errs[name] = validation.ErrRequired
+		s, ok := w.data[name].(string)
+		if !w.has(name) || (ok && s == "") {
+			w.add(name, validation.ErrRequired)
 			return 0
 		}
 		c, err := scheduling.ParseClock(s)
 		if !ok || err != nil {
-			errs[name] = validation.NewError("validation_invalid_clock", "Must be a time of day as HH:MM (00:00 to 24:00).")
+			w.add(name, validation.NewError("validation_invalid_clock", "Must be a time of day as HH:MM (00:00 to 24:00)."))
 		}
 		return c
 	}
-	w.Start = clock("start_time")
-	w.End = clock("end_time")
+	win.Start = clock("start_time")
+	win.End = clock("end_time")
+	win.ValidFrom = w.date("valid_from")
+	win.ValidTo = w.date("valid_to")
 
-	date := func(name string) time.Time {
-		if m[name] == nil {
-			return time.Time{}
-		}
-		s, ok := m[name].(string)
-		d, err := parseDate(s)
-		if !ok || err != nil {
-			errs[name] = errNotDate
-			return time.Time{}
-		}
-		return d.Time()
-	}
-	w.ValidFrom = date("valid_from")
-	w.ValidTo = date("valid_to")
-
-	if len(errs) == 0 {
-		switch err := w.Validate(); err {
+	if len(w.errs) == fresh {
+		switch err := win.Validate(); err {
 		case nil:
 		case scheduling.ErrWindowEndBeforeStart:
-			errs["end_time"] = validation.NewError("validation_end_before_start", "Must be after the start time.")
+			w.add("end_time", validation.NewError("validation_end_before_start", "Must be after the start time."))
 		case scheduling.ErrWindowValidity:
-			errs["valid_to"] = validation.NewError("validation_valid_to_before_from", "Must not be before valid_from.")
+			w.add("valid_to", validation.NewError("validation_valid_to_before_from", "Must not be before valid_from."))
 		default:
-			errs["start_time"] = validation.NewError("validation_invalid_window", err.Error())
+			w.add("start_time", validation.NewError("validation_invalid_window", err.Error()))
 		}
 	}
-	if len(errs) > 0 {
-		return windowInput{}, errs
+	if len(w.errs) > fresh {
+		return windowInput{}
 	}
 
-	return windowInput{window: w, record: map[string]any{
-		"weekday":    int(w.Weekday),
-		"start_time": w.Start.String(),
-		"end_time":   w.End.String(),
-		"valid_from": dateValue(w.ValidFrom),
-		"valid_to":   dateValue(w.ValidTo),
-	}}, nil
+	return windowInput{window: win, record: map[string]any{
+		"weekday":    int(win.Weekday),
+		"start_time": win.Start.String(),
+		"end_time":   win.End.String(),
+		"valid_from": dateValue(win.ValidFrom),
+		"valid_to":   dateValue(win.ValidTo),
+	}}
 }
 
 func dateValue(t time.Time) string {
@@ -239,7 +216,7 @@ func windowSaveError(e *core.RequestEvent, i int, err error) error {
 		for field, fe := range ve {
 			named[fmt.Sprintf("windows.%d.%s", i, field)] = fe
 		}
-		return e.BadRequestError("Invalid availability windows.", named)
+		return e.BadRequestError("Invalid submitted data.", named)
 	}
 	return e.BadRequestError("Failed to save the availability windows.", err)
 }

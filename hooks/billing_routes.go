@@ -2,11 +2,8 @@ package hooks
 
 import (
 	"errors"
-	"math"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
@@ -15,6 +12,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 
 	"cedarheights/billing"
+	"cedarheights/records"
 )
 
 // billing_routes.go: payment methods, the family ledger and its next
@@ -34,27 +32,12 @@ import (
 // ViewRule) and read the ledger under its own ListRule; subscription routes
 // need the enrollments UpdateRule (admins).
 
-func bindBillingRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	b := g.Group("/billing").Bind(apis.RequireAuth())
-	b.POST("/setup-intent", setupIntent)
-	b.POST("/portal", portalSession)
-	b.GET("/families/{id}/ledger", familyLedger)
-	b.GET("/families/{id}/preview", familyPreview)
-
-	s := g.Group("/enrollments/{id}/subscription").Bind(apis.RequireAuth())
-	s.POST("", func(e *core.RequestEvent) error { return subscriptionAction(e, "create") })
-	s.PATCH("", func(e *core.RequestEvent) error { return subscriptionAction(e, "change") })
-	s.POST("/pause", func(e *core.RequestEvent) error { return subscriptionAction(e, "pause") })
-	s.POST("/resume", func(e *core.RequestEvent) error { return subscriptionAction(e, "resume") })
-	s.POST("/withdraw", func(e *core.RequestEvent) error { return subscriptionAction(e, "withdraw") })
-}
-
 func setupIntent(e *core.RequestEvent) error {
-	b, err := readBillingBody(e)
+	b, err := readBody(e)
 	if err != nil {
 		return err
 	}
-	family := b.str("family")
+	family := b.text("family")
 	if err := b.check(e); err != nil {
 		return err
 	}
@@ -71,14 +54,14 @@ func setupIntent(e *core.RequestEvent) error {
 }
 
 func portalSession(e *core.RequestEvent) error {
-	b, err := readBillingBody(e)
+	b, err := readBody(e)
 	if err != nil {
 		return err
 	}
-	family, returnURL := b.str("family"), b.str("return_url")
+	family, returnURL := b.text("family"), b.text("return_url")
 	if returnURL != "" {
 		if u, perr := url.Parse(returnURL); perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			b.errs["return_url"] = validation.NewError("validation_invalid_url", "Must be an absolute http(s) URL.")
+			b.add("return_url", validation.NewError("validation_invalid_url", "Must be an absolute http(s) URL."))
 		}
 	}
 	if err := b.check(e); err != nil {
@@ -128,6 +111,12 @@ func familyPreview(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, preview)
 }
 
+// subscription answers one action on an enrollment's subscription: create,
+// change, pause, resume or withdraw.
+func subscription(action string) func(*core.RequestEvent) error {
+	return func(e *core.RequestEvent) error { return subscriptionAction(e, action) }
+}
+
 // subscriptionAction checks the enrollments UpdateRule for the status the
 // action would write, then asks Stripe.
 func subscriptionAction(e *core.RequestEvent, action string) error {
@@ -135,16 +124,16 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 	if err != nil {
 		return err
 	}
-	b, err := readBillingBody(e)
+	b, err := readBody(e)
 	if err != nil {
 		return err
 	}
-	trialDays, plan := b.int("trial_days"), b.str("plan")
+	trialDays, plan := b.int("trial_days"), b.text("plan")
 	if action == "change" && plan == "" {
-		b.errs["plan"] = validation.ErrRequired
+		b.add("plan", validation.ErrRequired)
 	}
-	if plan != "" && !idPattern.MatchString(plan) {
-		b.errs["plan"] = validation.NewError("validation_invalid_id", "Must be a record id.")
+	if plan != "" && !records.IDPattern.MatchString(plan) {
+		b.add("plan", validation.NewError("validation_invalid_id", "Must be a record id."))
 	}
 	if err := b.check(e); err != nil {
 		return err
@@ -187,77 +176,15 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 			return e.InternalServerError("", err)
 		}
 	}
-	return respondRecord(e, http.StatusOK, updated)
+	status := http.StatusOK
+	if action == "create" {
+		status = http.StatusCreated // the enrollment, now with its subscription
+	}
+	return respondRecord(e, status, updated)
 }
 
 // -------------------------------------------------------------------
-// Bodies and errors
-
-// billingBody reads the typed fields of a JSON body, collecting one error
-// per mistyped field.
-type billingBody struct {
-	body map[string]any
-	errs validation.Errors
-}
-
-func readBillingBody(e *core.RequestEvent) (*billingBody, error) {
-	info, err := e.RequestInfo()
-	if err != nil {
-		return nil, requestError(e, err)
-	}
-	body := info.Body
-	if body == nil {
-		body = map[string]any{}
-	}
-	return &billingBody{body: body, errs: validation.Errors{}}, nil
-}
-
-func (b *billingBody) str(key string) string {
-	v, ok := b.body[key]
-	if !ok || v == nil {
-		return ""
-	}
-	s, ok := v.(string)
-	if !ok {
-		b.errs[key] = errNotString
-		return ""
-	}
-	return strings.TrimSpace(s)
-}
-
-// int reads a whole number (minor units, days).
-func (b *billingBody) int(key string) int64 {
-	v, ok := b.body[key]
-	if !ok || v == nil {
-		return 0
-	}
-	f, ok := v.(float64)
-	if !ok || f != math.Trunc(f) || math.Abs(f) > 1e15 {
-		b.errs[key] = validation.NewError("validation_invalid_integer", "Must be a whole number (amounts are in minor units, e.g. cents).")
-		return 0
-	}
-	return int64(f)
-}
-
-func (b *billingBody) date(key string) time.Time {
-	s := b.str(key)
-	if s == "" {
-		return time.Time{}
-	}
-	d, err := parseDate(s)
-	if err != nil {
-		b.errs[key] = errNotDate
-		return time.Time{}
-	}
-	return d.Time()
-}
-
-func (b *billingBody) check(e *core.RequestEvent) error {
-	if len(b.errs) > 0 {
-		return e.BadRequestError("Invalid submitted data.", b.errs)
-	}
-	return nil
-}
+// Errors
 
 func declineCode(code string) string {
 	if code == "" {

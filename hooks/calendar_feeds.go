@@ -12,7 +12,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -26,17 +25,6 @@ import (
 // (calendar apps cannot sign in); its owner mints and rotates it. Who may
 // have which feed is the calendar_feeds ViewRule's call, evaluated on the
 // feed record itself (see ownedFeed).
-
-func bindCalendarFeeds(app core.App) {
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		g := se.Router.Group("/api/v1/calendars").Bind(apis.BodyLimit(maxRouteBody))
-		g.GET("/{file}", serveCalendarFeed)
-		feed := g.Group("/feed").Bind(apis.RequireAuth())
-		feed.POST("", mintCalendarFeed)
-		feed.POST("/rotate", rotateCalendarFeed)
-		return se.Next()
-	})
-}
 
 const (
 	// feedTokenLength: 40 characters of 62 give about 238 random bits.
@@ -54,31 +42,38 @@ func feedURL(token string) string { return "/api/v1/calendars/" + token + ".ics"
 
 // feedOwner names a feed: a teacher profile or a family (a parent account).
 type feedOwner struct {
-	Kind, Teacher, Family string
+	Kind    string `json:"kind"`
+	Teacher string `json:"teacher"`
+	Family  string `json:"family"`
 }
 
 func mintCalendarFeed(e *core.RequestEvent) error   { return answerFeed(e, false) }
 func rotateCalendarFeed(e *core.RequestEvent) error { return answerFeed(e, true) }
 
 // answerFeed returns the caller's (or, for admins, the named owner's) feed,
-// creating it on first use; rotate replaces its token so the old URL stops
-// working.
+// creating it on first use (201; 200 when it existed); rotate replaces its
+// token so the old URL stops working.
 func answerFeed(e *core.RequestEvent, rotate bool) error {
 	owner, err := readFeedOwner(e)
 	if err != nil {
 		return err
 	}
 	var feed *core.Record
+	var created bool
 	err = e.App.RunInTransaction(func(txApp core.App) error {
 		var err error
-		feed, err = ownedFeed(txApp, e, owner, rotate)
+		feed, created, err = ownedFeed(txApp, e, owner, rotate)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
 	token := feed.GetString("token")
-	return e.JSON(http.StatusOK, map[string]any{
+	return e.JSON(status, map[string]any{
 		"kind":  feed.GetString("kind"),
 		"url":   feedURL(token),
 		"token": token,
@@ -89,26 +84,17 @@ func answerFeed(e *core.RequestEvent, rotate bool) error {
 // either, the caller means its own feed and its role says which kind (a
 // default only: whether it may have that feed is still the rule's call).
 func readFeedOwner(e *core.RequestEvent) (feedOwner, error) {
-	info, err := e.RequestInfo()
+	b, err := readBody(e)
 	if err != nil {
-		return feedOwner{}, requestError(e, err)
+		return feedOwner{}, err
 	}
-	var owner feedOwner
-	errs := validation.Errors{}
-	for key, dst := range map[string]*string{"teacher": &owner.Teacher, "family": &owner.Family} {
-		switch v := info.Body[key].(type) {
-		case nil:
-		case string:
-			*dst = v
-			if err := isRecordId.Validate(v); err != nil {
-				errs[key] = err
-			}
-		default:
-			errs[key] = errNotString
-		}
-	}
-	if len(errs) > 0 {
-		return feedOwner{}, e.BadRequestError("Invalid submitted data.", errs)
+	owner := feedOwner{Teacher: b.str("teacher"), Family: b.str("family")}
+	b.addAll(validation.ValidateStruct(&owner,
+		validation.Field(&owner.Teacher, isRecordId),
+		validation.Field(&owner.Family, isRecordId),
+	), "")
+	if err := b.check(e); err != nil {
+		return feedOwner{}, err
 	}
 
 	switch {
@@ -149,7 +135,7 @@ func readFeedOwner(e *core.RequestEvent) (feedOwner, error) {
 // validated so the rule is asked first: an unknown id is then refused like
 // any other feed the rule hides, and only callers the rule admits learn
 // that the id does not exist. Any refusal rolls the new record back.
-func ownedFeed(txApp core.App, e *core.RequestEvent, owner feedOwner, rotate bool) (*core.Record, error) {
+func ownedFeed(txApp core.App, e *core.RequestEvent, owner feedOwner, rotate bool) (*core.Record, bool, error) {
 	feed := &core.Record{}
 	err := txApp.RecordQuery("calendar_feeds").
 		AndWhere(dbx.HashExp{"kind": owner.Kind, "teacher": owner.Teacher, "family": owner.Family}).
@@ -157,56 +143,56 @@ func ownedFeed(txApp core.App, e *core.RequestEvent, owner feedOwner, rotate boo
 		One(feed)
 	fresh := errors.Is(err, sql.ErrNoRows)
 	if err != nil && !fresh {
-		return nil, e.InternalServerError("", err)
+		return nil, false, e.InternalServerError("", err)
 	}
 	if fresh {
 		collection, err := txApp.FindCachedCollectionByNameOrId("calendar_feeds")
 		if err != nil {
-			return nil, e.InternalServerError("", err)
+			return nil, false, e.InternalServerError("", err)
 		}
 		feed = core.NewRecord(collection)
 		feed.Load(map[string]any{"kind": owner.Kind, "teacher": owner.Teacher, "family": owner.Family, "token": newFeedToken()})
 		if err := txApp.SaveNoValidate(feed); err != nil {
-			return nil, e.InternalServerError("", err)
+			return nil, false, e.InternalServerError("", err)
 		}
 	}
 
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, requestError(e, err)
+		return nil, false, requestError(e, err)
 	}
 	ok, err := txApp.CanAccessRecord(feed, info, feed.Collection().ViewRule)
 	if err != nil {
-		return nil, e.InternalServerError("", err)
+		return nil, false, e.InternalServerError("", err)
 	}
 	if !ok {
-		return nil, e.ForbiddenError("The collection's rules do not give you this calendar feed.", nil)
+		return nil, false, e.ForbiddenError("The collection's rules do not give you this calendar feed.", nil)
 	}
 
 	switch {
 	case fresh:
 		if err := txApp.Validate(feed); err != nil {
-			return nil, saveError(e, err)
+			return nil, false, saveError(e, err)
 		}
 	case rotate:
 		feed.Set("token", newFeedToken())
 		if err := txApp.Save(feed); err != nil {
-			return nil, saveError(e, err)
+			return nil, false, saveError(e, err)
 		}
 	}
 	if owner.Kind == "family" {
 		// A family feed lists a parent's children; any other account has none.
 		user, err := txApp.FindRecordById("users", owner.Family)
 		if err != nil {
-			return nil, e.InternalServerError("", err)
+			return nil, false, e.InternalServerError("", err)
 		}
 		if user.GetString("role") != "parent" {
-			return nil, e.BadRequestError("Invalid submitted data.", validation.Errors{
+			return nil, false, e.BadRequestError("Invalid submitted data.", validation.Errors{
 				"family": validation.NewError("validation_not_parent", "Must be a parent's account."),
 			})
 		}
 	}
-	return feed, nil
+	return feed, fresh, nil
 }
 
 // serveCalendarFeed answers GET /api/v1/calendars/{token}.ics. The token is

@@ -5,27 +5,9 @@ import (
 	"slices"
 	"testing"
 
-	"cedarheights/hooks"
+	"cedarheights/cli"
 	"cedarheights/internal/testapp"
 )
-
-func TestCORSOrigins(t *testing.T) {
-	cases := []struct {
-		env  string
-		want []string
-	}{
-		{"", hooks.DefaultCORSOrigins},
-		{" , ", hooks.DefaultCORSOrigins},
-		{"https://academy.example", []string{"https://academy.example"}},
-		{" https://a.example/ ,https://b.example:8443,, ", []string{"https://a.example", "https://b.example:8443"}},
-		{"*", []string{"*"}},
-	}
-	for _, c := range cases {
-		if got := hooks.CORSOrigins(c.env); !slices.Equal(got, c.want) {
-			t.Errorf("CORSOrigins(%q) = %q, want %q", c.env, got, c.want)
-		}
-	}
-}
 
 // TestCORSFromConfiguration runs the serve command main.go registers and
 // asks it, as a browser would, which origins may call the API.
@@ -49,7 +31,7 @@ func TestCORSFromConfiguration(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			t.Setenv(hooks.CORSOriginsEnv, c.env)
+			t.Setenv(cli.CORSOriginsEnv, c.env)
 			app, _ := testapp.New(t)
 			base := serveForTest(t, app, c.args...)
 			for _, origin := range append(c.allowed, c.refused...) {

@@ -13,7 +13,6 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/security"
 
 	"cedarheights/enrollment"
@@ -31,15 +30,6 @@ import (
 // when it failed within the bound (409 slot taken, with alternatives; 402
 // card declined; 422 otherwise). The run belongs to the family, which
 // follows it over realtime (workflow_runs/<id>).
-
-func bindEnrollmentRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	en := g.Group("/enrollments").Bind(apis.RequireAuth())
-	en.POST("", startEnrollment)
-	en.GET("/match", matchEnrollment)
-	en.POST("/match", matchEnrollment)
-	en.POST("/{id}/cancel", cancelEnrollment)
-	g.POST("/public/enrollments", startPublicEnrollment)
-}
 
 // enrollmentBody is what both start routes read.
 type enrollmentBody struct {

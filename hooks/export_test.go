@@ -22,3 +22,19 @@ func UseSendmail(t testing.TB, path string) {
 	findSendmail = func() string { return path }
 	t.Cleanup(func() { findSendmail = old })
 }
+
+// Route is one line of the routes table, for the external tests.
+type Route struct {
+	Method, Path string
+	SignedIn     bool
+	Body         int64
+}
+
+// Routes is the routes table.
+func Routes() []Route {
+	out := make([]Route, len(routes))
+	for i, r := range routes {
+		out[i] = Route{Method: r.method, Path: r.path, SignedIn: r.who == signedIn, Body: r.body}
+	}
+	return out
+}

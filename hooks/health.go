@@ -34,15 +34,6 @@ type healthReport struct {
 	Mail     *mailHealth       `json:"mail,omitempty"`
 }
 
-// bindHealth registers GET /health and /api/v1/health.
-func bindHealth(app core.App) {
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/health", health)
-		se.Router.GET("/api/v1/health", health)
-		return se.Next()
-	})
-}
-
 func health(e *core.RequestEvent) error {
 	ctx, cancel := context.WithTimeout(e.Request.Context(), healthTimeout)
 	defer cancel()

@@ -17,6 +17,7 @@ import (
 // of the window with Go's own zone data.
 
 func TestICSVTimezoneMatchesZoneData(t *testing.T) {
+	t.Parallel()
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 	windows := []struct {
 		name     string
@@ -60,6 +61,7 @@ func TestICSVTimezoneMatchesZoneData(t *testing.T) {
 }
 
 func TestICSVTimezoneShapes(t *testing.T) {
+	t.Parallel()
 	vancouver, _ := time.LoadLocation("America/Vancouver")
 	london, _ := time.LoadLocation("Europe/London")
 	sydney, _ := time.LoadLocation("Australia/Sydney")
@@ -128,6 +130,7 @@ func TestICSVTimezoneShapes(t *testing.T) {
 }
 
 func TestICSTimeRepeatedHour(t *testing.T) {
+	t.Parallel()
 	vancouver, _ := time.LoadLocation("America/Vancouver")
 	cases := []struct {
 		name   string
@@ -155,6 +158,7 @@ func TestICSTimeRepeatedHour(t *testing.T) {
 }
 
 func TestICSOffsets(t *testing.T) {
+	t.Parallel()
 	offsets := map[int]string{0: "+0000", -8 * 3600: "-0800", 19800: "+0530", 45900: "+1245", -(3600 + 30*60 + 15): "-013015"}
 	for seconds, want := range offsets {
 		if got := utcOffset(seconds); got != want {

@@ -19,17 +19,15 @@ import (
 // the lessons UpdateRule (access.go) and the conflict check, all in one
 // transaction: either every lesson changes or none does.
 
+// lessonPatch is what PATCH /api/v1/lessons/{id} may change; nil fields
+// were left out.
 type lessonPatch struct {
-	Start        *string `json:"start"`
-	Minutes      *int    `json:"minutes"`
-	Teacher      *string `json:"teacher"`
-	Room         *string `json:"room"`
-	Instrument   *string `json:"instrument"`
-	TeacherNotes *string `json:"teacher_notes"`
+	Start, Teacher, Room, Instrument, TeacherNotes *string
+	Minutes                                        *int
 }
 
 type cancelInput struct {
-	CancelledBy string `json:"cancelled_by"`
+	CancelledBy string
 }
 
 func readScope(e *core.RequestEvent) (string, error) {
@@ -70,29 +68,30 @@ func updateLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	var patch lessonPatch
-	if err := readJSON(e, &patch); err != nil {
+	b, err := readBody(e)
+	if err != nil {
 		return err
 	}
+	patch := lessonPatch{
+		Start: b.optStr("start"), Minutes: b.optInt("minutes"), Teacher: b.optStr("teacher"), Room: b.optStr("room"),
+		Instrument: b.optStr("instrument"), TeacherNotes: b.optStr("teacher_notes"),
+	}
 	var newStart time.Time
-	errs := validation.Errors{}
 	if patch.Start != nil {
 		if newStart, err = parseInstant(*patch.Start, settings.Zone); err != nil {
-			errs["start"] = err
+			b.add("start", err)
 		}
 	}
 	if patch.Minutes != nil && (*patch.Minutes < 15 || *patch.Minutes > 180) {
-		errs["minutes"] = validation.NewError("validation_out_of_range", "Must be from 15 to 180.")
+		b.add("minutes", validation.NewError("validation_out_of_range", "Must be from 15 to 180."))
 	}
 	for field, id := range map[string]*string{"teacher": patch.Teacher, "room": patch.Room, "instrument": patch.Instrument} {
-		if id != nil && *id != "" {
-			if err := validation.Validate(*id, isRecordId); err != nil {
-				errs[field] = err
-			}
+		if id != nil {
+			b.add(field, validation.Validate(*id, isRecordId))
 		}
 	}
-	if len(errs) > 0 {
-		return e.BadRequestError("Invalid submitted data.", errs)
+	if err := b.check(e); err != nil {
+		return err
 	}
 
 	return changeScope(e, settings, target.Id, scope, nil, func(target, l *core.Record) map[string]any {
@@ -196,12 +195,11 @@ func cancelLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	var in cancelInput
-	if e.Request.ContentLength != 0 {
-		if err := readJSON(e, &in); err != nil {
-			return err
-		}
+	b, err := readBody(e)
+	if err != nil {
+		return err
 	}
+	in := cancelInput{CancelledBy: b.str("cancelled_by")}
 	if in.CancelledBy == "" {
 		// A default, not an access decision: the UpdateRule still decides
 		// whether this caller may cancel as the family or the academy.
@@ -210,8 +208,9 @@ func cancelLessons(e *core.RequestEvent) error {
 			in.CancelledBy = "family"
 		}
 	}
-	if err := validation.Validate(in.CancelledBy, validation.In("family", "academy")); err != nil {
-		return e.BadRequestError("Invalid submitted data.", validation.Errors{"cancelled_by": err})
+	b.add("cancelled_by", validation.Validate(in.CancelledBy, validation.In("family", "academy")))
+	if err := b.check(e); err != nil {
+		return err
 	}
 	// Decided on the copy read in the write's transaction: of concurrent
 	// cancels of one lesson the first wins and the others are told.

@@ -39,34 +39,29 @@ func resolvePlacement(e *core.RequestEvent) (*placement, error) {
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
-	var in lessonInput
-	if err := readJSON(e, &in); err != nil {
+	b, err := readBody(e)
+	if err != nil {
 		return nil, err
 	}
-	if err := in.validate(settings.Zone); err != nil {
-		return nil, e.BadRequestError("Invalid submitted data.", err)
-	}
-	unknown := validation.Errors{}
-	teacher, err := findVisible(e, "teachers", in.Teacher)
-	if err != nil {
-		unknown["teacher"] = validation.NewError("validation_unknown_record", "Unknown teacher.")
-	}
-	student, err := findVisible(e, "students", in.Student)
-	if err != nil {
-		unknown["student"] = validation.NewError("validation_unknown_record", "Unknown student.")
-	}
-	if in.Room != "" {
-		if _, err := findVisible(e, "rooms", in.Room); err != nil {
-			unknown["room"] = validation.NewError("validation_unknown_record", "Unknown room.")
+	in := readLessonInput(b)
+	in.validate(b, settings.Zone)
+	// Every well-formed id is looked up, so one answer names all mistakes.
+	unknown := func(field, collection, id, what string) *core.Record {
+		if id == "" || b.failed(field) {
+			return nil
 		}
-	}
-	if in.Instrument != "" {
-		if _, err := findVisible(e, "instruments", in.Instrument); err != nil {
-			unknown["instrument"] = validation.NewError("validation_unknown_record", "Unknown instrument.")
+		r, err := findVisible(e, collection, id)
+		if err != nil {
+			b.add(field, validation.NewError("validation_unknown_record", "Unknown "+what+"."))
 		}
+		return r
 	}
-	if len(unknown) > 0 {
-		return nil, e.BadRequestError("Invalid submitted data.", unknown)
+	teacher := unknown("teacher", "teachers", in.Teacher, "teacher")
+	student := unknown("student", "students", in.Student, "student")
+	unknown("room", "rooms", in.Room, "room")
+	unknown("instrument", "instruments", in.Instrument, "instrument")
+	if err := b.check(e); err != nil {
+		return nil, err
 	}
 	if in.Instrument == "" {
 		in.Instrument = defaultInstrument(teacher, student)

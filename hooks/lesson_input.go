@@ -1,14 +1,11 @@
 package hooks
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
-	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/scheduling"
 )
@@ -42,45 +39,27 @@ const maxAlternatives = 20
 
 var lessonKinds = []any{"trial", "regular", "makeup"}
 
-// readJSON decodes the body into dst; malformed JSON and wrong value types
-// become a 400 naming the field.
-func readJSON(e *core.RequestEvent, dst any) error {
-	err := e.BindBody(dst)
-	if err == nil {
-		return nil
+// readLessonInput reads a lesson body; mistyped fields are recorded on b.
+func readLessonInput(b *body) lessonInput {
+	in := lessonInput{
+		Teacher: b.str("teacher"), Student: b.str("student"), Instrument: b.str("instrument"), Room: b.str("room"),
+		Start: b.str("start"), Minutes: int(b.int("minutes")), Kind: b.str("kind"),
+		DryRun: b.bool("dry_run"), Limit: int(b.int("limit")),
 	}
-	if apiErr := asApiError(err); apiErr != nil {
-		return apiErr // e.g. 413 from the body limit
+	if r := b.object("recurrence"); r != nil {
+		in.Recurrence = &recurrenceInput{Count: int(r.int("count")), Until: r.str("until"), RRule: r.str("rrule")}
 	}
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return e.BadRequestError("Invalid submitted data.", validation.Errors{
-			typeErr.Field: validation.NewError("validation_invalid_type", fmt.Sprintf("Must be a %s.", jsonKind(typeErr.Type.Kind().String()))),
-		})
-	}
-	return e.BadRequestError("The body must be a JSON object.", err)
+	return in
 }
 
-func jsonKind(goKind string) string {
-	switch {
-	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "float"):
-		return "number"
-	case goKind == "bool":
-		return "boolean"
-	case goKind == "ptr", goKind == "struct", goKind == "map":
-		return "object"
-	default:
-		return goKind
-	}
-}
-
-// validate checks the shape of the input (ids, ranges, formats); whether
-// the records exist and may be seen is checked against the database after.
-func (in *lessonInput) validate(zone *time.Location) error {
+// validate records on b what is wrong with the input's shape (ids,
+// ranges, formats); whether the records exist and may be seen is checked
+// against the database after, for the ids that are well formed.
+func (in *lessonInput) validate(b *body, zone *time.Location) {
 	if in.Kind == "" {
 		in.Kind = "regular"
 	}
-	err := validation.ValidateStruct(in,
+	b.addAll(validation.ValidateStruct(in,
 		validation.Field(&in.Teacher, validation.Required, isRecordId),
 		validation.Field(&in.Student, validation.Required, isRecordId),
 		validation.Field(&in.Instrument, isRecordId),
@@ -92,38 +71,28 @@ func (in *lessonInput) validate(zone *time.Location) error {
 		validation.Field(&in.Minutes, validation.Required, validation.Min(15), validation.Max(180)),
 		validation.Field(&in.Kind, validation.In(lessonKinds...).Error("Must be trial, regular or makeup.")),
 		validation.Field(&in.Limit, validation.Min(0), validation.Max(maxAlternatives)),
-	)
-	errs, _ := err.(validation.Errors)
-	if err != nil && errs == nil {
-		return err
+	), "")
+	if in.Recurrence == nil {
+		return
 	}
-	if errs == nil {
-		errs = validation.Errors{}
+	r := in.Recurrence
+	if r.Count < 0 || r.Count > scheduling.MaxOccurrences {
+		b.add("recurrence.count", validation.NewError("validation_out_of_range", fmt.Sprintf("Must be from 1 to %d.", scheduling.MaxOccurrences)))
 	}
-	if in.Recurrence != nil {
-		r := in.Recurrence
-		if r.Count < 0 || r.Count > scheduling.MaxOccurrences {
-			errs["recurrence.count"] = validation.NewError("validation_out_of_range", fmt.Sprintf("Must be from 1 to %d.", scheduling.MaxOccurrences))
+	if r.Until != "" {
+		if _, err := parseInstant(r.Until, zone); err != nil {
+			b.add("recurrence.until", err)
 		}
-		if r.Until != "" {
-			if _, err := parseInstant(r.Until, zone); err != nil {
-				errs["recurrence.until"] = err
+	}
+	if len(b.errs) == 0 {
+		if _, err := in.occurrences(zone); err != nil {
+			field := "recurrence"
+			if r.RRule != "" {
+				field = "recurrence.rrule"
 			}
-		}
-		if _, ok := errs["start"]; !ok && len(errs) == 0 {
-			if _, err := in.occurrences(zone); err != nil {
-				field := "recurrence"
-				if r.RRule != "" {
-					field = "recurrence.rrule"
-				}
-				errs[field] = validation.NewError("validation_invalid_recurrence", err.Error())
-			}
+			b.add(field, validation.NewError("validation_invalid_recurrence", err.Error()))
 		}
 	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
 }
 
 // request is the validated input as a scheduling request.

@@ -10,7 +10,6 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/security"
 
 	"cedarheights/academy"
@@ -22,16 +21,6 @@ import (
 // through the lessons rules (access.go); placing a lesson goes through the
 // CreateRule and the conflict check of lessons/guard.go, like every other
 // write path.
-
-func bindLessonRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	l := g.Group("/lessons").Bind(apis.RequireAuth())
-	l.GET("", listLessons)
-	l.POST("", createLessons)
-	l.POST("/check-conflicts", checkLessonConflicts)
-	l.GET("/schedule/view", scheduleView)
-	l.PATCH("/{id}", updateLessons)
-	l.POST("/{id}/cancel", cancelLessons)
-}
 
 var lessonStatuses = []any{"scheduled", "completed", "cancelled", "no_show"}
 

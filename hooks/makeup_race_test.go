@@ -19,6 +19,7 @@ import (
 // whether the office books or the family itself, half of the family's
 // requests through /api/v1 and half through the record API.
 func TestMakeupRaceSpendsOneCredit(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	for _, booker := range []testapp.Account{f.Admin, f.ParentA} {
 		t.Run(booker.Email, func(t *testing.T) { makeupCreditRace(t, booker, booker == f.ParentA) })
@@ -90,6 +91,7 @@ func makeupCreditRace(t *testing.T, booker testapp.Account, bothPaths bool) {
 // naming the teacher. The calendar check and the credit run in the write's
 // transaction, so the loser's credit stays whole.
 func TestMakeupRaceOneSlotTwoFamilies(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	credits, err := app.FindCollectionByNameOrId("makeup_credits")

@@ -10,10 +10,10 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 
 	"cedarheights/audit"
 	"cedarheights/billing"
+	"cedarheights/records"
 )
 
 // payments.go: the seed's /api/v1/payments routes.
@@ -27,14 +27,6 @@ import (
 // Who may pay for a family is who may see its account (the users
 // ViewRule: the parent itself, admins); recording and refunding follow the
 // payments Create and Update rules (admins).
-
-func bindPaymentRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	p := g.Group("/payments").Bind(apis.RequireAuth())
-	p.GET("", listPayments)
-	p.POST("/process", processPayment)
-	p.POST("/record", recordPayment)
-	p.POST("/{id}/refund", refundPayment)
-}
 
 var paymentSorts = map[string]string{
 	"created":  "created,id",
@@ -101,23 +93,24 @@ func listPayments(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, result)
 }
 
-// processPayment creates and confirms a PaymentIntent. 200 with the
-// payment (and client_secret when 3-D Secure must be completed), 402 when
-// declined, 409 when the key was used for another payment, 503 offline.
+// processPayment creates and confirms a PaymentIntent. 201 with the
+// payment (and client_secret when 3-D Secure must be completed; 200 for a
+// retry with the same key), 402 when declined, 409 when the key was used
+// for another payment, 503 offline.
 func processPayment(e *core.RequestEvent) error {
 	key := strings.TrimSpace(e.Request.Header.Get("Idempotency-Key"))
 	if key == "" {
 		return e.BadRequestError("The Idempotency-Key header is required: a retried request must not pay twice.",
 			validation.Errors{"Idempotency-Key": validation.ErrRequired})
 	}
-	b, err := readBillingBody(e)
+	b, err := readBody(e)
 	if err != nil {
 		return err
 	}
 	req := billing.PaymentRequest{
-		Family: b.str("family"), Enrollment: b.str("enrollment"), Amount: b.int("amount"), Currency: b.str("currency"),
-		Kind: b.str("kind"), Description: b.str("description"), PaymentMethod: b.str("payment_method"),
-		ReturnURL: b.str("return_url"), IdempotencyKey: key,
+		Family: b.text("family"), Enrollment: b.text("enrollment"), Amount: b.int("amount"), Currency: b.text("currency"),
+		Kind: b.text("kind"), Description: b.text("description"), PaymentMethod: b.text("payment_method"),
+		ReturnURL: b.text("return_url"), IdempotencyKey: key,
 	}
 	if err := b.check(e); err != nil {
 		return err
@@ -144,7 +137,11 @@ func processPayment(e *core.RequestEvent) error {
 	if res.ClientSecret != "" {
 		out["client_secret"] = res.ClientSecret
 	}
-	return e.JSON(http.StatusOK, out)
+	status := http.StatusCreated
+	if res.Replayed {
+		status = http.StatusOK // nothing new: the first request's payment
+	}
+	return e.JSON(status, out)
 }
 
 // payingFamily is the family a payment is for: the one named (an admin
@@ -157,7 +154,7 @@ func payingFamily(e *core.RequestEvent, family string) (string, error) {
 		}
 		family = e.Auth.Id
 	}
-	if !idPattern.MatchString(family) {
+	if !records.IDPattern.MatchString(family) {
 		return "", e.BadRequestError("Invalid submitted data.", validation.Errors{"family": validation.NewError("validation_invalid_id", "Must be a record id.")})
 	}
 	if _, err := findVisible(e, "users", family); err != nil {
@@ -166,15 +163,16 @@ func payingFamily(e *core.RequestEvent, family string) (string, error) {
 	return family, nil
 }
 
-// recordPayment records a payment received by hand; it works offline.
+// recordPayment records a payment received by hand (201 with the
+// payment); it works offline.
 func recordPayment(e *core.RequestEvent) error {
-	b, err := readBillingBody(e)
+	b, err := readBody(e)
 	if err != nil {
 		return err
 	}
 	in := billing.OfflinePayment{
-		Family: b.str("family"), Enrollment: b.str("enrollment"), Amount: b.int("amount"), Currency: b.str("currency"),
-		Kind: b.str("kind"), Method: b.str("method"), Description: b.str("description"), Reference: b.str("reference"),
+		Family: b.text("family"), Enrollment: b.text("enrollment"), Amount: b.int("amount"), Currency: b.text("currency"),
+		Kind: b.text("kind"), Method: b.text("method"), Description: b.text("description"), Reference: b.text("reference"),
 		ReceivedAt: b.date("received_at"),
 	}
 	if err := b.check(e); err != nil {
@@ -189,7 +187,7 @@ func recordPayment(e *core.RequestEvent) error {
 		// The payments CreateRule decides who may record money.
 		probe := core.NewRecord(collection)
 		probe.Load(map[string]any{"family": in.Family, "amount": in.Amount, "currency": in.Currency, "kind": in.Kind, "method": in.Method, "status": "succeeded"})
-		if err := checkCreate(txApp, e, probe, b.body); err != nil {
+		if err := checkCreate(txApp, e, probe, b.data); err != nil {
 			return err
 		}
 		payment, err = billing.RecordPayment(txApp, in)
@@ -198,7 +196,7 @@ func recordPayment(e *core.RequestEvent) error {
 	if err != nil {
 		return billingError(e, err)
 	}
-	return respondRecord(e, http.StatusOK, payment)
+	return respondRecord(e, http.StatusCreated, payment)
 }
 
 // refundPayment refunds all (no amount) or part of a payment.
@@ -207,12 +205,12 @@ func refundPayment(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	b, err := readBillingBody(e)
+	b, err := readBody(e)
 	if err != nil {
 		return err
 	}
 	req := billing.RefundRequest{
-		Payment: payment.Id, Amount: b.int("amount"), Reason: b.str("reason"),
+		Payment: payment.Id, Amount: b.int("amount"), Reason: b.text("reason"),
 		IdempotencyKey: strings.TrimSpace(e.Request.Header.Get("Idempotency-Key")),
 	}
 	if err := b.check(e); err != nil {

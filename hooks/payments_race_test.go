@@ -131,6 +131,7 @@ func checkRefundRace(t *testing.T, app *tests.TestApp, answers []raceAnswer, pay
 // Ten admins refund 40 % of one cheque at once: two fit, eight are told
 // how much is left.
 func TestRefundRaceRecordedPayment(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	billing.Use(app, billing.Config{})
 	srv := testapp.Serve(t, app)
@@ -139,7 +140,7 @@ func TestRefundRaceRecordedPayment(t *testing.T) {
 	rec := raceCall(t, http.MethodPost, srv.URL+"/api/v1/payments/record", f.Admin, map[string]any{
 		"family": f.ParentB.ID, "amount": amount, "kind": "tuition", "method": "cheque", "reference": "cheque 0042",
 	}, nil)
-	if rec.code != http.StatusOK {
+	if rec.code != http.StatusCreated {
 		t.Fatalf("record: %d %s", rec.code, rec.raw)
 	}
 	payment := rec.body["id"].(string)
@@ -153,6 +154,7 @@ func TestRefundRaceRecordedPayment(t *testing.T) {
 // The same race on a card payment through the Stripe stand-in: the ledger,
 // Stripe and the webhooks that follow all agree on two refunds.
 func TestRefundRaceCardPayment(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	stub := billingOnline(t, app)
 	srv := testapp.Serve(t, app)
@@ -164,7 +166,7 @@ func TestRefundRaceCardPayment(t *testing.T) {
 	paid := raceCall(t, http.MethodPost, srv.URL+"/api/v1/payments/process", f.ParentA, map[string]any{
 		"amount": amount, "kind": "registration", "payment_method": "pm_card_visa",
 	}, map[string]string{"Idempotency-Key": "race-card-payment-1"})
-	if paid.code != http.StatusOK || paid.body["status"] != "succeeded" {
+	if paid.code != http.StatusCreated || paid.body["status"] != "succeeded" {
 		t.Fatalf("pay: %d %s", paid.code, paid.raw)
 	}
 	payment := paid.body["payment"].(map[string]any)["id"].(string)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 
 	"cedarheights/lessons"
 )
@@ -16,13 +15,6 @@ import (
 // narrowed to what is public and active for every caller, signed in or not;
 // the answer carries public fields only (no user ids, no e-mails, no Stripe
 // ids). Catalogues are short, so each answers one page of up to maxPerPage.
-
-func bindPublicRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	p := g.Group("/public")
-	p.GET("/teachers", listPublicTeachers)
-	p.GET("/pricing", listPublicPricing)
-	p.GET("/timeslots", listPublicTimeslots)
-}
 
 type publicInstrument struct {
 	Id   string `json:"id"`

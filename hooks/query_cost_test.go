@@ -10,6 +10,7 @@ import (
 const issueFilter = `teacher.lessons_via_teacher.student.lessons_via_student.teacher.lessons_via_teacher.id ?!= ""`
 
 func TestFieldPathCost(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		path    string
 		hops    int
@@ -41,6 +42,7 @@ func TestFieldPathCost(t *testing.T) {
 }
 
 func TestQueryParamErrors(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name    string
 		query   map[string]string

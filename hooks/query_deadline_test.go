@@ -20,6 +20,7 @@ const endlessCount = "(WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FRO
 // row when the context ends. Cancelled here by hand: PocketBase's own
 // per-query timeout would end in DeadlineExceeded, never in Canceled.
 func TestDeadlineInterruptsRunningQuery(t *testing.T) {
+	t.Parallel()
 	app, err := tests.NewTestApp()
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +72,7 @@ func TestDeadlineInterruptsRunningQuery(t *testing.T) {
 // context to carry "collection not found"; the wrapper must not replace it
 // (the query would then run and fail on the missing table instead).
 func TestDeadlineKeepsACarriedError(t *testing.T) {
+	t.Parallel()
 	app, err := tests.NewTestApp()
 	if err != nil {
 		t.Fatal(err)

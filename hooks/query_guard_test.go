@@ -10,6 +10,7 @@ import (
 )
 
 func TestGuardRealtimeOptions(t *testing.T) {
+	t.Parallel()
 	topic := func(query map[string]string) string {
 		opts := `{"query":{`
 		first := true

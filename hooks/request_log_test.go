@@ -19,6 +19,7 @@ const httptestIP = "192.0.2.1"
 // logs, carrying the request id; PocketBase's own request log gets the id
 // in its meta.
 func TestHeaderRequestLogLine(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	cases := []struct {
 		name, url, token, id string

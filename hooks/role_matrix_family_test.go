@@ -22,6 +22,7 @@ import (
 // database is checked after every row (a refused booking left no lesson and
 // the credit unspent; a refused move left the lesson where it was).
 func TestRoleMatrixFamilyBookings(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	const creditA, creditB = "familycredita1", "familycreditb1"
 	next := testapp.NextMonday().AddDate(0, 0, 7) // a Monday, teacher X's day
@@ -133,6 +134,7 @@ func TestRoleMatrixFamilyBookings(t *testing.T) {
 		rows = append(rows, group...)
 	}
 
+	scenarios := make([]tests.ApiScenario, 0, len(rows))
 	for _, r := range rows {
 		headers := map[string]string{}
 		if r.who.Token != "" {
@@ -171,8 +173,9 @@ func TestRoleMatrixFamilyBookings(t *testing.T) {
 				}
 			},
 		}
-		s.Test(t)
+		scenarios = append(scenarios, s)
 	}
+	apiParallel(t, scenarios)
 }
 
 type familyBooking struct{ teacher, student, instrument, kind string }

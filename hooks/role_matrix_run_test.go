@@ -262,6 +262,73 @@ func (c matrixCell) method() string {
 	return http.MethodGet
 }
 
+// runMatrix asks every cell, side by side. Cells that must change nothing
+// (reads, and writes the rules refuse) share one served app holding every
+// record a row needs: a refused write that wrote anyway fails its own
+// check, or a neighbour's. Each accepted write gets a fresh app of its own.
+func runMatrix(t *testing.T, f *testapp.Fixtures, all map[string][]string, cells []matrixCell) {
+	t.Helper()
+	shared, _ := testapp.New(t)
+	matrixSetup(t, shared, matrixCell{coll: "audit_logs"})
+	matrixSetup(t, shared, matrixCell{id: spareUserID})
+	srv := testapp.Serve(t, shared)
+	var writes []tests.ApiScenario
+	for _, c := range cells {
+		if c.status < 300 && c.op != opList && c.op != opView {
+			writes = append(writes, c.scenario(f, all))
+			continue
+		}
+		t.Run(c.name(), func(t *testing.T) {
+			t.Parallel()
+			c.ask(t, srv.URL, shared, f, all)
+		})
+	}
+	apiParallel(t, writes)
+}
+
+// ask asks a cell of the shared app over HTTP and checks the answer as
+// scenario does.
+func (c matrixCell) ask(t *testing.T, base string, app core.App, f *testapp.Fixtures, all map[string][]string) {
+	var before string
+	var countBefore int64
+	switch c.op {
+	case opCreate:
+		countBefore = matrixCount(t, app, c.coll)
+	case opUpdate, opDelete, opRestore:
+		before = matrixSnapshot(t, app, c.coll, c.id)
+	case opReplaceWeek:
+		before = matrixWeek(t, app, c.id)
+	}
+	req, err := http.NewRequest(c.method(), base+c.url(), strings.NewReader(c.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token := c.who.token(f); token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != c.status {
+		t.Errorf("status %d, want %d\n%s", res.StatusCode, c.status, raw)
+	}
+	want := fmt.Sprintf(`"status":%d`, c.status)
+	switch {
+	case c.op == opList && c.status < 300:
+		want = `"items":`
+	case c.status < 300:
+		want = `"id":`
+	}
+	if !strings.Contains(string(raw), want) {
+		t.Errorf("no %s in the answer:\n%s", want, raw)
+	}
+	c.verify(t, app, raw, all, before, countBefore)
+}
+
 func (c matrixCell) scenario(f *testapp.Fixtures, all map[string][]string) tests.ApiScenario {
 	var (
 		before      string // the target record before the request
@@ -287,75 +354,8 @@ func (c matrixCell) scenario(f *testapp.Fixtures, all map[string][]string) tests
 		},
 		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 			raw, _ := io.ReadAll(res.Body)
-			var body map[string]any
-			if len(raw) > 0 {
-				if err := json.Unmarshal(raw, &body); err != nil {
-					t.Fatalf("response is not JSON: %v\n%s", err, raw)
-				}
-			}
-			for _, text := range c.hides {
-				if strings.Contains(string(raw), text) {
-					t.Errorf("response leaks %q:\n%s", text, raw)
-				}
-			}
-			ok := c.status < 300
-			switch c.op {
-			case opList:
-				if ok {
-					matrixCheckIDs(t, body, c.sees, all[c.coll])
-				}
-			case opView:
-				id, _, _ := strings.Cut(c.id, "?")
-				if ok && body["id"] != id {
-					t.Errorf("viewed id = %v, want %s", body["id"], id)
-				}
-			case opCreate:
-				after := matrixCount(t, app, c.coll)
-				if ok && after != countBefore+1 {
-					t.Errorf("%s count %d → %d, want one more", c.coll, countBefore, after)
-				}
-				if !ok && after != countBefore {
-					t.Errorf("refused create changed %s count %d → %d", c.coll, countBefore, after)
-				}
-			case opUpdate:
-				after := matrixSnapshot(t, app, c.coll, c.id)
-				if ok && after == before {
-					t.Errorf("accepted update left %s/%s unchanged", c.coll, c.id)
-				}
-				if !ok && after != before {
-					t.Errorf("refused update changed %s/%s:\nbefore %s\nafter  %s", c.coll, c.id, before, after)
-				}
-			case opDelete, opRestore:
-				after := matrixSnapshot(t, app, c.coll, c.id)
-				if c.api == apiV1 {
-					// a soft delete stamps "deleted", a restore clears it
-					stamped := after != "" && testapp.Record(t, app, c.coll, c.id).GetString("deleted") != ""
-					if ok && stamped != (c.op == opDelete) {
-						t.Errorf("accepted %s left %s/%s: %s", c.op, c.coll, c.id, after)
-					}
-					if !ok && after != before {
-						t.Errorf("refused %s changed %s/%s:\nbefore %s\nafter  %s", c.op, c.coll, c.id, before, after)
-					}
-					break
-				}
-				if ok && after != "" {
-					t.Errorf("accepted delete left %s/%s in place", c.coll, c.id)
-				}
-				if !ok && after != before {
-					t.Errorf("refused delete changed %s/%s:\nbefore %s\nafter  %s", c.coll, c.id, before, after)
-				}
-			case opReplaceWeek:
-				after := matrixWeek(t, app, c.id)
-				if ok && after == before {
-					t.Errorf("accepted replacement left teacher %s's week unchanged", c.id)
-				}
-				if !ok && after != before {
-					t.Errorf("refused replacement changed teacher %s's week:\nbefore %s\nafter  %s", c.id, before, after)
-				}
-			}
-			if c.then != nil {
-				c.then(t, app, body)
-			}
+			c.verify(t, app, raw, all, before, countBefore)
+
 		},
 	}
 	if token := c.who.token(f); token != "" {
@@ -471,5 +471,83 @@ func matrixCheckIDs(t testing.TB, body map[string]any, want, fixtureIDs []string
 		if !slices.Contains(want, id) && slices.Contains(got, id) {
 			t.Errorf("list leaks %s (got %v)", id, got)
 		}
+	}
+}
+
+// verify checks a cell's answer and the database after it: the response
+// leaks nothing it must hide, a list names exactly its ids, a refused write
+// left its record (or count) as it was and an accepted one changed it.
+// before and countBefore are the target's snapshot and the collection's
+// count taken before the request.
+func (c matrixCell) verify(t testing.TB, app core.App, raw []byte, all map[string][]string, before string, countBefore int64) {
+	t.Helper()
+	var body map[string]any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &body); err != nil {
+			t.Fatalf("response is not JSON: %v\n%s", err, raw)
+		}
+	}
+	for _, text := range c.hides {
+		if strings.Contains(string(raw), text) {
+			t.Errorf("response leaks %q:\n%s", text, raw)
+		}
+	}
+	ok := c.status < 300
+	switch c.op {
+	case opList:
+		if ok {
+			matrixCheckIDs(t, body, c.sees, all[c.coll])
+		}
+	case opView:
+		id, _, _ := strings.Cut(c.id, "?")
+		if ok && body["id"] != id {
+			t.Errorf("viewed id = %v, want %s", body["id"], id)
+		}
+	case opCreate:
+		after := matrixCount(t, app, c.coll)
+		if ok && after != countBefore+1 {
+			t.Errorf("%s count %d → %d, want one more", c.coll, countBefore, after)
+		}
+		if !ok && after != countBefore {
+			t.Errorf("refused create changed %s count %d → %d", c.coll, countBefore, after)
+		}
+	case opUpdate:
+		after := matrixSnapshot(t, app, c.coll, c.id)
+		if ok && after == before {
+			t.Errorf("accepted update left %s/%s unchanged", c.coll, c.id)
+		}
+		if !ok && after != before {
+			t.Errorf("refused update changed %s/%s:\nbefore %s\nafter  %s", c.coll, c.id, before, after)
+		}
+	case opDelete, opRestore:
+		after := matrixSnapshot(t, app, c.coll, c.id)
+		if c.api == apiV1 {
+			// a soft delete stamps "deleted", a restore clears it
+			stamped := after != "" && testapp.Record(t, app, c.coll, c.id).GetString("deleted") != ""
+			if ok && stamped != (c.op == opDelete) {
+				t.Errorf("accepted %s left %s/%s: %s", c.op, c.coll, c.id, after)
+			}
+			if !ok && after != before {
+				t.Errorf("refused %s changed %s/%s:\nbefore %s\nafter  %s", c.op, c.coll, c.id, before, after)
+			}
+			break
+		}
+		if ok && after != "" {
+			t.Errorf("accepted delete left %s/%s in place", c.coll, c.id)
+		}
+		if !ok && after != before {
+			t.Errorf("refused delete changed %s/%s:\nbefore %s\nafter  %s", c.coll, c.id, before, after)
+		}
+	case opReplaceWeek:
+		after := matrixWeek(t, app, c.id)
+		if ok && after == before {
+			t.Errorf("accepted replacement left teacher %s's week unchanged", c.id)
+		}
+		if !ok && after != before {
+			t.Errorf("refused replacement changed teacher %s's week:\nbefore %s\nafter  %s", c.id, before, after)
+		}
+	}
+	if c.then != nil {
+		c.then(t, app, body)
 	}
 }

@@ -16,6 +16,7 @@ import (
 // admins write) and calendar feeds (owners read their own token, nobody
 // writes through the record API: the /api/v1/calendars routes mint them).
 func TestRoleMatrixSchedulingCollections(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	const creditA, creditB, feedX, feedA = "creditforamy01", "creditforben01", "feedforteachx1", "feedforfamilya"
 	seed := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
@@ -70,6 +71,7 @@ func TestRoleMatrixSchedulingCollections(t *testing.T) {
 		{f.ParentA, http.MethodPatch, feeds + "/" + feedA, `{"token":"` + strings.Repeat("c", 40) + `"}`, 403, nil, nil},
 		{f.Admin, http.MethodDelete, feeds + "/" + feedA, "", 204, nil, nil},
 	}
+	scenarios := make([]tests.ApiScenario, 0, len(rows))
 	for _, r := range rows {
 		headers := map[string]string{}
 		if r.who.Token != "" {
@@ -87,6 +89,7 @@ func TestRoleMatrixSchedulingCollections(t *testing.T) {
 		if r.status == 204 {
 			s.ExpectedContent = nil
 		}
-		s.Test(t)
+		scenarios = append(scenarios, s)
 	}
+	apiParallel(t, scenarios)
 }

@@ -33,6 +33,7 @@ type routeRace struct {
 }
 
 func TestRouteRaces(t *testing.T) {
+	t.Parallel()
 	cancelA1 := func(t *testing.T, url string, f *testapp.Fixtures) raceAnswer {
 		return raceCall(t, http.MethodPost, url+"/api/v1/lessons/"+f.LessonA1+"/cancel", f.ParentA, map[string]any{}, nil)
 	}

@@ -16,6 +16,7 @@ import (
 // caller, and expects the same rows: folding may only make the query
 // cheaper, never change who sees what.
 func TestFoldedRulesSelectTheSameRows(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	callers := map[string]*core.Record{"anonymous": nil}
 	for name, id := range map[string]string{

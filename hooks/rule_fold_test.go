@@ -8,6 +8,7 @@ import (
 )
 
 func TestFoldRule(t *testing.T) {
+	t.Parallel()
 	users := core.NewAuthCollection("users")
 	users.Fields.Add(
 		&core.SelectField{Name: "role", Values: []string{"admin", "teacher", "parent"}, MaxSelect: 1},
@@ -75,6 +76,7 @@ func TestFoldRule(t *testing.T) {
 // TestQuoteTextRoundTrip checks that quoted text reads back unchanged, so
 // a folded rule compares against the same values as the original.
 func TestQuoteTextRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"", "plain", `a "b"`, `back\slash`, `\"`, "line\nbreak", `it's`, `trailing\`} {
 		groups, err := fexpr.Parse("x = " + quoteText(s))
 		if err != nil {

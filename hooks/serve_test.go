@@ -9,7 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
-	"cedarheights/hooks"
+	"cedarheights/cli"
 )
 
 // serveForTest runs our serve command (the one main.go registers) for app
@@ -24,7 +24,7 @@ func serveForTest(t *testing.T, app *tests.TestApp, args ...string) string {
 	addr := l.Addr().String()
 	l.Close()
 
-	serve := hooks.NewServeCommand(app, false)
+	serve := cli.NewServeCommand(app, false)
 	serve.SetArgs(append([]string{"--http", addr}, args...))
 	done := make(chan error, 1)
 	go func() { done <- serve.Execute() }()

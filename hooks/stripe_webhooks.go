@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
@@ -20,14 +19,6 @@ import (
 // after the answer. A repeated
 // delivery answers 200 and does nothing. With no webhook secret configured
 // every delivery is refused (503, so Stripe retries once it is set).
-
-// maxWebhookBody: Stripe's events are rarely over 64 KiB, but an invoice
-// with many lines can be.
-const maxWebhookBody = 1 << 20
-
-func bindStripeWebhookRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	g.POST("/stripe/webhooks", stripeWebhook).Bind(apis.BodyLimit(maxWebhookBody))
-}
 
 func stripeWebhook(e *core.RequestEvent) error {
 	svc := billing.From(e.App)

@@ -11,24 +11,12 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // students.go: the seed's /api/v1/students routes over the students
 // collection. Who may list, view, create, change, soft delete or restore
 // which student is decided by the collection's rules (see access.go).
-
-func bindStudentRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	s := g.Group("/students").Bind(apis.RequireAuth())
-	s.GET("", listStudents)
-	s.POST("", createStudent)
-	s.GET("/{id}", viewStudent)
-	s.PUT("/{id}", updateStudent)
-	s.PATCH("/{id}", updateStudent)
-	s.DELETE("/{id}", softDeleteStudent)
-	s.POST("/{id}/restore", restoreStudent)
-}
 
 // studentSorts are the allowed ?sort= values; each ends on id so pages
 // never overlap.
@@ -122,24 +110,32 @@ func viewStudent(e *core.RequestEvent) error {
 	return respondRecord(e, http.StatusOK, record)
 }
 
+// createStudent creates a student: 201 with the record. A status left out
+// is prospect (what a parent may create, and where an admin's enquiry
+// starts).
 func createStudent(e *core.RequestEvent) error {
 	collection, err := e.App.FindCachedCollectionByNameOrId("students")
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	body, err := recordBody(e, collection)
+	b, err := readBody(e)
 	if err != nil {
 		return err
 	}
+	data := b.record(collection, isSuperuser(e))
+	record := core.NewRecord(collection)
+	record.Load(data)
+	if !b.has("status") {
+		record.Set("status", defaultStudentStatus)
+	}
 	// The CreateRule compares the submitted parent with the caller; without
 	// one it would answer 403 where the honest answer is a missing field.
-	if _, ok := body["parent"]; !ok {
-		return e.BadRequestError("Invalid submitted data.", validation.Errors{"parent": validation.ErrRequired})
+	b.requireFields(e.Request.Context(), e.App, record)
+	if err := b.check(e); err != nil {
+		return err
 	}
-	record := core.NewRecord(collection)
-	record.Load(body)
 	err = writeTx(e, func(txApp core.App) error {
-		if err := checkCreate(txApp, e, record, body); err != nil {
+		if err := checkCreate(txApp, e, record, data); err != nil {
 			return err
 		}
 		if err := txApp.Save(record); err != nil {
@@ -150,8 +146,11 @@ func createStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return respondRecord(e, http.StatusOK, record)
+	return respondRecord(e, http.StatusCreated, record)
 }
+
+// defaultStudentStatus is a new student's status when the body leaves it out.
+const defaultStudentStatus = "prospect"
 
 // updateStudent serves PUT and PATCH alike: fields left out keep their
 // values (PocketBase's update semantics).
@@ -160,8 +159,12 @@ func updateStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	body, err := recordBody(e, record.Collection())
+	b, err := readBody(e)
 	if err != nil {
+		return err
+	}
+	body := b.record(record.Collection(), isSuperuser(e))
+	if err := b.check(e); err != nil {
 		return err
 	}
 	if record, err = writeStudent(e, record.Id, func(*core.Record) map[string]any { return body }); err != nil {

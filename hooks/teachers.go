@@ -18,13 +18,6 @@ import (
 // caller sees and who creates them; the availability rules decide which
 // windows come along and who may replace them (availability.go).
 
-func bindTeacherRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	t := g.Group("/teachers").Bind(apis.RequireAuth())
-	t.GET("", listTeachers)
-	t.POST("", createTeacher)
-	t.PUT("/{id}/availability", replaceAvailability)
-}
-
 var teacherSorts = map[string]string{
 	"name":     "display_name,id",
 	"-name":    "-display_name,-id",
@@ -123,19 +116,25 @@ func embedAvailability(e *core.RequestEvent, teachers []*core.Record) error {
 	return nil
 }
 
-// createTeacher creates a teacher profile (the CreateRule: admins). The
-// linked user must exist, have the teacher role and no profile yet.
+// createTeacher creates a teacher profile (the CreateRule: admins): 201
+// with the record. The linked user must exist, have the teacher role and
+// no profile yet.
 func createTeacher(e *core.RequestEvent) error {
 	collection, err := e.App.FindCachedCollectionByNameOrId("teachers")
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	body, err := recordBody(e, collection)
+	b, err := readBody(e)
 	if err != nil {
 		return err
 	}
+	body := b.record(collection, isSuperuser(e))
 	record := core.NewRecord(collection)
 	record.Load(body)
+	b.requireFields(e.Request.Context(), e.App, record)
+	if err := b.check(e); err != nil {
+		return err
+	}
 	err = writeTx(e, func(txApp core.App) error {
 		if err := checkCreate(txApp, e, record, body); err != nil {
 			return err
@@ -155,7 +154,7 @@ func createTeacher(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return respondRecord(e, http.StatusOK, record)
+	return respondRecord(e, http.StatusCreated, record)
 }
 
 // checkTeacherUser validates the user a new profile links to. It runs after

@@ -14,7 +14,6 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 
 	"cedarheights/notify"
 	"cedarheights/workflows"
@@ -27,29 +26,6 @@ import (
 // (the collections have no create rule). The trial-confirmation route shows
 // the sync-or-async answer: 200 with the result when the run finishes
 // within the bound, 202 with the run's id otherwise.
-
-func bindWorkflowRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	w := g.Group("/workflows").Bind(apis.RequireAuth())
-	w.GET("/runs", listWorkflowRuns)
-	w.POST("/runs", startWorkflowRun)
-	w.GET("/runs/{id}", viewWorkflowRun)
-	w.POST("/runs/{id}/retry", controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
-		from, _ := body["from"].(string)
-		_, err := workflows.Retry(app, id, from)
-		return err
-	}))
-	w.POST("/runs/{id}/resume", controlWorkflowRun(func(app core.App, id string, _ map[string]any) error {
-		_, err := workflows.Resume(app, id)
-		return err
-	}))
-	w.POST("/runs/{id}/cancel", controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
-		reason, _ := body["reason"].(string)
-		_, err := workflows.Cancel(app, id, reason)
-		return err
-	}))
-	w.POST("/events", signalWorkflowEvent)
-	w.POST("/trial-confirmations", confirmTrialLesson)
-}
 
 const (
 	runsCollection  = "workflow_runs"
@@ -142,6 +118,25 @@ func viewWorkflowRun(e *core.RequestEvent) error {
 	return respondRecord(e, http.StatusOK, run)
 }
 
+// retryWorkflowRun, resumeWorkflowRun and cancelWorkflowRun: POST
+// /api/v1/workflows/runs/{id}/retry|resume|cancel.
+var (
+	retryWorkflowRun = controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
+		from, _ := body["from"].(string)
+		_, err := workflows.Retry(app, id, from)
+		return err
+	})
+	resumeWorkflowRun = controlWorkflowRun(func(app core.App, id string, _ map[string]any) error {
+		_, err := workflows.Resume(app, id)
+		return err
+	})
+	cancelWorkflowRun = controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
+		reason, _ := body["reason"].(string)
+		_, err := workflows.Cancel(app, id, reason)
+		return err
+	})
+)
+
 // controlWorkflowRun: POST /runs/{id}/retry|resume|cancel, for whoever the
 // runs' UpdateRule admits; a run the caller cannot see is a 404.
 func controlWorkflowRun(action func(app core.App, id string, body map[string]any) error) func(*core.RequestEvent) error {
@@ -150,22 +145,16 @@ func controlWorkflowRun(action func(app core.App, id string, body map[string]any
 		if err != nil {
 			return err
 		}
-		info, err := e.RequestInfo()
+		b, err := readBody(e)
 		if err != nil {
-			return requestError(e, err)
+			return err
 		}
-		body := info.Body
-		errs := validation.Errors{}
-		for _, name := range []string{"from", "reason"} {
-			if v, ok := body[name]; ok && v != nil {
-				if s, ok := v.(string); !ok || len(s) > 500 {
-					errs[name] = errNotString
-				}
-			}
+		b.strMax("from", 500)
+		b.strMax("reason", 500)
+		if err := b.check(e); err != nil {
+			return err
 		}
-		if len(errs) > 0 {
-			return e.BadRequestError("Invalid submitted data.", errs)
-		}
+		body := b.data
 		err = writeTx(e, func(txApp core.App) error {
 			if err := checkRule(txApp, e, run, run.Collection().UpdateRule, body); err != nil {
 				return err
@@ -186,31 +175,24 @@ func controlWorkflowRun(action func(app core.App, id string, body map[string]any
 // startWorkflowRun: POST /api/v1/workflows/runs starts any registered
 // workflow by name (superusers: the collection has no create rule).
 func startWorkflowRun(e *core.RequestEvent) error {
-	info, err := e.RequestInfo()
+	b, err := readBody(e)
 	if err != nil {
-		return requestError(e, err)
+		return err
 	}
-	body := info.Body
-	errs := validation.Errors{}
-	name := bodyString(body, "workflow", errs)
-	key := bodyString(body, "idempotency_key", errs)
-	subject := bodyString(body, "subject", errs)
-	owner := bodyString(body, "owner", errs)
+	body := b.data
+	name := b.strMax("workflow", 255)
+	key := b.strMax("idempotency_key", 255)
+	subject := b.strMax("subject", 255)
+	owner := b.strMax("owner", 255)
 	wait, werr := routeWait(e)
-	if werr != nil {
-		errs["wait"] = werr
+	b.add("wait", werr)
+	if name == "" {
+		b.add("workflow", validation.ErrRequired)
 	}
-	if name == "" && errs["workflow"] == nil {
-		errs["workflow"] = validation.ErrRequired
-	}
-	input, ok := body["input"]
-	if ok && input != nil {
-		if _, isObject := input.(map[string]any); !isObject {
-			errs["input"] = validation.NewError("validation_invalid_type", "Must be an object.")
-		}
-	}
-	if len(errs) > 0 {
-		return e.BadRequestError("Invalid submitted data.", errs)
+	input := b.data["input"]
+	b.object("input")
+	if err := b.check(e); err != nil {
+		return err
 	}
 
 	collection, err := e.App.FindCachedCollectionByNameOrId(runsCollection)
@@ -238,22 +220,18 @@ func startWorkflowRun(e *core.RequestEvent) error {
 // (superusers: the inbox has no create rule); 202 when stored, 200 for a
 // repeat of an event id already stored.
 func signalWorkflowEvent(e *core.RequestEvent) error {
-	info, err := e.RequestInfo()
+	b, err := readBody(e)
 	if err != nil {
-		return requestError(e, err)
+		return err
 	}
-	body := info.Body
-	errs := validation.Errors{}
-	key := bodyString(body, "key", errs)
-	eventID := bodyString(body, "event_id", errs)
-	if key == "" && errs["key"] == nil {
-		errs["key"] = validation.ErrRequired
+	body := b.data
+	key := b.strMax("key", 255)
+	eventID := b.strMax("event_id", 255)
+	if key == "" {
+		b.add("key", validation.ErrRequired)
 	}
-	if len(key) > 255 || len(eventID) > 255 {
-		errs["key"] = validation.NewError("validation_length_too_long", "Must be at most 255 characters.")
-	}
-	if len(errs) > 0 {
-		return e.BadRequestError("Invalid submitted data.", errs)
+	if err := b.check(e); err != nil {
+		return err
 	}
 	collection, err := e.App.FindCachedCollectionByNameOrId("workflow_events")
 	if err != nil {
@@ -286,28 +264,16 @@ func signalWorkflowEvent(e *core.RequestEvent) error {
 // when the lesson is booked and this route share the run). Whoever may
 // change the lesson (its UpdateRule: admins, the lesson's teacher) may ask.
 func confirmTrialLesson(e *core.RequestEvent) error {
-	info, err := e.RequestInfo()
+	b, err := readBody(e)
 	if err != nil {
-		return requestError(e, err)
+		return err
 	}
-	errs := validation.Errors{}
-	in := notify.TrialInput{Lesson: bodyString(info.Body, "lesson", errs)}
+	in := notify.TrialInput{Lesson: b.strMax("lesson", 255)}
 	wait, werr := routeWait(e)
-	if werr != nil {
-		errs["wait"] = werr
-	}
-	if errs["lesson"] == nil {
-		if verr := in.Validate(); verr != nil {
-			var fields validation.Errors
-			if errors.As(verr, &fields) {
-				for k, v := range fields {
-					errs[k] = v
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return e.BadRequestError("Invalid submitted data.", errs)
+	b.add("wait", werr)
+	b.addAll(in.Validate(), "lesson")
+	if err := b.check(e); err != nil {
+		return err
 	}
 	lesson, err := findVisible(e, "lessons", in.Lesson)
 	if err != nil {
@@ -404,23 +370,6 @@ func inputFieldErrors(err error) error {
 		return validation.Errors{strings.Trim(name, `"`): validation.NewError("validation_unknown_field", "Unknown field.")}
 	}
 	return validation.NewError("validation_invalid_input", "Invalid input.")
-}
-
-// bodyString reads an optional string field of a JSON body.
-func bodyString(body map[string]any, name string, errs validation.Errors) string {
-	v, ok := body[name]
-	if !ok || v == nil {
-		return ""
-	}
-	s, ok := v.(string)
-	if !ok {
-		errs[name] = errNotString
-		return ""
-	}
-	if len(s) > 255 {
-		errs[name] = validation.NewError("validation_length_too_long", "Must be at most 255 characters.")
-	}
-	return s
 }
 
 func nonNil(s []string) []string {

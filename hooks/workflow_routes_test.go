@@ -101,13 +101,14 @@ func workflowApp(t testing.TB) *tests.TestApp {
 
 func workflowRun(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
-	for _, s := range scenarios {
-		s.TestAppFactory = workflowApp
-		s.Test(t)
+	for i := range scenarios {
+		scenarios[i].TestAppFactory = workflowApp
 	}
+	apiParallel(t, scenarios)
 }
 
 func TestWorkflowRunView(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/workflows/runs/"
 	workflowRun(t, []tests.ApiScenario{
@@ -133,6 +134,7 @@ func TestWorkflowRunView(t *testing.T) {
 }
 
 func TestWorkflowRunList(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/workflows/runs"
 	workflowRun(t, []tests.ApiScenario{
@@ -161,6 +163,7 @@ func TestWorkflowRunList(t *testing.T) {
 }
 
 func TestWorkflowRunControl(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/workflows/runs/"
 	status := func(id string, want workflows.Status) func(testing.TB, *tests.TestApp, *http.Response) {
@@ -257,6 +260,7 @@ func TestWorkflowRunControl(t *testing.T) {
 }
 
 func TestWorkflowStartAndEvents(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/workflows/runs"
 	workflowRun(t, []tests.ApiScenario{
@@ -332,6 +336,7 @@ func TestWorkflowStartAndEvents(t *testing.T) {
 }
 
 func TestTrialConfirmationRoute(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/v1/workflows/trial-confirmations"
 	book := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
@@ -413,6 +418,7 @@ func TestTrialConfirmationRoute(t *testing.T) {
 // realtime API (the engine announces every checkpoint); another family
 // subscribed to the same run hears nothing.
 func TestWorkflowRunRealtime(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	app := workflowApp(t)
 	t.Cleanup(app.Cleanup)

@@ -78,6 +78,7 @@ func makeupAt(teacher func(*testapp.Fixtures) string, instrument func(*testapp.F
 }
 
 func TestFamilyBooksMakeup(t *testing.T) {
+	t.Parallel()
 	x := func(f *testapp.Fixtures) string { return f.TeacherX }
 	y := func(f *testapp.Fixtures) string { return f.TeacherY }
 	hidden := func(f *testapp.Fixtures) string { return f.TeacherHidden }
@@ -167,6 +168,7 @@ func TestFamilyBooksMakeup(t *testing.T) {
 }
 
 func TestFamilyMovesLesson(t *testing.T) {
+	t.Parallel()
 	week := testapp.NextMonday().AddDate(0, 0, 7)
 	target := week.Add(time.Hour) // Monday 17:00 a week later: free
 	fixtureLesson := func(t *testing.T, app core.App, f *testapp.Fixtures) string { return f.LessonA1 }

@@ -31,6 +31,7 @@ func lessonBody(f *testapp.Fixtures, student string, offset time.Duration, minut
 // admin, the same API as a superuser (what the admin UI sends) and Go code
 // are refused alike, with the rule's code on the field it concerns.
 func TestLessonConflictsOnEveryWritePath(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	url := "/api/collections/lessons/records"
 	countLessons := func(want int) func(testing.TB, *tests.TestApp, *http.Response) {
@@ -129,6 +130,7 @@ func TestLessonConflictsOnEveryWritePath(t *testing.T) {
 // TestLessonOneOfConcurrentBookingsWins: 40 simultaneous requests for one
 // slot over real HTTP yield exactly one lesson.
 func TestLessonOneOfConcurrentBookingsWins(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 
@@ -174,6 +176,7 @@ func TestLessonOneOfConcurrentBookingsWins(t *testing.T) {
 // hooks (realtime broadcasts, after-success hooks) must get the app back,
 // not the finished transaction.
 func TestLessonHooksLeaveAUsableApp(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	var afterErr error
 	app.OnRecordAfterCreateSuccess("lessons", "closures").BindFunc(func(e *core.RecordEvent) error {
@@ -207,6 +210,7 @@ func TestLessonHooksLeaveAUsableApp(t *testing.T) {
 }
 
 func TestCheckLessonWritesNothing(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	collection, _ := app.FindCollectionByNameOrId("lessons")
 	r := core.NewRecord(collection)
@@ -225,6 +229,7 @@ func TestCheckLessonWritesNothing(t *testing.T) {
 }
 
 func TestLessonLongerThanThreeHoursRefused(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	start := testapp.NextMonday().Add(-time.Hour)
 	s := tests.ApiScenario{

@@ -49,6 +49,7 @@ func lifecyclePast() time.Time   { return testapp.NextMonday().AddDate(0, 0, -14
 func lifecycleFuture() time.Time { return testapp.NextMonday().AddDate(0, 0, 7) }
 
 func TestLessonLifecycleTable(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	tokens := map[string]string{
@@ -238,6 +239,7 @@ func moveLessonBack(t testing.TB, app core.App, id string, by time.Duration) {
 // TestLessonLifecycleOtherPaths: the batch API, the /api/v1 routes and an
 // attended lesson's time obey the same lifecycle.
 func TestLessonLifecycleOtherPaths(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	app.Settings().Batch.Enabled = true // off in production; the guard must hold if an owner turns it on
 	app.Settings().Batch.MaxRequests = 10
@@ -302,6 +304,7 @@ func TestLessonLifecycleOtherPaths(t *testing.T) {
 // read, logs who did it, and gives the credit back if the lesson is
 // cancelled again; a credit already spent refuses the reinstatement.
 func TestLessonReinstatement(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	id := insertLesson(t, app, f, "cancelled", lifecycleFuture())
@@ -362,6 +365,7 @@ func TestLessonReinstatement(t *testing.T) {
 // ones, and ones marked attended ahead of their start by older code), as
 // the admin who wrote it, and leaves the held ones alone.
 func TestClosureCancelsWhatWasNotHeld(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	pastDone := insertLesson(t, app, f, "completed", lifecyclePast())
 	pastMissed := insertLesson(t, app, f, "no_show", lifecyclePast().Add(time.Hour))

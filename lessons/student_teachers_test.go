@@ -18,6 +18,7 @@ import (
 // the hidden `teacher_users` field the hooks keep), and no client ever sees or
 // sets that field.
 func TestTeacherSeesStudentsItTeaches(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	get := func(who testapp.Account, path string) (int, string) {
@@ -80,6 +81,7 @@ func TestTeacherSeesStudentsItTeaches(t *testing.T) {
 // TestStudentTeachersCannotBeSetByClients: a parent (or an admin through
 // the record API) cannot write the kept field.
 func TestStudentTeachersCannotBeSetByClients(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	for _, who := range []testapp.Account{f.ParentA, f.Admin} {
 		s := tests.ApiScenario{

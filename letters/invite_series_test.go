@@ -10,6 +10,7 @@ import (
 )
 
 func TestSeriesICSHoldsEveryLessonUnderItsOwnUID(t *testing.T) {
+	t.Parallel()
 	created := time.Date(2031, 2, 1, 9, 0, 0, 0, time.UTC)
 	first := time.Date(2031, 3, 4, 21, 0, 0, 0, time.UTC)
 	var invites []Invite

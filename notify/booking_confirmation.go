@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/letters"
+	"cedarheights/records"
 	"cedarheights/workflows"
 )
 
@@ -40,12 +41,12 @@ type BookingInput struct {
 	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
-var seriesID = recordID
+var seriesID = records.IDPattern
 
 // Validate checks the input before a run is made.
 func (in BookingInput) Validate() error {
 	return validation.ValidateStruct(&in,
-		validation.Field(&in.Lesson, validation.Required, validation.Match(recordID).Error("Must be a record id.")),
+		validation.Field(&in.Lesson, validation.Required, records.IsID),
 		validation.Field(&in.Series, validation.Match(seriesID).Error("Must be a series id.")),
 	)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/letters"
+	"cedarheights/records"
 	"cedarheights/workflows"
 )
 
@@ -57,9 +58,9 @@ type ChangeInput struct {
 // Validate checks the input before a run is made.
 func (in ChangeInput) Validate() error {
 	return validation.ValidateStruct(&in,
-		validation.Field(&in.Lesson, validation.Required, validation.Match(recordID)),
+		validation.Field(&in.Lesson, validation.Required, validation.Match(records.IDPattern)),
 		validation.Field(&in.Change, validation.Required, validation.In(Moved, Cancelled, Reinstated)),
-		validation.Field(&in.Teacher, validation.Required, validation.Match(recordID)),
+		validation.Field(&in.Teacher, validation.Required, validation.Match(records.IDPattern)),
 		validation.Field(&in.Start, validation.Required),
 		validation.Field(&in.End, validation.Required),
 		validation.Field(&in.Updated, validation.Required),

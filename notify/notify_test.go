@@ -47,6 +47,7 @@ func newLesson(t *testing.T, app core.App, f *testapp.Fixtures, kind string, sta
 }
 
 func TestTrialLessonIsConfirmedToFamilyAndTeacher(t *testing.T) {
+	t.Parallel()
 	f, _, app := academyEngine(t)
 	trial := newLesson(t, app, f, "trial", testapp.NextMonday().Add(90*time.Minute))
 	runRec, err := app.FindFirstRecordByData("workflow_runs", "subject", "lessons:"+trial.Id)
@@ -87,6 +88,7 @@ func TestTrialLessonIsConfirmedToFamilyAndTeacher(t *testing.T) {
 }
 
 func TestTrialConfirmationSkipsWhatIsNotAScheduledTrial(t *testing.T) {
+	t.Parallel()
 	f, _, app := academyEngine(t)
 	run, err := workflows.Start(app, notify.TrialConfirmation, notify.TrialInput{Lesson: f.LessonA1}, workflows.StartOptions{})
 	if err != nil {
@@ -105,6 +107,7 @@ func TestTrialConfirmationSkipsWhatIsNotAScheduledTrial(t *testing.T) {
 }
 
 func TestLessonRemindersQueueOneMailPerLesson(t *testing.T) {
+	t.Parallel()
 	f, eng, app := academyEngine(t)
 	lesson := testapp.Record(t, app, "lessons", f.LessonA1)
 	start := lesson.GetDateTime("start").Time()

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"fmt"
-	"regexp"
 	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -10,6 +9,7 @@ import (
 
 	"cedarheights/academy"
 	"cedarheights/letters"
+	"cedarheights/records"
 	"cedarheights/workflows"
 )
 
@@ -26,12 +26,10 @@ type TrialInput struct {
 	Lesson string `json:"lesson"`
 }
 
-var recordID = regexp.MustCompile(`^[A-Za-z0-9_]{1,100}$`)
-
 // Validate checks the input before a run is made.
 func (in TrialInput) Validate() error {
 	return validation.ValidateStruct(&in,
-		validation.Field(&in.Lesson, validation.Required, validation.Match(recordID).Error("Must be a record id.")))
+		validation.Field(&in.Lesson, validation.Required, records.IsID))
 }
 
 type trialState struct {

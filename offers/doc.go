@@ -25,6 +25,6 @@
 // meaning. It imports the workflow engine,
 // the lesson model (lessons: the guard decides every booking), letters,
 // academy, audit and PocketBase; the wiring registers its workflow
-// (Workflows) and hooks binds its routes (BindRoutes). Nothing imports it
+// (Workflows) and hooks lists its two handlers in its routes table (ShowOffer, AcceptOffer). Nothing imports it
 // but those two.
 package offers

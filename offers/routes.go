@@ -22,14 +22,6 @@ import (
 
 var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9]{32,64}$`)
 
-// BindRoutes registers GET /offers/{token} and POST /offers/{token}/accept
-// on g (the /api/v1 group).
-func BindRoutes(g *router.RouterGroup[*core.RequestEvent]) {
-	o := g.Group("/offers")
-	o.GET("/{token}", showOffer)
-	o.POST("/{token}/accept", acceptOffer)
-}
-
 // View is an offer as its link shows it: no ids of people, no e-mail.
 type View struct {
 	ID         string    `json:"id"`
@@ -69,7 +61,9 @@ func view(app core.App, offer *core.Record) (View, error) {
 	return v, nil
 }
 
-func showOffer(e *core.RequestEvent) error {
+// ShowOffer answers GET /api/v1/offers/{token} (hooks/routes.go): the
+// offer as JSON, or a page with a button for a browser.
+func ShowOffer(e *core.RequestEvent) error {
 	offer, err := FindByToken(e.App, e.Request.PathValue("token"))
 	if err != nil {
 		return answerError(e, err)
@@ -91,7 +85,9 @@ type Accepted struct {
 	Again  bool   `json:"again"` // accepted before: nothing new was booked
 }
 
-func acceptOffer(e *core.RequestEvent) error {
+// AcceptOffer answers POST /api/v1/offers/{token}/accept: books the slot
+// inside one transaction, or says why not (409 gone, 410 closed).
+func AcceptOffer(e *core.RequestEvent) error {
 	res, err := Accept(e.App, e.Request.PathValue("token"), audit.RequestActor(e))
 	if err != nil {
 		return answerError(e, err)

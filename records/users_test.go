@@ -14,6 +14,7 @@ import (
 // TestUsersSignUpYieldsParent: self sign-up can only make a parent; the
 // role is filled when the body leaves it out.
 func TestUsersSignUpYieldsParent(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	signUp := func(extra string) *strings.Reader {
 		return strings.NewReader(`{"email":"fam@cedarheights.test","password":"password123","passwordConfirm":"password123","name":"Fam"` + extra + `}`)
@@ -63,6 +64,7 @@ func TestUsersSignUpYieldsParent(t *testing.T) {
 }
 
 func TestUsersGoCodeDefaultsToParent(t *testing.T) {
+	t.Parallel()
 	app, _ := testapp.New(t)
 	c, err := app.FindCollectionByNameOrId("users")
 	if err != nil {

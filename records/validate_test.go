@@ -15,6 +15,7 @@ import (
 // TestValidateFieldErrors: each rule PocketBase's field options cannot
 // express answers 400 naming its field, through the plain collection API.
 func TestValidateFieldErrors(t *testing.T) {
+	t.Parallel()
 	f := testapp.Get(t)
 	admin := map[string]string{"Authorization": f.Admin.Token}
 	teacherX := map[string]string{"Authorization": f.TeacherXUser.Token}
@@ -107,6 +108,7 @@ func TestValidateFieldErrors(t *testing.T) {
 // inside it, so it sees the deletion and still catches overlaps among the
 // new rows.
 func TestValidateOverlapSeesTheTransaction(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	c, err := app.FindCollectionByNameOrId("availability")
 	if err != nil {
@@ -159,6 +161,7 @@ func TestValidateOverlapSeesTheTransaction(t *testing.T) {
 
 // TestValidateGoCode: Go code gets the same checks as the API.
 func TestValidateGoCode(t *testing.T) {
+	t.Parallel()
 	app, f := testapp.New(t)
 	lesson := testapp.Record(t, app, "lessons", f.LessonA1)
 	lesson.Set("end", lesson.GetDateTime("start").Time().Add(-time.Minute))

@@ -17,6 +17,7 @@ func key(*st) string                 { return "k" }
 func initSt(struct{}) st             { return st{} }
 
 func TestInvalidDefinitionsAreRefused(t *testing.T) {
+	t.Parallel()
 	T := workflows.Task[st]
 	cases := []struct {
 		name  string
@@ -76,6 +77,7 @@ func TestInvalidDefinitionsAreRefused(t *testing.T) {
 }
 
 func TestValidDefinitionRegistersOnce(t *testing.T) {
+	t.Parallel()
 	def := workflows.Define("ok", 1, initSt,
 		workflows.Task("a", noop).Then("r").Compensate("undo_a"),
 		workflows.Router("r", pick).Branch("x", "b", "c").Fallback("d"),

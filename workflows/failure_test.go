@@ -23,6 +23,7 @@ type tally struct {
 var quickRetry = workflows.RetryPolicy{MaxAttempts: 3, Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond}
 
 func TestRetryThenSuccess(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	flaky := workflows.Define("flaky", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("call", func(s *workflows.Step[tally]) error {
@@ -86,6 +87,7 @@ func sagaFlow(version int, ship func(*workflows.Step[tally]) error, mu *sync.Mut
 }
 
 func TestRetriesExhaustedDeadLetterAfterCompensation(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var undone []string
 	var shipCalls atomic.Int32
@@ -125,6 +127,7 @@ func TestRetriesExhaustedDeadLetterAfterCompensation(t *testing.T) {
 }
 
 func TestPermanentErrorFailsWithoutRetry(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var undone []string
 	var shipCalls atomic.Int32
@@ -146,6 +149,7 @@ func TestPermanentErrorFailsWithoutRetry(t *testing.T) {
 }
 
 func TestCompensationFailureIsDeadLetter(t *testing.T) {
+	t.Parallel()
 	flow := workflows.Define("badundo", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(*workflows.Step[tally]) error { return nil }).Then("b").Compensate("undo_a"),
 		workflows.Task("b", func(*workflows.Step[tally]) error { return workflows.Permanentf("no") }),
@@ -160,6 +164,7 @@ func TestCompensationFailureIsDeadLetter(t *testing.T) {
 }
 
 func TestTimeoutCancelsTheAttempt(t *testing.T) {
+	t.Parallel()
 	var attempts atomic.Int32
 	ctxErr := make(chan error, 4)
 	slow := workflows.Define("slow", 1, func(struct{}) tally { return tally{} },
@@ -201,6 +206,7 @@ func TestTimeoutCancelsTheAttempt(t *testing.T) {
 }
 
 func TestCancelStopsTheRunningNode(t *testing.T) {
+	t.Parallel()
 	started := make(chan struct{})
 	stopped := make(chan error, 1)
 	var wrote atomic.Bool
@@ -259,6 +265,7 @@ func TestCancelStopsTheRunningNode(t *testing.T) {
 }
 
 func TestRetryFromANode(t *testing.T) {
+	t.Parallel()
 	var broken atomic.Bool
 	broken.Store(true)
 	var charges atomic.Int32
@@ -303,6 +310,7 @@ func TestRetryFromANode(t *testing.T) {
 // commit; the node's writes roll back with the checkpoint and happen once,
 // when the run is taken over.
 func TestFencedCheckpointKeepsNoWrites(t *testing.T) {
+	t.Parallel()
 	var attempts atomic.Int32
 	flow := workflows.Define("fenced", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("write", func(s *workflows.Step[tally]) error {
@@ -339,6 +347,7 @@ func TestFencedCheckpointKeepsNoWrites(t *testing.T) {
 // TestFailingWritesFailTheAttemptOnly: a node whose Write fails (or
 // panics) loses its whole checkpoint and is retried; the engine goes on.
 func TestFailingWritesFailTheAttemptOnly(t *testing.T) {
+	t.Parallel()
 	var attempts atomic.Int32
 	flow := workflows.Define("badwrite", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(s *workflows.Step[tally]) error {
@@ -376,6 +385,7 @@ func TestFailingWritesFailTheAttemptOnly(t *testing.T) {
 // TestRetryBesideASlowBranch: a branch's retry falls due while the other
 // branch still runs, and is not held up by it.
 func TestRetryBesideASlowBranch(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	var flaky atomic.Int32
 	retried := make(chan time.Time, 1)

@@ -59,6 +59,7 @@ var orderFlow = workflows.Define("order", 1,
 ).Result(func(s *orderState) any { return map[string]any{"trail": s.Trail, "reviewed": s.Reviewed} })
 
 func TestRouterTakesBranches(t *testing.T) {
+	t.Parallel()
 	app, _ := newEngine(t, registry(t, orderFlow))
 	cases := []struct {
 		amount int
@@ -115,6 +116,7 @@ type fanState struct {
 }
 
 func TestFanOutRunsBranchesInParallelAndJoins(t *testing.T) {
+	t.Parallel()
 	var inFlight, peak atomic.Int32
 	barrier := make(chan struct{})
 	var arrived atomic.Int32

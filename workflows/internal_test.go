@@ -11,6 +11,7 @@ import (
 )
 
 func TestMergeState(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name                   string
 		current, base, updated string
@@ -30,6 +31,7 @@ func TestMergeState(t *testing.T) {
 }
 
 func TestBackoffIsCappedFullJitter(t *testing.T) {
+	t.Parallel()
 	p := RetryPolicy{MaxAttempts: 10, Initial: 100 * time.Millisecond, Max: time.Second}
 	for attempt, ceiling := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond, 8: time.Second} {
 		var top time.Duration
@@ -47,6 +49,7 @@ func TestBackoffIsCappedFullJitter(t *testing.T) {
 }
 
 func TestLatestDue(t *testing.T) {
+	t.Parallel()
 	s, _ := cron.NewSchedule("30 9 * * 1") // Mondays 09:30
 	mon := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 	if got := latestDue(s, mon.Add(-time.Minute), mon); !got.Equal(mon) {
@@ -63,6 +66,7 @@ func TestLatestDue(t *testing.T) {
 // TestDataDirLock: one holder at a time, in this process too; the file
 // names the holder; closing frees it for the next.
 func TestDataDirLock(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	first, err := lockDataDir(dir, "host:1:first")
 	if errors.Is(err, errLockUnsupported) {

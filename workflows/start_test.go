@@ -21,6 +21,7 @@ import (
 )
 
 func TestIdempotentStart(t *testing.T) {
+	t.Parallel()
 	app, _ := newEngine(t, registry(t, orderFlow))
 	opts := workflows.StartOptions{IdempotencyKey: "order-42", Subject: "orders:42"}
 	first, err := workflows.Start(app, orderFlow, orderInput{Amount: 10}, opts)
@@ -55,6 +56,7 @@ func TestIdempotentStart(t *testing.T) {
 }
 
 func TestInvalidInputMakesNoRun(t *testing.T) {
+	t.Parallel()
 	app, _ := newEngine(t, registry(t, orderFlow))
 	before, _ := app.CountRecords("workflow_runs")
 	_, err := workflows.Start(app, orderFlow, orderInput{Amount: 0}, workflows.StartOptions{})
@@ -90,6 +92,7 @@ func TestInvalidInputMakesNoRun(t *testing.T) {
 }
 
 func TestVersionMissing(t *testing.T) {
+	t.Parallel()
 	v1 := workflows.Define("pinned", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(s *workflows.Step[tally]) error { s.State.Log = []string{"v1"}; return nil }))
 	v2 := workflows.Define("pinned", 2, func(struct{}) tally { return tally{} },
@@ -133,6 +136,7 @@ func TestVersionMissing(t *testing.T) {
 // pid and whether it had started them or only claimed them. Their leases
 // last ten more minutes, so waiting for them would time the test out.
 func TestRecoveryAfterAWorkerDied(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	flow := workflows.Define("recover", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(s *workflows.Step[tally]) error { calls.Add(1); return nil }).Then("b"),
@@ -185,6 +189,7 @@ func TestRecoveryAfterAWorkerDied(t *testing.T) {
 // leases it finds. A lease that expires is taken over; the rest are once
 // the holder is gone (its lock freed), without waiting for them.
 func TestLeaseOfALiveProcessIsKept(t *testing.T) {
+	t.Parallel()
 	flow := workflows.Define("kept", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(s *workflows.Step[tally]) error { return nil }))
 	reg := registry(t, flow)
@@ -250,6 +255,7 @@ func leaseTo(t *testing.T, app core.App, id, status, token string, until time.Ti
 }
 
 func TestShutdownReleasesLeasesAndResumes(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	var bCalls atomic.Int32
 	flow := workflows.Define("drain", 1, func(struct{}) tally { return tally{} },
@@ -293,6 +299,7 @@ func TestShutdownReleasesLeasesAndResumes(t *testing.T) {
 }
 
 func TestAwaitAndStartAndWait(t *testing.T) {
+	t.Parallel()
 	gate := make(chan struct{})
 	slow := workflows.Define("gated", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("a", func(s *workflows.Step[tally]) error {
@@ -328,6 +335,7 @@ func TestAwaitAndStartAndWait(t *testing.T) {
 }
 
 func TestRunChangesFireRecordHooks(t *testing.T) {
+	t.Parallel()
 	app, _ := newEngine(t, registry(t, orderFlow))
 	var created, updated, steps atomic.Int32
 	app.OnRecordAfterCreateSuccess("workflow_runs").BindFunc(func(e *core.RecordEvent) error { created.Add(1); return e.Next() })
@@ -349,6 +357,7 @@ func TestRunChangesFireRecordHooks(t *testing.T) {
 // TestStepKnowsItsRun: the idempotency key is the run and node, the same
 // on every attempt; the step sees the run's owner, subject and input.
 func TestStepKnowsItsRun(t *testing.T) {
+	t.Parallel()
 	var keys []string
 	var seen []string
 	flow := workflows.Define("keys", 1, func(in orderInput) tally { return tally{} },
@@ -384,6 +393,7 @@ func TestStepKnowsItsRun(t *testing.T) {
 // TestHeartbeatKeepsALongNodesLease: a node running longer than the lease
 // keeps its run (the heartbeat renews it): one attempt, no takeover.
 func TestHeartbeatKeepsALongNodesLease(t *testing.T) {
+	t.Parallel()
 	var attempts atomic.Int32
 	flow := workflows.Define("long_lease", 1, func(struct{}) tally { return tally{} },
 		workflows.Task("slow", func(s *workflows.Step[tally]) error {

@@ -19,6 +19,7 @@ type slotInput struct {
 }
 
 func TestScheduleFiresOncePerSlotAndCatchesUp(t *testing.T) {
+	t.Parallel()
 	hourly := workflows.Define("hourly", 1, func(in slotInput) tally { return tally{} },
 		workflows.Task("a", func(*workflows.Step[tally]) error { return nil }))
 	reg := registry(t, hourly)
@@ -93,6 +94,7 @@ type roomInput struct {
 }
 
 func TestRecordTriggerStartsInTheSameTransaction(t *testing.T) {
+	t.Parallel()
 	flow := workflows.Define("room_welcome", 1, func(in roomInput) tally { return tally{Log: []string{in.Room}} },
 		workflows.Task("a", func(*workflows.Step[tally]) error { return nil }))
 	reg := registry(t, flow)
@@ -143,6 +145,7 @@ func TestRecordTriggerStartsInTheSameTransaction(t *testing.T) {
 }
 
 func TestSignalTriggerStartsARunPerEvent(t *testing.T) {
+	t.Parallel()
 	type hello struct {
 		Who string `json:"who"`
 	}
@@ -176,6 +179,7 @@ func TestSignalTriggerStartsARunPerEvent(t *testing.T) {
 }
 
 func TestOutbox(t *testing.T) {
+	t.Parallel()
 	app, eng := newEngine(t, workflows.NewRegistry())
 	m := workflows.Mail{To: []string{"parent@example.com"}, Subject: "Lesson moved", Text: "Now at 5pm.\nSee you.", IdempotencyKey: "move:1"}
 	id1, err := workflows.EnqueueMail(app, m)

@@ -14,6 +14,7 @@ import (
 // An update trigger sees the record before and after the write, starts
 // only for the changes it cares about, and commits (or fails) with the write.
 func TestRecordUpdateTriggerStartsInTheSameTransaction(t *testing.T) {
+	t.Parallel()
 	flow := workflows.Define("room_renamed", 1, func(in roomInput) tally { return tally{Log: []string{in.Room}} },
 		workflows.Task("a", func(*workflows.Step[tally]) error { return nil }))
 	reg := registry(t, flow)

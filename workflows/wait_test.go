@@ -47,6 +47,7 @@ func outcome(t *testing.T, r *workflows.Run) payState {
 }
 
 func TestWaitSatisfiedBySignal(t *testing.T) {
+	t.Parallel()
 	flow := payFlow(time.Minute)
 	app, _ := newEngine(t, registry(t, flow))
 	run, _ := workflows.Start(app, flow, "in_1", workflows.StartOptions{})
@@ -78,6 +79,7 @@ func TestWaitSatisfiedBySignal(t *testing.T) {
 }
 
 func TestWaitTimesOut(t *testing.T) {
+	t.Parallel()
 	flow := payFlow(150 * time.Millisecond)
 	app, _ := newEngine(t, registry(t, flow))
 	run, _ := workflows.Start(app, flow, "in_2", workflows.StartOptions{})
@@ -102,6 +104,7 @@ func TestWaitTimesOut(t *testing.T) {
 }
 
 func TestEventBeforeTheWaitIsConsumed(t *testing.T) {
+	t.Parallel()
 	flow := payFlow(time.Minute)
 	app, _ := newEngine(t, registry(t, flow))
 	if _, err := workflows.Signal(app, "invoice:in_3", map[string]int{"amount": 500}); err != nil {
@@ -118,6 +121,7 @@ func TestEventBeforeTheWaitIsConsumed(t *testing.T) {
 }
 
 func TestSleepIsADurableTimer(t *testing.T) {
+	t.Parallel()
 	type alarm struct {
 		At   time.Time `json:"at"`
 		Rang bool      `json:"rang"`

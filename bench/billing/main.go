@@ -334,7 +334,7 @@ func send[T any](items []T, c int, do func(T) (int, error)) ([]time.Duration, ti
 				t0 := time.Now()
 				code, err := do(items[i])
 				lat[i] = time.Since(t0)
-				if err != nil || code != http.StatusOK {
+				if err != nil || code/100 != 2 {
 					if failed.Add(1) <= 3 {
 						fmt.Fprintf(os.Stderr, "  request %d: %d %v\n", i, code, err)
 					}

@@ -17,6 +17,7 @@ import (
 // the run recorded). CRASH_TRIALS sets the number of kill points (default
 // 3; `make bench` runs more).
 func TestKillNineMidRun(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills the server")
 	}
@@ -24,10 +25,7 @@ func TestKillNineMidRun(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("CRASH_TRIALS")); err == nil && n > 0 {
 		trials = n
 	}
-	bin, err := Build(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := serverBinary(t)
 	standIn := NewStandIn()
 	defer standIn.Close()
 

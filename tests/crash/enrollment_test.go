@@ -18,13 +18,11 @@ import (
 // active enrollment per run, one welcome mail per person (family, teacher,
 // admin).
 func TestKillNineMidEnrollment(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills the server")
 	}
-	bin, err := Build(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := serverBinary(t)
 	stub := stripestub.New(t)
 	dir := t.TempDir()
 	env := []string{"STRIPE_SECRET_KEY=sk_test_stub", "STRIPE_API_BASE=" + stub.URL, "ACADEMY_TZ=UTC", "WORKFLOW_WORKERS=4"}

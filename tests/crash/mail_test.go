@@ -16,14 +16,12 @@ import (
 // that was on the wire at the kill delivered twice, with the same
 // Message-ID (delivery is at least once; SMTP has no idempotency key).
 func TestKillNineMidMail(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills the server")
 	}
 	pit := mailpit.Start(t, mailpit.Options{})
-	bin, err := Build(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := serverBinary(t)
 	srv := NewServer(bin, t.TempDir())
 	if err := srv.Superuser("crash@test.local", "crash-password-123"); err != nil {
 		t.Fatal(err)

@@ -19,16 +19,14 @@ import (
 // process's leases would time the test out, and the killed process is left
 // unreaped, so its pid still looks alive.
 func TestKillNineResumesAtOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and kills the server")
 	}
 	if !ZombiesSupported() {
 		t.Skip("cannot leave a killed server unreaped here")
 	}
-	bin, err := Build(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := serverBinary(t)
 	standIn := NewStandIn()
 	defer standIn.Close()
 	stripe := stripestub.Start()

@@ -20,7 +20,6 @@ import (
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 
 	"cedarheights/cli"
-	"cedarheights/hooks"
 	_ "cedarheights/pb_migrations"
 	"cedarheights/wiring"
 )
@@ -43,7 +42,7 @@ func main() {
 	cli.Register(app)
 
 	app.RootCmd.AddCommand(cmd.NewSuperuserCommand(app))
-	app.RootCmd.AddCommand(hooks.NewServeCommand(app, false))
+	app.RootCmd.AddCommand(cli.NewServeCommand(app, false))
 	if err := app.Execute(); err != nil {
 		log.Fatal(err)
 	}

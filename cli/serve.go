@@ -1,4 +1,4 @@
-package hooks
+package cli
 
 import (
 	"os"
@@ -9,6 +9,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
+
+// serve.go: the serve command main.go registers, PocketBase's own with a
+// safer CORS default.
 
 // CORSOriginsEnv lists the origins (comma-separated) that browsers may call
 // the API from. PocketBase's serve command answers "*" unless told
@@ -45,7 +48,7 @@ func NewServeCommand(app core.App, showStartBanner bool) *cobra.Command {
 	slice, ok := flagSlice(flag)
 	if !ok {
 		// Serving with "*" would be a silent security regression.
-		panic("hooks: PocketBase's serve command has no --origins list flag")
+		panic("cli: PocketBase's serve command has no --origins list flag")
 	}
 	// Replace, unlike Set, leaves the flag "unchanged", so a --origins given
 	// on the command line replaces this default instead of adding to it.

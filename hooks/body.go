@@ -1,0 +1,354 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// body.go is the one way a route reads what a client sends: the body
+// PocketBase already decoded (e.RequestInfo, JSON or form), read through
+// typed getters. A value of the wrong type records a field error and reads
+// as the zero value; rules add their errors with add; check answers every
+// field error at once as one 400 in PocketBase's shape, so a form shows all
+// its mistakes after one round trip.
+
+// body reads one request body (or one object nested in it).
+type body struct {
+	data   map[string]any
+	errs   validation.Errors // shared with nested objects
+	prefix string            // "recurrence." for a nested object's keys
+}
+
+// readBody reads the request's body; malformed JSON is a 400 and a body
+// over the route's limit a 413.
+func readBody(e *core.RequestEvent) (*body, error) {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return nil, requestError(e, err)
+	}
+	data := info.Body
+	if data == nil {
+		data = map[string]any{} // the JSON body null
+	}
+	return &body{data: data, errs: validation.Errors{}}, nil
+}
+
+// add records err on key unless the key already has an error (the first
+// error of a field is the one a client fixes first, e.g. its type).
+func (b *body) add(key string, err error) {
+	if err == nil {
+		return
+	}
+	if _, taken := b.errs[b.prefix+key]; !taken {
+		b.errs[b.prefix+key] = err
+	}
+}
+
+// addAll records each field error of a validation.Errors (as returned by
+// validation.ValidateStruct); any other error is recorded on fallback.
+func (b *body) addAll(err error, fallback string) {
+	if err == nil {
+		return
+	}
+	var fields validation.Errors
+	if !errors.As(err, &fields) {
+		b.add(fallback, err)
+		return
+	}
+	for key, fe := range fields {
+		b.add(key, fe)
+	}
+}
+
+// failed reports whether key already has an error.
+func (b *body) failed(key string) bool {
+	_, ok := b.errs[b.prefix+key]
+	return ok
+}
+
+// check answers every recorded field error as one 400, or nil.
+func (b *body) check(e *core.RequestEvent) error {
+	if len(b.errs) > 0 {
+		return e.BadRequestError("Invalid submitted data.", b.errs)
+	}
+	return nil
+}
+
+func (b *body) has(key string) bool {
+	v, ok := b.data[key]
+	return ok && v != nil
+}
+
+var (
+	errNotString = validation.NewError("validation_invalid_type", "Must be a string.")
+	errNotNumber = validation.NewError("validation_invalid_type", "Must be a number.")
+	errNotWhole  = validation.NewError("validation_invalid_integer", "Must be a whole number.")
+	errNotBool   = validation.NewError("validation_invalid_type", "Must be true or false.")
+	errNotIds    = validation.NewError("validation_invalid_type", "Must be a string or a list of strings.")
+	errNotObject = validation.NewError("validation_invalid_type", "Must be an object.")
+	errNotList   = validation.NewError("validation_invalid_type", "Must be a list.")
+	errNotDate   = validation.NewError("validation_invalid_date", "Must be a date such as 2026-01-05 or 2026-01-05 10:00:00.000Z.")
+)
+
+// str reads a string ("" when absent or null).
+func (b *body) str(key string) string {
+	if !b.has(key) {
+		return ""
+	}
+	s, ok := b.data[key].(string)
+	if !ok {
+		b.add(key, errNotString)
+	}
+	return s
+}
+
+// strMax reads a string of at most max bytes.
+func (b *body) strMax(key string, max int) string {
+	s := b.str(key)
+	if len(s) > max {
+		b.add(key, validation.NewError("validation_length_too_long", fmt.Sprintf("Must be at most %d characters.", max)))
+	}
+	return s
+}
+
+// text reads a string without its surrounding spaces (ids, names, keys).
+func (b *body) text(key string) string {
+	return strings.TrimSpace(b.str(key))
+}
+
+// optStr is str for partial updates: nil when absent or null (the field
+// keeps its value), else the string.
+func (b *body) optStr(key string) *string {
+	if !b.has(key) {
+		return nil
+	}
+	s := b.str(key)
+	if b.failed(key) {
+		return nil
+	}
+	return &s
+}
+
+// int reads a whole number (0 when absent or null).
+func (b *body) int(key string) int64 {
+	if !b.has(key) {
+		return 0
+	}
+	f, ok := b.data[key].(float64)
+	switch {
+	case !ok:
+		b.add(key, errNotNumber)
+		return 0
+	case f != math.Trunc(f) || math.Abs(f) > 1e15:
+		b.add(key, errNotWhole)
+		return 0
+	}
+	return int64(f)
+}
+
+// optInt is int for partial updates: nil when absent.
+func (b *body) optInt(key string) *int {
+	if !b.has(key) {
+		return nil
+	}
+	n := int(b.int(key))
+	if b.failed(key) {
+		return nil
+	}
+	return &n
+}
+
+// bool reads true or false (false when absent or null).
+func (b *body) bool(key string) bool {
+	if !b.has(key) {
+		return false
+	}
+	v, ok := b.data[key].(bool)
+	if !ok {
+		b.add(key, errNotBool)
+	}
+	return v
+}
+
+// date reads a calendar date or PocketBase date-time (zero when absent).
+func (b *body) date(key string) time.Time {
+	if !b.has(key) {
+		return time.Time{}
+	}
+	s, ok := b.data[key].(string)
+	d, err := parseDate(s)
+	if !ok || err != nil {
+		b.add(key, errNotDate)
+		return time.Time{}
+	}
+	return d.Time()
+}
+
+// object reads a nested object; its errors are keyed "key.field". It is
+// nil when absent or null (and when not an object, with an error).
+func (b *body) object(key string) *body {
+	if !b.has(key) {
+		return nil
+	}
+	m, ok := b.data[key].(map[string]any)
+	if !ok {
+		b.add(key, errNotObject)
+		return nil
+	}
+	return &body{data: m, errs: b.errs, prefix: b.prefix + key + "."}
+}
+
+// list reads a list (nil when absent or null, or not a list: an error).
+func (b *body) list(key string) []any {
+	if !b.has(key) {
+		return nil
+	}
+	l, ok := b.data[key].([]any)
+	if !ok {
+		b.add(key, errNotList)
+	}
+	return l
+}
+
+// item reads the i-th element of list key as an object, errors keyed
+// "key.i.field"; nil (with an error) when it is not an object.
+func (b *body) item(key string, list []any, i int) *body {
+	name := key + "." + strconv.Itoa(i)
+	m, ok := list[i].(map[string]any)
+	if !ok {
+		b.add(name, errNotObject)
+		return nil
+	}
+	return &body{data: m, errs: b.errs, prefix: b.prefix + name + "."}
+}
+
+// record reads the fields of a collection's record. It keeps only the
+// collection's own fields (unknown keys and the system fields id, created
+// and updated are dropped, hidden ones too unless the caller is a
+// superuser) and checks each value has the JSON type its field expects:
+// PocketBase's setters would otherwise turn "abc" into 0 or a blank date.
+func (b *body) record(collection *core.Collection, superuser bool) map[string]any {
+	data := make(map[string]any, len(b.data))
+	for key, value := range b.data {
+		field := collection.Fields.GetByName(key)
+		if field == nil || field.GetSystem() || slices.Contains(autoFields, key) {
+			continue
+		}
+		if field.GetHidden() && !superuser {
+			continue
+		}
+		if err := checkFieldType(field, value); err != nil {
+			b.add(key, err)
+			continue
+		}
+		data[key] = value
+	}
+	return data
+}
+
+// requireFields adds validation_required for every required field of a new
+// record that the body left out, asking each field as Save would
+// (Field.ValidateValue on the unsaved record), so `{}` names them all
+// before the collection's rules are asked.
+func (b *body) requireFields(ctx context.Context, app core.App, record *core.Record) {
+	for _, field := range record.Collection().Fields {
+		name := field.GetName()
+		if field.GetSystem() || slices.Contains(autoFields, name) || b.has(name) || b.failed(name) {
+			continue
+		}
+		if _, auto := field.(*core.AutodateField); auto {
+			continue
+		}
+		var fe validation.Error
+		if err := field.ValidateValue(ctx, app, record); errors.As(err, &fe) && fe.Code() == validation.ErrRequired.Code() {
+			b.add(name, validation.ErrRequired)
+		}
+	}
+}
+
+// autoFields are filled by PocketBase on save; a body never sets them.
+var autoFields = []string{"created", "updated"}
+
+// checkFieldType checks one decoded JSON value against its field's type;
+// null is always accepted (it clears the field).
+func checkFieldType(field core.Field, value any) error {
+	if value == nil {
+		return nil
+	}
+	switch f := field.(type) {
+	case *core.NumberField:
+		if _, ok := value.(float64); !ok {
+			return errNotNumber
+		}
+	case *core.BoolField:
+		if _, ok := value.(bool); !ok {
+			return errNotBool
+		}
+	case *core.DateField:
+		s, ok := value.(string)
+		if !ok {
+			return errNotDate
+		}
+		if _, err := parseDate(s); err != nil {
+			return errNotDate
+		}
+	case *core.SelectField:
+		return checkStrings(value, f.IsMultiple())
+	case *core.RelationField:
+		return checkStrings(value, f.IsMultiple())
+	case *core.FileField:
+		return checkStrings(value, f.IsMultiple())
+	case *core.TextField, *core.EditorField, *core.EmailField, *core.URLField:
+		if _, ok := value.(string); !ok {
+			return errNotString
+		}
+	}
+	return nil // JSON and other free-form fields
+}
+
+func checkStrings(value any, multiple bool) error {
+	switch v := value.(type) {
+	case string:
+		return nil
+	case []any:
+		if !multiple {
+			return errNotString
+		}
+		for _, item := range v {
+			if _, ok := item.(string); !ok {
+				return errNotIds
+			}
+		}
+		return nil
+	}
+	if multiple {
+		return errNotIds
+	}
+	return errNotString
+}
+
+// parseDate accepts a calendar date (2026-01-05) or PocketBase's date-time
+// format; "" is the empty date.
+func parseDate(s string) (types.DateTime, error) {
+	if s == "" {
+		return types.DateTime{}, nil
+	}
+	if len(s) == len("2006-01-02") {
+		s += " 00:00:00.000Z"
+	}
+	d, err := types.ParseDateTime(s)
+	if err != nil || d.IsZero() {
+		return types.DateTime{}, fmt.Errorf("invalid date %q", s)
+	}
+	return d, nil
+}
