@@ -95,16 +95,26 @@ func TestDemoActivityIsRealAndIdempotent(t *testing.T) {
 		for _, r := range rows {
 			got[r.Name+" "+r.Status] = r.N
 		}
-		// Each of the eight trial lessons booked started its confirmation.
+		// Each of the eight trial lessons booked started its confirmation;
+		// the four cancellations and the make-up were told by their lesson
+		// mail, and each cancellation offered its freed slot (a run still
+		// waiting for takers, or done when nobody could take it).
+		offered := got["slot_offers waiting"] + got["slot_offers completed"]
+		delete(got, "slot_offers waiting")
+		delete(got, "slot_offers completed")
+		if offered != 4 {
+			t.Errorf("%d slot_offers runs, want one per cancellation: 4", offered)
+		}
 		want := map[string]int{"enrollment completed": 4, "enrollment waiting": 2, "enrollment failed": 2,
-			"enrollment_cancel completed": 1, "trial_confirmation completed": 8, "lesson_reminders completed": 3}
+			"enrollment_cancel completed": 1, "trial_confirmation completed": 8, "lesson_reminders completed": 3,
+			"lesson_change completed": 4, "booking_confirmation completed": 1}
 		for k, n := range want {
 			if got[k] != n {
 				t.Errorf("%d runs %s, want %d (all: %v)", got[k], k, n, got)
 			}
 		}
 		if len(got) != len(want) {
-			t.Errorf("runs %v, want only %v", got, want)
+			t.Errorf("runs %v, want only %v and slot_offers", got, want)
 		}
 		// The failure told the family; the welcome told family, teacher and admin.
 		for key, n := range map[string]int{"enrollment:%:failed": 2, "enrollment:%:welcome:%": 4 * 3} {
