@@ -24,6 +24,7 @@ func bindRoutes(app core.App) {
 		bindBillingRoutes(v1)
 		bindStripeWebhookRoutes(v1)
 		bindEnrollmentRoutes(v1)
+		bindOpenAPIRoute(v1)
 
 		auth := se.Router.Group("/auth").Bind(apis.BodyLimit(maxRouteBody))
 		bindAuthRoutes(auth)
