@@ -33,6 +33,8 @@ type Checker struct {
 	violations []string
 
 	checked atomic.Int64
+
+	onViolation func(string) // also told of each violation, when set
 }
 
 // Checked counts the exchanges validated by every Checker of the process.
@@ -67,9 +69,13 @@ func (c *Checker) Violations() []string {
 func (c *Checker) Checked() int64 { return c.checked.Load() }
 
 func (c *Checker) report(format string, args ...any) {
+	v := fmt.Sprintf(format, args...)
 	c.mu.Lock()
-	c.violations = append(c.violations, fmt.Sprintf(format, args...))
+	c.violations = append(c.violations, v)
 	c.mu.Unlock()
+	if c.onViolation != nil {
+		c.onViolation(v)
+	}
 }
 
 // Middleware is bound on the router before every other middleware, so it
