@@ -80,8 +80,8 @@ function operationCard(doc, path, method, item, op, id) {
       body.append(el('tr', {}, el('td', {}, el('code', {}, p.name)), el('td', {}, p.in + (p.required ? ', required' : '')),
         el('td', {}, shape(doc, p.schema || {}, '', 1)), el('td', {}, p.description || '')));
     }
-    card.append(el('h4', {}, 'Parameters'), el('table', {},
-      el('thead', {}, el('tr', {}, ...['Name', 'In', 'Type', 'Notes'].map((h) => el('th', { scope: 'col' }, h)))), body));
+    card.append(el('h4', {}, 'Parameters'), el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `${method.toUpperCase()} ${path} parameters` },
+      el('table', {}, el('thead', {}, el('tr', {}, ...['Name', 'In', 'Type', 'Notes'].map((h) => el('th', { scope: 'col' }, h)))), body)));
   }
   if (op.requestBody) {
     const rb = resolve(doc, op.requestBody);
