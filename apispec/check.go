@@ -50,6 +50,7 @@ var decodersOnce sync.Once
 func NewChecker() (*Checker, error) {
 	decodersOnce.Do(func() {
 		openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.PlainBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 	})
 	d, err := Doc()
 	if err != nil {

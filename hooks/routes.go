@@ -3,6 +3,8 @@ package hooks
 import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/offers"
 )
 
 // maxRouteBody caps request bodies on the academy's routes (a student or a
@@ -24,6 +26,7 @@ func bindRoutes(app core.App) {
 		bindBillingRoutes(v1)
 		bindStripeWebhookRoutes(v1)
 		bindEnrollmentRoutes(v1)
+		offers.BindRoutes(v1)
 		bindOpenAPIRoute(v1)
 
 		auth := se.Router.Group("/auth").Bind(apis.BodyLimit(maxRouteBody))

@@ -12,6 +12,7 @@ import (
 	"cedarheights/hooks"
 	"cedarheights/lessons"
 	"cedarheights/notify"
+	"cedarheights/offers"
 	"cedarheights/records"
 	"cedarheights/workflows"
 )
@@ -52,7 +53,7 @@ func Register(app core.App, opts ...Option) error {
 // then any a test or test server adds) and the engine that runs it.
 func registerEngine(app core.App, c config) error {
 	reg := workflows.NewRegistry()
-	for _, add := range []func(*workflows.Registry) error{notify.Workflows, billing.Workflows, enrollment.Workflows} {
+	for _, add := range []func(*workflows.Registry) error{notify.Workflows, billing.Workflows, enrollment.Workflows, offers.Workflows} {
 		if err := add(reg); err != nil {
 			return fmt.Errorf("wiring: %w", err)
 		}

@@ -68,6 +68,7 @@ type Node[S any] struct {
 	until   func(*S) time.Time
 	key     func(*S) string
 	waitFor time.Duration
+	waitTo  func(*S) time.Time
 	receive func(*S, Event) error
 
 	misuse []string
@@ -153,6 +154,17 @@ func (n *Node[S]) OnTimeout(id string) *Node[S] {
 		n.misuse = append(n.misuse, "OnTimeout is for waits")
 	}
 	n.onTimeout = id
+	return n
+}
+
+// Until ends a Wait at the time fn returns (computed when the wait becomes
+// ready) when that comes before its timeout: a deadline that depends on
+// the run, such as an offer that must close before the slot it offers.
+func (n *Node[S]) Until(fn func(s *S) time.Time) *Node[S] {
+	if n.kind != kindWait {
+		n.misuse = append(n.misuse, "Until is for waits")
+	}
+	n.waitTo = fn
 	return n
 }
 
@@ -381,6 +393,16 @@ func compileNode[S any](n *Node[S], defaultTimeout time.Duration) *nodeSpec {
 			s, err := decode(state)
 			if err != nil {
 				return "", err
+			}
+			return fn(s), nil
+		}
+	}
+	if n.kind == kindWait && n.waitTo != nil {
+		fn := n.waitTo
+		ns.waitUntil = func(state []byte) (time.Time, error) {
+			s, err := decode(state)
+			if err != nil {
+				return time.Time{}, err
 			}
 			return fn(s), nil
 		}

@@ -7,7 +7,8 @@
 // run's input type and a state type that every node reads and extends.
 // Nodes are tasks, routers (a branch by name, with a required fallback),
 // joins (wait for every predecessor), sleeps (durable timers) and waits
-// (an external event with a correlation key, or a timeout branch); a task
+// (an external event with a correlation key, or a timeout branch, its
+// deadline optionally taken from the state with Until); a task
 // may name a compensating task. Registration rejects graphs with unknown
 // nodes, cycles, unreachable nodes, routers without a fallback and joins
 // with a single predecessor.
@@ -19,6 +20,10 @@
 // process happen at least once; they carry Step.IdempotencyKey (run id and
 // node, the same on every attempt) so the other side can deduplicate. Mail
 // goes through the outbox (EnqueueMail), never straight from a node.
+//
+// Runs start explicitly (Start), from a record created or updated
+// (OnRecordCreate, OnRecordUpdate: in the write's transaction), from an
+// event (OnSignal) or on a cron schedule (Schedule).
 //
 // The package is the engine only and knows nothing of the academy: the
 // academy's workflows live with their capabilities (notify, billing), which

@@ -246,6 +246,12 @@ func activate(r *Run, n *nodeSpec, now time.Time) {
 			key = "invalid:" + r.ID + "/" + n.id // times out; the error is in the step's output
 		}
 		deadline := now.Add(n.waitFor).UTC()
+		if n.waitUntil != nil {
+			// A broken deadline leaves the timeout in force.
+			if until, err := safeWaitUntil(n, r.State); err == nil && !until.IsZero() && until.Before(deadline) {
+				deadline = until.UTC()
+			}
+		}
 		r.prog.Wait = &waitState{Node: n.id, Key: key, Deadline: deadline}
 		r.WaitKey, r.WaitDeadline = key, deadline
 	}
@@ -768,6 +774,11 @@ func safeRoute(n *nodeSpec, state []byte) (branch string, err error) {
 func safeUntil(n *nodeSpec, state []byte) (t time.Time, err error) {
 	defer recoverInto(&err)
 	return n.until(state)
+}
+
+func safeWaitUntil(n *nodeSpec, state []byte) (t time.Time, err error) {
+	defer recoverInto(&err)
+	return n.waitUntil(state)
 }
 
 func safeKey(n *nodeSpec, state []byte) (key string, err error) {

@@ -27,7 +27,9 @@ type nodeSpec struct {
 	route   func(state []byte) (string, error)
 	until   func(state []byte) (time.Time, error)
 	waitKey func(state []byte) (string, error)
-	receive func(state []byte, ev Event) ([]byte, error)
+	// waitUntil, when set, can end a wait before waitFor.
+	waitUntil func(state []byte) (time.Time, error)
+	receive   func(state []byte, ev Event) ([]byte, error)
 }
 
 type spec struct {

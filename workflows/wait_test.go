@@ -167,3 +167,39 @@ func TestSleepIsADurableTimer(t *testing.T) {
 		t.Errorf("timer fired %d times; steps %d", fired, len(steps))
 	}
 }
+
+// A wait's Until ends it at a time taken from the run's state when that
+// comes before its timeout; a later one leaves the timeout in force.
+func TestWaitUntilComesFromTheState(t *testing.T) {
+	type offer struct {
+		Closes  time.Time `json:"closes"`
+		Outcome string    `json:"outcome"`
+	}
+	flow := workflows.Define("offer", 1, func(closes time.Time) offer { return offer{Closes: closes} },
+		workflows.Wait("answer", func(s *offer) string { return "offer:" + s.Closes.String() }, time.Hour).
+			Until(func(s *offer) time.Time { return s.Closes }).Then("taken").OnTimeout("closed"),
+		workflows.Task("taken", func(s *workflows.Step[offer]) error { s.State.Outcome = "taken"; return nil }),
+		workflows.Task("closed", func(s *workflows.Step[offer]) error { s.State.Outcome = "closed"; return nil }),
+	)
+	app, _ := newEngine(t, registry(t, flow))
+
+	soon := time.Now().Add(300 * time.Millisecond).Truncate(time.Millisecond)
+	run, _ := workflows.Start(app, flow, soon, workflows.StartOptions{})
+	waiting := waitFor(t, app, run.ID, 5*time.Second, workflows.StatusWaiting, workflows.StatusCompleted)
+	if waiting.Status == workflows.StatusWaiting && !waiting.WaitDeadline.Equal(soon) {
+		t.Errorf("deadline %v, want the state's %v", waiting.WaitDeadline, soon)
+	}
+	done := waitFor(t, app, run.ID, 5*time.Second, workflows.StatusCompleted)
+	var s offer
+	json.Unmarshal(done.State, &s)
+	if s.Outcome != "closed" {
+		t.Errorf("outcome %q, want the wait closed at the state's time", s.Outcome)
+	}
+
+	late := time.Now().Add(48 * time.Hour)
+	run2, _ := workflows.Start(app, flow, late, workflows.StartOptions{})
+	waiting = waitFor(t, app, run2.ID, 5*time.Second, workflows.StatusWaiting)
+	if waiting.WaitDeadline.After(time.Now().Add(time.Hour)) {
+		t.Errorf("deadline %v is past the one-hour timeout", waiting.WaitDeadline)
+	}
+}
