@@ -117,6 +117,9 @@ var routes = []route{
 	{http.MethodPost, "/api/v1/enrollments/{id}/cancel", cancelEnrollment, signedIn, routeBody},
 	{http.MethodPost, "/api/v1/public/enrollments", startPublicEnrollment, anyone, routeBody},
 
+	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
+	{http.MethodGet, "/api/v1/openapi.json", serveOpenAPI, anyone, 0},
+
 	// offers/routes.go: a freed slot's link from its mail; the token is the key
 	{http.MethodGet, "/api/v1/offers/{token}", offers.ShowOffer, anyone, routeBody},
 	{http.MethodPost, "/api/v1/offers/{token}/accept", offers.AcceptOffer, anyone, routeBody},

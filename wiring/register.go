@@ -5,6 +5,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/apispec"
 	"cedarheights/audit"
 	"cedarheights/billing"
 	"cedarheights/enrollment"
@@ -44,7 +45,8 @@ func Register(app core.App, opts ...Option) error {
 		}
 	}
 	hooks.Register(app)
-	return nil
+	// Test suites that drive the built server hold it to the API description.
+	return apispec.BindFromEnv(app)
 }
 
 // registerEngine builds the workflow registry (the academy's workflows,

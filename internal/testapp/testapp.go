@@ -97,6 +97,7 @@ func newApp(t testing.TB, opts ...wiring.Option) *tests.TestApp {
 	if err := wiring.Register(app, opts...); err != nil {
 		t.Fatal(err)
 	}
+	checkAgainstDescription(t, app)
 	return app
 }
 
@@ -140,6 +141,7 @@ func ensureTemplate(t testing.TB) {
 // Use it from TestMain.
 func RunMain(m *testing.M) int {
 	code := m.Run()
+	reportChecked()
 	if templateDir != "" {
 		os.RemoveAll(templateDir)
 	}

@@ -100,7 +100,9 @@ export async function startServer({ mail, beforeServe } = {}) {
   const bin = process.env.CEDARHEIGHTS_BIN;
   if (!bin) throw new Error('CEDARHEIGHTS_BIN is not set (run through `make test-browser`)');
   const dir = await mkdtemp(join(tmpdir(), 'cedarheights-browser-'));
-  const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC', ACADEMY_PUBLIC_DIR: join(here, '..', '..', 'pb_public') };
+  // ACADEMY_OPENAPI_VALIDATE: the server checks the pages' /api/v1 and
+  // /auth traffic against its OpenAPI description; stop() fails on a violation.
+  const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC', ACADEMY_OPENAPI_VALIDATE: '1', ACADEMY_PUBLIC_DIR: join(here, '..', '..', 'pb_public') };
   if (mail) Object.assign(env, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.smtpPort) });
   await run(bin, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { env });
   if (beforeServe) await beforeServe(bin, dir, env);
@@ -136,6 +138,13 @@ export async function startServer({ mail, beforeServe } = {}) {
         clearTimeout(timer);
       }
       await rm(dir, { recursive: true, force: true });
+      const log = output.join('');
+      const summary = log.match(/^apispec: .*$/m);
+      if (summary && process.env.APISPEC_REPORT) process.stderr.write(`${summary[0]}\n`);
+      const violations = log.split('\n').filter((l) => l.startsWith('apispec violation:'));
+      if (violations.length) {
+        throw new Error(`the server's answers left its OpenAPI description (apispec/openapi.yaml):\n${violations.join('\n')}`);
+      }
     },
   };
 }

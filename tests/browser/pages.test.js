@@ -37,6 +37,7 @@ const pages = [
   ['account-billing', '/account/billing/', 'alice@families.test', '#balance:not(:empty)'],
   ['teacher-signin', '/teacher/', null, 'input[name="identity"]'],
   ['teacher', '/teacher/', 'zoe@teachers.test', '#availability-form'],
+  ['docs', '/docs/', null, '#docs-ops .op'],
 ];
 
 for (const [name, path, who, ready] of pages) {

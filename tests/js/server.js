@@ -60,7 +60,10 @@ export async function startServer({ extraEnv = {} } = {}) {
 
   const dir = await mkdtemp(join(tmpdir(), 'cedarheights-js-'));
   // The limiter would throttle a suite's logins; the zone pins lesson slots.
-  const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC', ...extraEnv };
+  // ACADEMY_OPENAPI_VALIDATE: the server checks every /api/v1 and /auth
+  // request and answer against its OpenAPI description; stop() fails on a
+  // violation.
+  const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC', ACADEMY_OPENAPI_VALIDATE: '1', ...extraEnv };
   await run(bin, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { env });
 
   const port = await freePort();
@@ -112,6 +115,13 @@ export async function startServer({ extraEnv = {} } = {}) {
         clearTimeout(timer);
       }
       await rm(dir, { recursive: true, force: true });
+      const log = output.join('');
+      const summary = log.match(/^apispec: .*$/m);
+      if (summary && process.env.APISPEC_REPORT) process.stderr.write(`${summary[0]}\n`);
+      const violations = log.split('\n').filter((l) => l.startsWith('apispec violation:'));
+      if (violations.length) {
+        throw new Error(`the server's answers left its OpenAPI description (apispec/openapi.yaml):\n${violations.join('\n')}`);
+      }
     },
   };
 }
