@@ -2,13 +2,13 @@ package enrollment
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/billing"
+	"cedarheights/letters"
 	"cedarheights/workflows"
 )
 
@@ -130,15 +130,26 @@ func tellCancelled(s *workflows.Step[cancelState]) error {
 	if st.ParentEmail == "" {
 		return nil
 	}
-	text := fmt.Sprintf("%s\n\n%s's enrollment has been cancelled by the academy.", greeting(st.ParentName), st.Student)
+	layout, err := letters.LoadLayout(s.App())
+	if err != nil {
+		return err
+	}
+	paragraphs := []string{st.Student + "'s enrollment has been cancelled by the academy."}
 	if st.In.Reason != "" {
-		text += " The reason: " + st.In.Reason + "."
+		paragraphs = append(paragraphs, "The reason: "+st.In.Reason+".")
 	}
 	if st.Released {
-		text += " The trial lesson is no longer booked."
+		paragraphs = append(paragraphs, "The trial lesson is no longer booked.")
 	}
-	text += " Nothing more will be charged for it. If this is not what you expected, please reply to this mail.\n\n" + st.Academy
-	s.Mail(workflows.Mail{To: []string{st.ParentEmail}, Subject: st.Student + "'s enrollment is cancelled", Text: text,
+	paragraphs = append(paragraphs, "Nothing more will be charged for it. If this is not what you expected, please reply to this mail.")
+	r, err := layout.Render(letters.Letter{
+		Subject: st.Student + "'s enrollment is cancelled", Greeting: greeting(st.ParentName), Paragraphs: paragraphs,
+		Footer: "You get this mail because " + st.Student + " was enrolled with us.",
+	})
+	if err != nil {
+		return workflows.Permanent(err)
+	}
+	s.Mail(workflows.Mail{To: []string{st.ParentEmail}, Subject: r.Subject, HTML: r.HTML, Text: r.Text,
 		IdempotencyKey: "enrollment:" + st.In.Enrollment + ":cancelled"})
 	return nil
 }

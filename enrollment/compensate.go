@@ -49,7 +49,11 @@ func forgetFamily(s *workflows.Step[state]) error {
 	st, app := s.State, s.App()
 	why := failureReason(app, s.RunID())
 	if st.ParentEmail != "" {
-		s.Mail(failureMail(st, why, "enrollment:"+s.RunID()+":failed"))
+		mail, err := failureMail(app, st, why, "enrollment:"+s.RunID()+":failed")
+		if err != nil {
+			return err
+		}
+		s.Mail(mail)
 	}
 	s.Write(func(tx core.App) error {
 		if st.Enrollment != "" {

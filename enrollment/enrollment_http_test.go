@@ -248,8 +248,8 @@ func TestAdminCancelCompensates(t *testing.T) {
 	if e.stub.Get(sub)["status"] != "canceled" {
 		t.Errorf("subscription %v", e.stub.Get(sub)["status"])
 	}
-	if e.count("email_outbox", dbx.HashExp{"idempotency_key": "enrollment:" + enrID + ":cancelled"}) != 1 {
-		t.Error("the family was not told")
+	if e.count("email_outbox", dbx.And(dbx.HashExp{"idempotency_key": "enrollment:" + enrID + ":cancelled"}, dbx.NewExp("html != '' AND text != ''"))) != 1 {
+		t.Error("the family was not told, in html and text")
 	}
 	if s, _ := e.post("/api/v1/enrollments/"+enrID+"/cancel", e.f.Admin.Token, map[string]any{}); s != http.StatusBadRequest {
 		t.Errorf("cancelling twice: %d", s)

@@ -44,21 +44,27 @@ func greeting(name string) string {
 	return "Hello " + name + ","
 }
 
-// failureMail tells the family, in plain words, that the enrollment did
-// not go through and why.
-func failureMail(st *state, why, key string) workflows.Mail {
-	student := st.In.Student.FirstName
-	text := fmt.Sprintf("%s\n\nWe are sorry: %s's enrollment for %s lessons could not be completed, because %s.\n"+
-		"Nothing has been charged and no lesson is booked. You are welcome to try again, or reply to this mail and we will help.\n\n%s",
-		greeting(st.ParentName), student, st.Instrument, why, academyName(st))
-	return workflows.Mail{To: []string{st.ParentEmail}, Subject: fmt.Sprintf("%s's enrollment could not be completed", student), Text: text, IdempotencyKey: key}
-}
-
-func academyName(st *state) string {
-	if st.Academy == "" {
-		return "The music academy"
+// failureMail tells the family, in plain words and in the academy's
+// layout, that the enrollment did not go through and why.
+func failureMail(app core.App, st *state, why, key string) (workflows.Mail, error) {
+	layout, err := letters.LoadLayout(app)
+	if err != nil {
+		return workflows.Mail{}, err
 	}
-	return st.Academy
+	student := st.In.Student.FirstName
+	r, err := layout.Render(letters.Letter{
+		Subject:  fmt.Sprintf("%s's enrollment could not be completed", student),
+		Greeting: greeting(st.ParentName),
+		Paragraphs: []string{
+			fmt.Sprintf("We are sorry: %s's enrollment for %s lessons could not be completed, because %s.", student, st.Instrument, why),
+			"Nothing has been charged and no lesson is booked. You are welcome to try again, or reply to this mail and we will help.",
+		},
+		Footer: "You get this mail because you asked to enroll " + student + " with us.",
+	})
+	if err != nil {
+		return workflows.Mail{}, workflows.Permanent(err)
+	}
+	return workflows.Mail{To: []string{st.ParentEmail}, Subject: r.Subject, HTML: r.HTML, Text: r.Text, IdempotencyKey: key}, nil
 }
 
 // welcomeNode welcomes the family and tells the teacher and every admin,
