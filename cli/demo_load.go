@@ -108,7 +108,7 @@ func loadDemo(app core.App, size demoSize, anchor time.Time, out io.Writer) (*de
 		l.instruments, l.users, l.teachers, l.availability, l.prices, l.closures,
 		l.students, l.enrollments, l.lessons, l.makeups, l.payments, l.workflowRuns,
 	} {
-		if err := phase(); err != nil {
+		if err := retryBusy(phase); err != nil {
 			return l.plan, l.result, err
 		}
 	}
