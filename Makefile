@@ -17,8 +17,10 @@ run: build
 	@echo "  Admin UI              → http://$(HTTP)/_/"
 	@echo "  First superuser       → ./$(BIN) superuser upsert you@example.com 'a-long-password' --dir $(DATA)"
 	@echo "  Demo data (optional)  → make demo   (in another terminal, or before run)"
-	@echo "  Mail                  → SMTP: Admin UI → Settings → Mail settings. Without SMTP or sendmail"
-	@echo "                          mail stays in the email_outbox collection (health: degraded)"
+	@echo "  Mail                  → SMTP: Admin UI → Settings → Mail settings, or SMTP_HOST/SMTP_PORT."
+	@echo "                          To see it locally: make mail, then SMTP_HOST=127.0.0.1 SMTP_PORT=1025 make run."
+	@echo "                          Without SMTP or sendmail mail waits in email_outbox (health: degraded)"
+	@echo "  Pages                 → / (public), /account/ (families), /teacher/, /docs/ (API reference)"
 	@echo ""
 	./$(BIN) serve --http $(HTTP) --dir $(DATA)
 
