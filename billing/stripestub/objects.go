@@ -20,6 +20,14 @@ func (s *Server) createCustomer(w http.ResponseWriter, p Obj) {
 }
 
 func (s *Server) updateCustomer(w http.ResponseWriter, id string, p Obj) {
+	// The default payment method is kept: StartIncomplete looks at it.
+	if c := s.find(id, "customer"); c != nil {
+		if is, ok := p["invoice_settings"].(Obj); ok {
+			if pm, ok := is["default_payment_method"]; ok {
+				c["invoice_settings"] = Obj{"default_payment_method": nilIfEmpty(str(pm))}
+			}
+		}
+	}
 	s.updateSimple(w, id, "customer", p, "email", "name")
 }
 
@@ -134,6 +142,9 @@ func (s *Server) createSubscription(w http.ResponseWriter, p Obj) {
 		sub["status"] = "trialing"
 		sub["trial_start"], sub["trial_end"] = now.Unix(), end.Unix()
 		sub["current_period_end"] = end.Unix()
+		if s.startsIncomplete(customer) {
+			sub["status"] = "incomplete"
+		}
 		s.emit("customer.subscription.created", sub, nil)
 		s.pendingItems(sub, extra)
 		writeJSON(w, 200, sub)
@@ -141,11 +152,57 @@ func (s *Server) createSubscription(w http.ResponseWriter, p Obj) {
 	}
 	sub["status"] = "incomplete"
 	s.emit("customer.subscription.created", sub, nil)
+	if s.startsIncomplete(customer) {
+		sub["_setup_waits"] = anySlice(extra)
+		writeJSON(w, 200, sub)
+		return
+	}
 	inv := s.invoiceFor(sub, "subscription_create", extra)
 	if s.attempt(inv) {
 		s.setSubStatus(sub, "active")
 	}
 	writeJSON(w, 200, sub)
+}
+
+// startsIncomplete: see StartIncomplete.
+func (s *Server) startsIncomplete(customer string) bool {
+	pm := ""
+	if c := s.find(customer, "customer"); c != nil {
+		if is, ok := c["invoice_settings"].(Obj); ok {
+			pm = str(is["default_payment_method"])
+		}
+	}
+	return s.incomplete["*"] || s.incomplete[customer] || (pm != "" && s.incomplete[pm])
+}
+
+// Complete finishes the setup of a subscription StartIncomplete left
+// incomplete, as the family would: one with a trial goes on trialing,
+// one without bills its first invoice (active when paid). It reports
+// whether the subscription was waiting.
+func (s *Server) Complete(subscriptionID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub := s.find(subscriptionID, "subscription")
+	if sub == nil || sub["status"] != "incomplete" {
+		return false
+	}
+	if end, _ := sub["trial_end"].(int64); end > s.now().Unix() {
+		s.setSubStatus(sub, "trialing")
+		return true
+	}
+	waits, ok := sub["_setup_waits"].([]any)
+	if !ok {
+		return false
+	}
+	delete(sub, "_setup_waits")
+	var extra []Obj
+	for _, x := range waits {
+		extra = append(extra, x.(Obj))
+	}
+	if s.attempt(s.invoiceFor(sub, "subscription_create", extra)) {
+		s.setSubStatus(sub, "active")
+	}
+	return true
 }
 
 func (s *Server) pendingItems(sub Obj, extra []Obj) {

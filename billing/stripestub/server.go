@@ -49,6 +49,9 @@ type Server struct {
 	pending  []Obj             // events not yet delivered
 	declines map[string]string // customer or payment method → decline code; "*" declines all
 	action   map[string]bool   // payment methods that require 3-D Secure
+	// incomplete: customers or payment methods whose new subscriptions
+	// start incomplete ("*": every one), see StartIncomplete.
+	incomplete map[string]bool
 
 	// SearchLag makes customer search find nothing, as Stripe's search
 	// does for customers created in the last minute.
@@ -77,7 +80,10 @@ func Start() *Server {
 		calls:    map[string]int{},
 		declines: map[string]string{},
 		action:   map[string]bool{"pm_card_threeDSecure2Required": true, "pm_card_authenticationRequired": true},
-		client:   &http.Client{Timeout: 30 * time.Second},
+		// A stand-in's own test card (Stripe has no such id): its
+		// customer's subscriptions start incomplete.
+		incomplete: map[string]bool{"pm_card_incomplete": true},
+		client:     &http.Client{Timeout: 30 * time.Second},
 	}
 	s.declines["pm_card_chargeDeclined"] = "generic_decline"
 	s.declines["pm_card_visa_chargeDeclined"] = "generic_decline"
@@ -115,6 +121,24 @@ func (s *Server) Decline(customerOrPM, code string) {
 		return
 	}
 	s.declines[customerOrPM] = code
+}
+
+// StartIncomplete makes new subscriptions of customerOrPM (the
+// customer's default payment method counts) start in status incomplete,
+// their setup waiting for the family, until Complete; on=false stops it;
+// "*" means every subscription. The test card pm_card_incomplete does this
+// from the start. Stripe itself starts a subscription with a trial as
+// trialing (an authentication it needs waits in pending_setup_intent):
+// this is a switch for tests of the academy's pending path, not Stripe's
+// behaviour for such a card.
+func (s *Server) StartIncomplete(customerOrPM string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !on {
+		delete(s.incomplete, customerOrPM)
+		return
+	}
+	s.incomplete[customerOrPM] = true
 }
 
 // SetSearchLag turns Stripe's search lag on or off.
