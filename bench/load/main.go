@@ -11,6 +11,7 @@
 package main
 
 import (
+	"cedarheights/bench/internal/served"
 	"flag"
 	"fmt"
 	"net/http"
@@ -72,9 +73,9 @@ func main() {
 		cfg.checks, cfg.schedFor = min(cfg.checks, 300), min(cfg.schedFor, 4*time.Second)
 	}
 
-	srv := &server{bin: cfg.bin, dir: cfg.dataDir}
+	srv := server{&served.Server{Bin: cfg.bin, Dir: cfg.dataDir}}
 	var once sync.Once
-	cleanup := func() { once.Do(srv.stop) }
+	cleanup := func() { once.Do(srv.Stop) }
 	defer cleanup()
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
@@ -91,27 +92,27 @@ func main() {
 	}
 }
 
-func run(cfg config, srv *server) error {
+func run(cfg config, srv server) error {
 	r := &report{Started: time.Now(), Size: "bench", Reused: cfg.dataDir != "", LoadAvg: loadAvg()}
 	logf("loading the benchmark data (demo --size bench)…")
-	loaded, err := srv.prepare(r.Size)
+	loaded, err := srv.Prepare(r.Size, false)
 	if err != nil {
 		return err
 	}
 	r.LoadTime = loaded
-	if err := srv.start(); err != nil {
+	if err := srv.Start(); err != nil {
 		return err
 	}
-	logf("server up at %s", srv.base)
+	logf("server up at %s", srv.Base)
 	settle = srv.settle
 
-	admin, err := srv.login("admin@demo.cedarheights.test", benchPassword)
+	admin, err := srv.Login("users", "admin@demo.cedarheights.test", benchPassword)
 	if err != nil {
 		return err
 	}
 	var parents []string
 	for i := 1; i <= cfg.parents; i++ {
-		token, err := srv.login(fmt.Sprintf("parent%04d@demo.cedarheights.test", i), benchPassword)
+		token, err := srv.Login("users", fmt.Sprintf("parent%04d@demo.cedarheights.test", i), benchPassword)
 		if err != nil {
 			return err
 		}
@@ -212,16 +213,16 @@ type endpointSet struct {
 	Routes        string // "api/v1" or a note on stand-ins
 }
 
-func endpointsFor(srv *server, admin string, parents []string) endpointSet {
+func endpointsFor(srv server, admin string, parents []string) endpointSet {
 	get := func(path, token string) vegeta.Target {
 		h := http.Header{}
 		if token != "" {
 			h.Set("Authorization", token)
 		}
-		return vegeta.Target{Method: http.MethodGet, URL: srv.base + path, Header: h}
+		return vegeta.Target{Method: http.MethodGet, URL: srv.Base + path, Header: h}
 	}
 	pick := func(v1, builtin, token string) string {
-		if srv.status(v1, token) == http.StatusOK {
+		if srv.Status(v1, token) == http.StatusOK {
 			return v1
 		}
 		return builtin
@@ -269,7 +270,7 @@ func endpointsFor(srv *server, admin string, parents []string) endpointSet {
 
 // loginEndpoint rotates through parents' logins, on /auth/login when the
 // server has it.
-func loginEndpoint(srv *server, parents int) endpoint {
+func loginEndpoint(srv server, parents int) endpoint {
 	type shape struct{ path, body string }
 	shapes := []shape{
 		{"/auth/login", `{"email":%q,"password":%q}`},
@@ -286,7 +287,7 @@ func loginEndpoint(srv *server, parents int) endpoint {
 	h := http.Header{"Content-Type": []string{"application/json"}}
 	for i := 1; i <= max(parents, 1); i++ {
 		body := fmt.Sprintf(chosen.body, fmt.Sprintf("parent%04d@demo.cedarheights.test", i), benchPassword)
-		e.Targets = append(e.Targets, vegeta.Target{Method: http.MethodPost, URL: srv.base + chosen.path, Body: []byte(body), Header: h})
+		e.Targets = append(e.Targets, vegeta.Target{Method: http.MethodPost, URL: srv.Base + chosen.path, Body: []byte(body), Header: h})
 	}
 	return e
 }

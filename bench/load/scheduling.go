@@ -46,8 +46,8 @@ type sample struct {
 	lessonStart time.Time // a Monday 16:00 (UTC) some weeks ahead
 }
 
-func runScheduling(cfg config, srv *server, admin string, within criteria, baselineRate float64) (*schedulingReport, error) {
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: srv.dir})
+func runScheduling(cfg config, srv server, admin string, within criteria, baselineRate float64) (*schedulingReport, error) {
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: srv.Dir})
 	if err := app.Bootstrap(); err != nil {
 		return nil, fmt.Errorf("open the data dir in process: %w", err)
 	}
@@ -184,7 +184,7 @@ func sampleData(app core.App) (sample, error) {
 	return s, nil
 }
 
-func checkConflictsEndpoint(srv *server, admin string, s sample) endpoint {
+func checkConflictsEndpoint(srv server, admin string, s sample) endpoint {
 	e := endpoint{Name: "check-conflicts", Path: "POST /api/v1/lessons/check-conflicts"}
 	h := http.Header{"Content-Type": []string{"application/json"}, "Authorization": []string{admin}}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -192,24 +192,24 @@ func checkConflictsEndpoint(srv *server, admin string, s sample) endpoint {
 		body := fmt.Sprintf(`{"teacher":%q,"student":%q,"start":%q,"minutes":30,"limit":5}`,
 			s.teachers[rng.IntN(len(s.teachers))], s.students[rng.IntN(len(s.students))],
 			s.lessonStart.AddDate(0, 0, 7*rng.IntN(8)).Add(time.Duration(rng.IntN(8))*30*time.Minute).Format(time.RFC3339))
-		e.Targets = append(e.Targets, vegeta.Target{Method: http.MethodPost, URL: srv.base + "/api/v1/lessons/check-conflicts", Body: []byte(body), Header: h})
+		e.Targets = append(e.Targets, vegeta.Target{Method: http.MethodPost, URL: srv.Base + "/api/v1/lessons/check-conflicts", Body: []byte(body), Header: h})
 	}
 	return e
 }
 
-func timeslotsEndpoint(srv *server, s sample) endpoint {
+func timeslotsEndpoint(srv server, s sample) endpoint {
 	from := time.Now().UTC().AddDate(0, 0, 1)
 	path := fmt.Sprintf("/api/v1/public/timeslots?instrument=%s&minutes=30&from=%s&to=%s",
 		s.instrument, from.Format(time.DateOnly), from.AddDate(0, 0, 29).Format(time.DateOnly))
-	return endpoint{Name: "public timeslots", Path: path, Targets: []vegeta.Target{{Method: http.MethodGet, URL: srv.base + path}}}
+	return endpoint{Name: "public timeslots", Path: path, Targets: []vegeta.Target{{Method: http.MethodGet, URL: srv.Base + path}}}
 }
 
 // weekViewEndpoint is a teacher's week as the office opens it (admin
 // token, teacher filter): all 50 teachers' week would be a 1 MB answer.
-func weekViewEndpoint(srv *server, admin string, s sample) endpoint {
+func weekViewEndpoint(srv server, admin string, s sample) endpoint {
 	path := "/api/v1/lessons/schedule/view?view=week&teacher=" + s.teachers[0] + "&date=" + time.Now().UTC().AddDate(0, 0, 7).Format(time.DateOnly)
 	h := http.Header{"Authorization": []string{admin}}
-	return endpoint{Name: "week view", Path: path, Targets: []vegeta.Target{{Method: http.MethodGet, URL: srv.base + path, Header: h}}}
+	return endpoint{Name: "week view", Path: path, Targets: []vegeta.Target{{Method: http.MethodGet, URL: srv.Base + path, Header: h}}}
 }
 
 func (r *schedulingReport) markdown() string {

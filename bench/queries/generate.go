@@ -25,7 +25,7 @@ type graph struct {
 // and the admin list through the record API.
 var starts = []string{"lessons", "students", "teachers", "enrollments", "availability", "makeup_credits", "users"}
 
-func loadGraph(srv *server, superuser string) (*graph, error) {
+func loadGraph(srv server, superuser string) (*graph, error) {
 	var list struct {
 		Items []struct {
 			Id, Name string

@@ -14,6 +14,7 @@
 package main
 
 import (
+	"cedarheights/bench/internal/served"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -55,25 +56,25 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	srv := &server{bin: cfg.bin, dir: cfg.dataDir}
+	srv := server{&served.Server{Bin: cfg.bin, Dir: cfg.dataDir}}
 	err := run(cfg, srv)
-	srv.stop()
+	srv.Stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(cfg config, srv *server) error {
-	if err := srv.prepare(); err != nil {
+func run(cfg config, srv server) error {
+	if _, err := srv.Prepare("bench", true); err != nil {
 		return err
 	}
-	if err := srv.start(); err != nil {
+	if err := srv.Start(); err != nil {
 		return err
 	}
-	logf("server up at %s", srv.base)
+	logf("server up at %s", srv.Base)
 
-	su, err := srv.login("_superusers", superuserEmail, superuserPassword)
+	su, err := srv.Login("_superusers", served.SuperuserEmail, served.SuperuserPassword)
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func run(cfg config, srv *server) error {
 	set := generate(g, rand.New(rand.NewPCG(cfg.seed, 2)), cfg.perKind)
 	var results []result
 	for _, role := range roles {
-		token, err := srv.login("users", role.email, demoPassword)
+		token, err := srv.Login("users", role.email, demoPassword)
 		if err != nil {
 			return err
 		}
@@ -133,11 +134,11 @@ type result struct {
 	took time.Duration
 }
 
-func send(srv *server, role, token string, set []request) []result {
+func send(srv server, role, token string, set []request) []result {
 	out := make([]result, 0, len(set))
 	for _, r := range set {
 		started := time.Now()
-		code := srv.status(r.path(), token)
+		code := srv.Status(r.path(), token)
 		out = append(out, result{role: role, req: r, code: code, took: time.Since(started)})
 	}
 	return out
