@@ -59,7 +59,7 @@ mail: mailpit
 # helpers and stand-ins (testapp, stripestub, tests/crash) and the
 # benchmarks, whichever package's tests reach it. The summary prints even
 # when a test fails; the target still fails then.
-COVERPKG = $(shell go list ./... | grep -v -e '^cedarheights$$' -e '/internal/testapp$$' -e '/internal/mailpit$$' -e '/bench' -e '/stripestub$$' -e '/tests/' | paste -sd, -)
+COVERPKG = $(shell go list ./... | grep -v -e '^cedarheights$$' -e '/internal/testapp$$' -e '/internal/mailpit$$' -e '/internal/localbin$$' -e '/bench' -e '/stripestub$$' -e '/tests/' | paste -sd, -)
 COVER_BY_PACKAGE = awk 'NR > 1 { stmts[$$1] = $$2; if ($$3 > 0) hit[$$1] = 1 } \
 	END { for (b in stmts) { split(b, p, ":"); pkg = p[1]; sub("/[^/]*$$", "", pkg); \
 	  total[pkg] += stmts[b]; if (b in hit) cov[pkg] += stmts[b] } \
