@@ -17,6 +17,7 @@ import (
 // Pending: the subscription is incomplete, or trialing with a SetupIntent
 // that waits for the family; a setup Stripe reports failed ends the wait
 // by failing the run.
+//
 // A check that fails on the way (the slot taken meanwhile, no teacher left)
 // goes to "refuse", which fails the run; a wait that times out fails it
 // too. Failing compensates, latest first: cancel the subscription
