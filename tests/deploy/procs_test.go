@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"cedarheights/internal/localbin"
 	"errors"
 	"fmt"
 	"net"
@@ -104,13 +105,7 @@ func tail(s string, n int) string {
 }
 
 func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return "127.0.0.1:" + strconv.Itoa(localbin.Port(t))
 }
 
 // waitHealthy waits until GET base/health answers 200 (or the process
@@ -156,34 +151,11 @@ func waitListening(t *testing.T, p *process, addr string) {
 // failure (.ci/run sets it) instead of a skip.
 const requiredEnv = "LITESTREAM_REQUIRED"
 
-// lookTool finds an installed tool on PATH or in Go's bin folder; a missing
-// one skips the test (or fails it under LITESTREAM_REQUIRED).
+// lookTool finds an installed tool; a missing one skips the test (or fails
+// it under LITESTREAM_REQUIRED).
 func lookTool(t *testing.T, name, install string) string {
 	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	var dirs []string
-	if gobin := os.Getenv("GOBIN"); gobin != "" {
-		dirs = append(dirs, gobin)
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		for _, p := range filepath.SplitList(strings.TrimSpace(string(out))) {
-			dirs = append(dirs, filepath.Join(p, "bin"))
-		}
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("%s is not installed (make test installs it: go install %s)", name, install)
-	if os.Getenv(requiredEnv) != "" {
-		t.Fatalf("%s; %s is set, so this is a failure", msg, requiredEnv)
-	}
-	t.Skipf("%s; skipping (set %s=1 to fail instead)", msg, requiredEnv)
-	return ""
+	return localbin.Require(t, name, "make test installs it: go install "+install, requiredEnv)
 }
 
 // environ is this process's environment without the variables named
