@@ -89,6 +89,13 @@ func (s *Service) EnrollmentPayment(ctx context.Context, enrollment *core.Record
 		return NothingToPay, nil
 	}
 	pi := sub.LatestInvoice.PaymentIntent
+	if pi.Status == "" { // not expanded: ask for it
+		get := &stripe.PaymentIntentParams{}
+		get.Context = ctx
+		if pi, err = sc.PaymentIntents.Get(pi.ID, get); err != nil {
+			return PaymentNeed{}, fmt.Errorf("read PaymentIntent: %w", err)
+		}
+	}
 	need := s.need(KindPaymentIntent, string(pi.Status), pi.ClientSecret)
 	if pi.LastPaymentError != nil {
 		need.Error = pi.LastPaymentError.Msg
