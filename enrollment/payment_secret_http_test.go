@@ -40,6 +40,10 @@ func TestPendingPaymentHandsTheFamilyItsClientSecret(t *testing.T) {
 	} {
 		t.Run(c.kind, func(t *testing.T) {
 			e := newEnv(t)
+			// The publishable key goes to the browser with the secret.
+			cfg := billing.From(e.app).Config()
+			cfg.PublishableKey = "pk_test_stub"
+			t.Cleanup(billing.Use(e.app, cfg).Flush)
 			status, body := e.post("/api/v1/enrollments?wait=5000", e.f.ParentA.Token, map[string]any{
 				"student": e.pianoStudent("Tess"), "plan": e.f.PlanPublic, "trial": e.trialAt(90), "payment_method": c.card})
 			if status != http.StatusAccepted {
@@ -64,7 +68,7 @@ func TestPendingPaymentHandsTheFamilyItsClientSecret(t *testing.T) {
 				name, token string
 			}{{"the family", e.f.ParentA.Token}, {"an admin", e.f.Admin.Token}} {
 				status, got := e.get(path, who.token)
-				if status != http.StatusOK || got["status"] != "requires_action" || got["kind"] != c.kind || got["client_secret"] != want || got["enrollment"] != enr.Id {
+				if status != http.StatusOK || got["status"] != "requires_action" || got["kind"] != c.kind || got["client_secret"] != want || got["enrollment"] != enr.Id || got["publishable_key"] != "pk_test_stub" {
 					t.Errorf("%s: %d %s (want requires_action, %s, %s)", who.name, status, got["_raw"], c.kind, want)
 				}
 			}
@@ -99,7 +103,7 @@ func TestPendingPaymentHandsTheFamilyItsClientSecret(t *testing.T) {
 				t.Fatalf("run %s: %s", run.Status, run.Error)
 			}
 			status, got := e.get(path, e.f.ParentA.Token)
-			if status != http.StatusOK || got["status"] != billing.PaymentNone || got["client_secret"] != nil {
+			if status != http.StatusOK || got["status"] != billing.PaymentNone || got["client_secret"] != nil || got["publishable_key"] != nil {
 				t.Errorf("after the webhook: %d %s", status, got["_raw"])
 			}
 		})
