@@ -32,7 +32,7 @@ func checkAudit(c *checker) error {
 	}
 	for _, name := range audit.Collections() {
 		var ids []string
-		err := c.app.DB().Select("r.id").From(name+" r").
+		err := c.app.DB().Select("r.id").From(name + " r").
 			Where(dbx.NewExp(`r.created > {:migrated} AND NOT EXISTS (SELECT 1 FROM audit_logs a
 				WHERE a.collection = {:collection} AND a.record = r.id AND a.action = 'create')`,
 				dbx.Params{"collection": name, "migrated": lastMigration})).

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"cedarheights/billing"
@@ -42,7 +43,7 @@ func checkMoney(c *checker) error {
 		c.report.Counts["stripe_invoices"] = rep.Invoices
 	}
 	for _, m := range rep.Mismatches {
-		ids := []string{m.Object}
+		ids := []string{reconciledObject(m.Object)}
 		if m.Family != "" {
 			ids = append(ids, ref("users", m.Family))
 		}
@@ -50,7 +51,7 @@ func checkMoney(c *checker) error {
 		if reconcileAttention[m.Check] {
 			sev = Attention
 		}
-		c.add("money_"+m.Check, sev, m.Detail+".", ids...)
+		c.add("money_"+m.Check, sev, upperFirst(m.Object)+": "+m.Detail+".", ids...)
 	}
 
 	var dup []struct {
@@ -123,4 +124,22 @@ func checkMoney(c *checker) error {
 	}
 	c.report.Counts["ledger_entries"] = entries
 	return nil
+}
+
+// reconciledObject names a reconciliation's object like the other
+// findings' ids ("payment x" → "payments:x"); Stripe objects keep their id.
+func reconciledObject(object string) string {
+	for prefix, collection := range map[string]string{"payment ": "payments", "refund hold ": "refund_holds"} {
+		if id, ok := strings.CutPrefix(object, prefix); ok {
+			return ref(collection, id)
+		}
+	}
+	return "stripe:" + object
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
