@@ -16,6 +16,16 @@ import (
 // every violation; the exit status is 1 when there is one (attention alone
 // exits 0) and 2 when the check could not run.
 func newDoctorCommand(app core.App) *cobra.Command {
+	return newDoctorCommandExiting(app, func(code int) {
+		_ = app.ResetBootstrapState() // close the databases cleanly
+		os.Exit(code)
+	})
+}
+
+// newDoctorCommandExiting is newDoctorCommand ending the process with exit:
+// PocketBase's Execute drops a command's error and exits 0, so the status
+// must be set here. Tests pass a recorder.
+func newDoctorCommandExiting(app core.App, exit func(code int)) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "doctor",
@@ -31,9 +41,8 @@ func newDoctorCommand(app core.App) *cobra.Command {
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "Error:", err)
 			}
-			if code != 0 && doctorExit != nil {
-				_ = app.ResetBootstrapState() // close the databases cleanly
-				doctorExit(code)
+			if code != 0 {
+				exit(code)
 			}
 			return err
 		},
@@ -41,10 +50,6 @@ func newDoctorCommand(app core.App) *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return c
 }
-
-// doctorExit ends the process with the check's status: PocketBase's
-// Execute drops a command's error and exits 0. Tests replace it.
-var doctorExit = os.Exit
 
 // runDoctor prints the report and answers the exit status.
 func runDoctor(app core.App, cmd *cobra.Command, asJSON bool) (int, error) {

@@ -33,7 +33,7 @@ func checkAudit(c *checker) error {
 	for _, name := range audit.Collections() {
 		var ids []string
 		err := c.app.DB().Select("r.id").From(name + " r").
-			Where(dbx.NewExp(`r.created > {:migrated} AND NOT EXISTS (SELECT 1 FROM audit_logs a
+			Where(dbx.NewExp(`r.created > {:migrated} AND NOT EXISTS (SELECT 1 FROM audit_logs a INDEXED BY idx_audit_logs_record
 				WHERE a.collection = {:collection} AND a.record = r.id AND a.action = 'create')`,
 				dbx.Params{"collection": name, "migrated": lastMigration})).
 			OrderBy("r.created").Column(&ids)

@@ -35,7 +35,9 @@ type Report struct {
 	Violations int            `json:"violations"`
 	Attention  int            `json:"attention"`
 	Counts     map[string]int `json:"counts"` // how much was looked at
-	Findings   []Finding      `json:"findings"`
+	// TimingsMS is each group's time, to see which check grows with the data.
+	TimingsMS map[string]int64 `json:"timings_ms"`
+	Findings  []Finding        `json:"findings"`
 }
 
 // Failed reports whether any invariant is broken (attention alone is not).
@@ -92,16 +94,18 @@ func Check(app core.App, opts Options) (Report, error) {
 	if opts.Context == nil {
 		opts.Context = context.Background()
 	}
-	rep := Report{Counts: map[string]int{}, Findings: []Finding{}}
+	rep := Report{Counts: map[string]int{}, TimingsMS: map[string]int64{}, Findings: []Finding{}}
 	settings, err := academy.Load(app)
 	if err != nil {
 		return rep, fmt.Errorf("academy settings: %w", err)
 	}
 	c := &checker{app: app, now: opts.Now.UTC(), ctx: opts.Context, settings: settings, report: &rep}
 	for _, g := range groups {
+		began := time.Now()
 		if err := g.run(c); err != nil {
 			return rep, fmt.Errorf("%s: %w", g.name, err)
 		}
+		rep.TimingsMS[g.name] = time.Since(began).Milliseconds()
 	}
 	sort.SliceStable(rep.Findings, func(i, j int) bool {
 		a, b := rep.Findings[i], rep.Findings[j]

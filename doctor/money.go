@@ -108,7 +108,7 @@ func checkMoney(c *checker) error {
 	if err := c.app.DB().NewQuery(`
 		SELECT l.id, l.family, l.amount, COALESCE(json_extract(a.changes, '$.amount.after'), '') AS logged,
 		       COALESCE(json_extract(a.changes, '$.family.after'), '') AS written_family
-		FROM ledger_entries l JOIN audit_logs a ON a.collection = 'ledger_entries' AND a.record = l.id AND a.action = 'create'
+		FROM ledger_entries l JOIN audit_logs a INDEXED BY idx_audit_logs_record ON a.collection = 'ledger_entries' AND a.record = l.id AND a.action = 'create'
 		WHERE json_extract(a.changes, '$.amount.after') IS NOT l.amount
 		   OR json_extract(a.changes, '$.family.after') IS NOT l.family
 		   OR json_extract(a.changes, '$.currency.after') IS NOT l.currency`).All(&altered); err != nil {

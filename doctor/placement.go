@@ -178,7 +178,7 @@ func loadPlacementTeachers(c *checker) (map[string]placementTeacher, error) {
 	}
 	if err := c.app.DB().NewQuery(`
 		SELECT json_extract(changes, '$.teacher.before') AS teacher, MAX(created) AS at
-		FROM audit_logs WHERE collection = 'availability' AND action IN ('delete', 'update')
+		FROM audit_logs INDEXED BY idx_audit_logs_record WHERE collection = 'availability' AND action IN ('delete', 'update')
 		GROUP BY 1`).All(&deleted); err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func loadPlacementTeachers(c *checker) (map[string]placementTeacher, error) {
 func scheduleWritten(c *checker, l placedLesson) (string, error) {
 	var at string
 	err := c.app.DB().NewQuery(`
-		SELECT COALESCE(MAX(created), '') FROM audit_logs
+		SELECT COALESCE(MAX(created), '') FROM audit_logs INDEXED BY idx_audit_logs_record
 		WHERE collection = 'lessons' AND record = {:id}
 		  AND (action = 'create'
 		    OR json_extract(changes, '$.start') IS NOT NULL OR json_extract(changes, '$.end') IS NOT NULL
