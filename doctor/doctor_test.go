@@ -10,6 +10,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/billing"
+	"cedarheights/billing/stripestub"
 	"cedarheights/doctor"
 	"cedarheights/internal/testapp"
 	"cedarheights/wiring"
@@ -285,4 +287,21 @@ func mergeMap(a, b map[string]any) map[string]any {
 func violinB(f *testapp.Fixtures, start time.Time) map[string]any {
 	return map[string]any{"teacher": f.TeacherY, "student": f.StudentB1, "instrument": f.Violin,
 		"start": start, "end": start.Add(time.Hour)}
+}
+
+// With a Stripe key the money group runs billing's reconciliation against
+// Stripe too: a card payment the ledger holds and Stripe does not is named.
+func TestLedgerComparedWithStripe(t *testing.T) {
+	app, f := cleanApp(t)
+	stub := stripestub.New(t)
+	billing.Use(app, billing.Config{SecretKey: "sk_test_stub", APIBase: stub.URL})
+	rep := check(t, app)
+	want := []string{"stripe:pi_a", ref("users", f.ParentA.ID)}
+	if rep.Violations != 1 || rep.Findings[0].Code != "money_payment_in_stripe" || !sameSet(rep.Findings[0].IDs, want) {
+		logFindings(t, rep)
+		t.Fatalf("want one money_payment_in_stripe naming %v", want)
+	}
+	if rep.Counts["stripe_charges"] != 0 {
+		t.Errorf("counts %v", rep.Counts)
+	}
 }
