@@ -203,11 +203,41 @@ func TestEachInvariantFails(t *testing.T) {
 			raw(t, app, "UPDATE ledger_entries SET amount = 1400 WHERE id = {:id}", dbx.Params{"id": e})
 			return []string{ref("ledger_entries", e), ref("users", f.ParentA.ID)}
 		}},
-		{"workflow_run_sleeping_without_timer", doctor.Violation, false, runRow("sleeping", "", "")},
-		{"workflow_run_waiting_without_event", doctor.Violation, false, runRow("waiting", "", "")},
-		{"workflow_run_lease_expired", doctor.Attention, false, runRow("running", "host:1:n/1/x", dbt(time.Now().Add(-time.Hour)))},
-		{"outbox_retry_without_reason", doctor.Violation, false, outboxRow("pending", 2, "")},
-		{"outbox_failed", doctor.Attention, false, outboxRow("failed", 5, "550 mailbox unavailable")},
+		{"lesson_length_not_offered", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
+			raw(t, app, "UPDATE lessons SET [[end]] = {:e} WHERE id = {:id}", dbx.Params{"e": dbt(week.Add(40 * time.Minute)), "id": f.LessonA1})
+			return []string{ref("lessons", f.LessonA1), ref("teachers", f.TeacherX)}
+		}},
+		{"lesson_instrument_not_taught", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
+			raw(t, app, "UPDATE lessons SET instrument = {:i} WHERE id = {:id}", dbx.Params{"i": f.Violin, "id": f.LessonA1})
+			return []string{ref("lessons", f.LessonA1), ref("teachers", f.TeacherX)}
+		}},
+		{"makeup_credit_wrong_student", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
+			c := cancel(t, app, f.LessonB1)
+			raw(t, app, "UPDATE makeup_credits SET student = {:s} WHERE id = {:c}", dbx.Params{"s": f.StudentA1, "c": c})
+			return []string{ref("makeup_credits", c), ref("lessons", f.LessonB1)}
+		}},
+		{"makeup_credit_spent_wrongly", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
+			c := cancel(t, app, f.LessonB1)
+			raw(t, app, "UPDATE makeup_credits SET used_by = {:l} WHERE id = {:c}", dbx.Params{"l": f.LessonA1, "c": c})
+			return []string{ref("makeup_credits", c), ref("lessons", f.LessonA1)}
+		}},
+		{"makeup_credit_spent_on_missing_lesson", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
+			c := cancel(t, app, f.LessonB1)
+			raw(t, app, "UPDATE makeup_credits SET used_by = 'gone00000000000' WHERE id = {:c}", dbx.Params{"c": c})
+			return []string{ref("makeup_credits", c), ref("lessons", "gone00000000000")}
+		}},
+		{"workflow_run_sleeping_without_timer", doctor.Violation, false, runRow("sleeping", "", "", "")},
+		{"workflow_run_waiting_without_event", doctor.Violation, false, runRow("waiting", "", "", "")},
+		{"workflow_run_lease_expired", doctor.Attention, false, runRow("running", "host:1:n/1/x", dbt(time.Now().Add(-time.Hour)), "")},
+		{"workflow_run_finished_without_time", doctor.Violation, false, runRow("completed", "", "", "")},
+		{"workflow_run_finished_with_lease", doctor.Violation, false, runRow("completed", "host:1:n/1/x", dbt(time.Now().Add(time.Hour)), now)},
+		{"workflow_run_dead_letter", doctor.Attention, false, runRow("dead_letter", "", "", now)},
+		{"workflow_run_version_missing", doctor.Attention, false, runRow("version_missing", "", "", "")},
+		{"outbox_retry_without_reason", doctor.Violation, false, outboxRow("pending", 2, "", time.Now())},
+		{"outbox_sent_without_time", doctor.Violation, false, outboxRow("sent", 1, "", time.Now())},
+		{"outbox_failed_without_reason", doctor.Violation, false, outboxRow("failed", 3, "", time.Now())},
+		{"outbox_failed", doctor.Attention, false, outboxRow("failed", 5, "550 mailbox unavailable", time.Now())},
+		{"outbox_overdue", doctor.Attention, false, outboxRow("pending", 0, "", time.Now().Add(-2*time.Hour))},
 		{"audit_missing_create", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
 			id := newID("i")
 			raw(t, app, "INSERT INTO instruments (id, name, active, created, updated) VALUES ({:id}, 'Kazoo', 1, {:now}, {:now})", dbx.Params{"id": id, "now": now})
@@ -249,22 +279,22 @@ func TestEachInvariantFails(t *testing.T) {
 	}
 }
 
-func runRow(status, leaseOwner, leaseUntil string) breaker {
+func runRow(status, leaseOwner, leaseUntil, finished string) breaker {
 	return func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
 		id := newID("r")
-		raw(t, app, `INSERT INTO workflow_runs (id, name, version, status, lease_owner, lease_until, created, updated)
-			VALUES ({:id}, 'test', 1, {:status}, {:owner}, {:until}, {:now}, {:now})`,
-			dbx.Params{"id": id, "status": status, "owner": leaseOwner, "until": leaseUntil, "now": dbt(time.Now())})
+		raw(t, app, `INSERT INTO workflow_runs (id, name, version, status, lease_owner, lease_until, finished, created, updated)
+			VALUES ({:id}, 'test', 1, {:status}, {:owner}, {:until}, {:finished}, {:now}, {:now})`,
+			dbx.Params{"id": id, "status": status, "owner": leaseOwner, "until": leaseUntil, "finished": finished, "now": dbt(time.Now())})
 		return []string{ref("workflow_runs", id)}
 	}
 }
 
-func outboxRow(status string, attempts int, reason string) breaker {
+func outboxRow(status string, attempts int, reason string, created time.Time) breaker {
 	return func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
 		id := newID("o")
 		raw(t, app, `INSERT INTO email_outbox (id, [[to]], subject, status, attempts, failed_reason, idempotency_key, created, updated)
 			VALUES ({:id}, 'a@example.com', 'Hello', {:status}, {:attempts}, {:reason}, {:id}, {:now}, {:now})`,
-			dbx.Params{"id": id, "status": status, "attempts": attempts, "reason": reason, "now": dbt(time.Now())})
+			dbx.Params{"id": id, "status": status, "attempts": attempts, "reason": reason, "now": dbt(created)})
 		return []string{ref("email_outbox", id)}
 	}
 }
