@@ -27,8 +27,9 @@
 // message given up). Heavy checks run as SQL over the collections'
 // indexes so a school year of lessons takes seconds.
 //
-// doctor imports academy, scheduling, lessons (the lesson length bound and
-// the teacher's offered lengths), billing (its reconciliation) and
-// workflows (run statuses); nothing imports doctor except the CLI and the
-// HTTP route.
+// doctor imports academy (the settings), scheduling (the rules), lessons
+// (the lesson length bound, the teacher's offered lengths), billing (its
+// reconciliation) and audit (the audited collections); it reads the
+// workflow and outbox collections by their stored statuses. Only the CLI
+// and the HTTP route import it.
 package doctor
