@@ -335,3 +335,20 @@ func TestLedgerComparedWithStripe(t *testing.T) {
 		t.Errorf("counts %v", rep.Counts)
 	}
 }
+
+// A lesson over the 3-hour bound cannot break that rule alone: no teacher
+// offers such a length, and it overruns the afternoon's availability.
+func TestLessonTooLong(t *testing.T) {
+	app, f := cleanApp(t)
+	week := testapp.NextMonday()
+	raw(t, app, "UPDATE lessons SET [[end]] = {:e} WHERE id = {:id}", dbx.Params{"e": dbt(week.Add(4 * time.Hour)), "id": f.LessonA1})
+	rep := check(t, app)
+	var codes []string
+	for _, x := range rep.Findings {
+		codes = append(codes, x.Code)
+	}
+	if !sameSet(codes, []string{"lesson_too_long", "lesson_length_not_offered", "lesson_outside_availability"}) {
+		logFindings(t, rep)
+		t.Fatalf("codes %v", codes)
+	}
+}

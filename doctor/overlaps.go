@@ -11,7 +11,8 @@ import (
 // them. Each pair is found once by a self-join that walks the
 // (teacher|student|room, start) index from each lesson's start to its end
 // (plus the buffer): for a <= b by start, they clash when b starts before a
-// ends (+ buffer). That is n index seeks, not n² comparisons.
+// ends (+ buffer). That is n index seeks, not n² comparisons; the index is
+// named so that stale planner statistics cannot turn it into a scan.
 
 type overlapRule struct {
 	code   string
@@ -49,7 +50,7 @@ func checkOverlaps(c *checker) error {
 		err := c.app.DB().NewQuery(`
 			SELECT a.id AS a, b.id AS b, a.[[` + col + `]] AS who, a.start AS a_start, a.[[end]] AS a_end, b.start AS b_start
 			FROM lessons a
-			JOIN lessons b
+			JOIN lessons b INDEXED BY idx_lessons_` + col + `_start
 			  ON b.[[` + col + `]] = a.[[` + col + `]]
 			 AND b.start >= a.start AND b.start < ` + until + `
 			 AND (b.start > a.start OR b.id > a.id)
