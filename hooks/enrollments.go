@@ -72,7 +72,12 @@ func readJSONBody(e *core.RequestEvent, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return e.BadRequestError("Invalid submitted data.", inputFieldErrors(err))
+		fields := inputFieldErrors(err)
+		if _, named := fields.(validation.Errors); !named {
+			// not JSON, or not an object: no field to name
+			return requestError(e, err)
+		}
+		return e.BadRequestError("Invalid submitted data.", fields)
 	}
 	return nil
 }
