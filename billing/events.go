@@ -62,7 +62,9 @@ func (e *SignatureError) Unwrap() error { return e.Err }
 // stored field (event_id, type, object_id, ...). Retrying cannot help.
 type EventError struct{ Fields validation.Errors }
 
-func (e *EventError) Error() string { return "webhook rejected: the event cannot be stored: " + e.Fields.Error() }
+func (e *EventError) Error() string {
+	return "webhook rejected: the event cannot be stored: " + e.Fields.Error()
+}
 
 // IngestResult says what a delivery did.
 type IngestResult struct {
