@@ -616,8 +616,33 @@ var recordFilters = []string{
 	strings.Repeat("id != 'x' && ", 400) + "1=1", "amount > 1e309", "start > @todayStart", "x:each ?= 1", "teacher:length > 0",
 }
 
+// queryTemplate is a nearly valid query per path (one value is then
+// broken), so list and range parameters get past their first check.
+func (g *fuzzGen) queryTemplate(path string) url.Values {
+	day := time.Now().UTC().AddDate(0, 0, 7+g.r.IntN(60))
+	switch {
+	case strings.HasSuffix(path, "/public/timeslots"):
+		return url.Values{"instrument": {g.ids[15]}, "teacher": {g.ids[0]}, "from": {day.Format(time.DateOnly)},
+			"to": {day.AddDate(0, 0, g.r.IntN(40)).Format(time.DateOnly)}, "minutes": {"30"}, "step": {"15"}}
+	case strings.HasSuffix(path, "/schedule/view"):
+		return url.Values{"view": {g.pick([]string{"week", "month"})}, "date": {day.Format(time.DateOnly)}, "teacher": {g.ids[0]}}
+	case strings.HasSuffix(path, "/enrollments/match"):
+		return url.Values{"instrument": {g.ids[15]}, "student": {g.ids[3]}, "minutes": {"30"}}
+	case strings.HasSuffix(path, "/lessons"), strings.HasSuffix(path, "/students"), strings.HasSuffix(path, "/payments"),
+		strings.HasSuffix(path, "/teachers"), strings.HasSuffix(path, "/runs"):
+		return url.Values{"page": {"1"}, "per_page": {"50"}, "sort": {g.pick([]string{"-created", "name", "start", "amount"})}, "from": {day.Format(time.DateOnly)}}
+	}
+	return url.Values{}
+}
+
 func (g *fuzzGen) query(t fuzzTarget) string {
 	q := url.Values{}
+	if g.chance(0.5) {
+		q = g.queryTemplate(t.path)
+		if keys := slices.Sorted(maps.Keys(q)); len(keys) > 0 {
+			q.Set(g.pick(keys), g.junkString())
+		}
+	}
 	for range g.r.IntN(4) {
 		name := g.pick(queryNames)
 		value := g.junkString()
