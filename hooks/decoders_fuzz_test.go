@@ -412,3 +412,76 @@ func FuzzEnrollmentBody(f *testing.F) {
 		}
 	})
 }
+
+// fuzzCollection has one field of each type body.record checks.
+func fuzzCollection() *core.Collection {
+	c := core.NewBaseCollection("fuzz")
+	c.Fields.Add(
+		&core.NumberField{Name: "n"}, &core.BoolField{Name: "b"}, &core.DateField{Name: "d"},
+		&core.SelectField{Name: "s", Values: []string{"x", "y"}, MaxSelect: 1},
+		&core.SelectField{Name: "sm", Values: []string{"x", "y"}, MaxSelect: 2},
+		&core.RelationField{Name: "r", CollectionId: "other", MaxSelect: 1},
+		&core.RelationField{Name: "rm", CollectionId: "other", MaxSelect: 5},
+		&core.TextField{Name: "t"}, &core.EmailField{Name: "e"}, &core.JSONField{Name: "j"},
+		&core.TextField{Name: "hidden", Hidden: true},
+	)
+	return c
+}
+
+// FuzzRecordFields: body.record keeps only the collection's own, visible
+// fields, refuses a value of the wrong JSON type by name, and what it keeps
+// PocketBase stores unchanged (no "abc" silently turned into 0 or a blank
+// date).
+func FuzzRecordFields(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"n":1.5,"b":true,"d":"2026-01-05","s":"x","sm":["x","y"],"r":"abc","rm":["a","b"],"t":"t","e":"a@b.c","j":{"a":[1]}}`,
+		`{"n":"1","b":"true","d":"tomorrow","s":["x"],"sm":"x","r":["a","b"],"rm":[1],"t":5,"e":false}`,
+		`{"id":"x","created":"2020-01-01","hidden":"h","unknown":1,"n":null,"d":""}`, `{"d":"2026-02-30 10:00:00.000Z","n":-0}`,
+	} {
+		f.Add([]byte(s), false)
+	}
+	collection := fuzzCollection()
+	f.Fuzz(func(t *testing.T, raw []byte, superuser bool) {
+		e := fuzzEvent(http.MethodPost, "/", "application/json", raw)
+		b, err := readBody(e)
+		if err != nil {
+			return
+		}
+		kept := b.record(collection, superuser)
+		for key := range b.errs {
+			if collection.Fields.GetByName(key) == nil {
+				t.Fatalf("refusal names %q, not a field of the collection", key)
+			}
+		}
+		record := core.NewRecord(collection)
+		record.Load(kept)
+		for key, sent := range kept {
+			field := collection.Fields.GetByName(key)
+			if field == nil || field.GetSystem() || (field.GetHidden() && !superuser) {
+				t.Fatalf("kept %q, which a body never sets", key)
+			}
+			if sent == nil {
+				continue
+			}
+			switch field.(type) {
+			case *core.NumberField:
+				if record.GetFloat(key) != sent.(float64) {
+					t.Fatalf("%s: sent %v, stored %v", key, sent, record.Get(key))
+				}
+			case *core.BoolField:
+				if record.GetBool(key) != sent.(bool) {
+					t.Fatalf("%s: sent %v, stored %v", key, sent, record.Get(key))
+				}
+			case *core.DateField:
+				want, _ := parseDate(sent.(string))
+				if !record.GetDateTime(key).Time().Equal(want.Time()) {
+					t.Fatalf("%s: sent %v, stored %v", key, sent, record.Get(key))
+				}
+			case *core.TextField, *core.EmailField:
+				if record.GetString(key) != sent.(string) {
+					t.Fatalf("%s: sent %q, stored %q", key, sent, record.GetString(key))
+				}
+			}
+		}
+	})
+}
