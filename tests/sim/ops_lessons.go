@@ -1,0 +1,543 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// ops_lessons.go: the calendar's operations.
+
+const seriesWeeks = 52 // a year of weeks: both daylight-saving changes
+
+// gridTeachers teach the instrument on the weekly grid.
+func gridTeachers(instrument string) []int {
+	if instrument == violinID {
+		return []int{2, 3}
+	}
+	return []int{0, 1, 2}
+}
+
+// lessonJSON is a lesson as the API answers it.
+type lessonJSON struct {
+	ID         string `json:"id"`
+	Teacher    string `json:"teacher"`
+	Student    string `json:"student"`
+	Start      string `json:"start"`
+	Status     string `json:"status"`
+	Kind       string `json:"kind"`
+	Series     string `json:"series"`
+	CancelNote string `json:"cancellation_note"`
+}
+
+const pbTime = "2006-01-02 15:04:05.000Z07:00"
+
+func (j lessonJSON) lesson() *lesson {
+	start, _ := time.Parse(pbTime, j.Start)
+	return &lesson{id: j.ID, teacher: j.Teacher, student: j.Student, start: start.UTC(), kind: j.Kind, status: j.Status, series: j.Series}
+}
+
+func (s *Sim) lessonBody(st *student, teacher string, start time.Time, kind string) map[string]any {
+	return map[string]any{"teacher": teacher, "student": st.id, "instrument": st.instrument, "start": start.Format(time.RFC3339),
+		"minutes": lessonMinutes, "kind": kind}
+}
+
+// free says whether the model expects a booking at start to fit.
+func (s *Sim) free(teacher string, st *student, start time.Time) bool {
+	return !s.m.busy(teacher, st.id, start) && !s.m.blocked(s.cal, teacher, start)
+}
+
+// seriesFor books a student's weekly lesson from week w for a year, on a
+// weekday cell the model knows is free every week.
+func (s *Sim) seriesFor(st *student, w int) {
+	if st.cell != nil || st.withdrawn {
+		return
+	}
+	teachers := gridTeachers(st.instrument)
+	for range 20 {
+		t := teacherID(pick(s, teachers))
+		c := cell{day: s.rng.IntN(5), k: s.rng.IntN(8)}
+		fits := true
+		for i := range seriesWeeks {
+			if !s.free(t, st, s.cal.at(w+i, c)) {
+				fits = false
+				break
+			}
+		}
+		if !fits {
+			continue
+		}
+		body := s.lessonBody(st, t, s.cal.at(w, c), "regular")
+		body["recurrence"] = map[string]any{"count": seriesWeeks}
+		s.count("series")
+		a := s.c.call(http.MethodPost, "/api/v1/lessons", s.admin, body)
+		if !s.expect(a, "series for "+st.id, http.StatusCreated) {
+			return
+		}
+		var out struct {
+			Series  string       `json:"series"`
+			Lessons []lessonJSON `json:"lessons"`
+		}
+		if err := a.decode(&out); err != nil || len(out.Lessons) != seriesWeeks {
+			s.problem("series for %s: %d lessons, want %d (%v)", st.id, len(out.Lessons), seriesWeeks, err)
+			return
+		}
+		for _, l := range out.Lessons {
+			s.m.add(l.lesson())
+		}
+		st.cell, st.teacher = &c, t
+		s.series++
+		if s.cal.offsetChanges(s.cal.at(w, c), seriesWeeks) >= 2 {
+			s.seriesDST++
+		}
+		return
+	}
+}
+
+func (s *Sim) opSeries() {
+	for _, st := range s.m.sortedStudents() {
+		if st.cell == nil && !st.withdrawn {
+			s.seriesFor(st, s.week+1)
+			return
+		}
+	}
+}
+
+// futureLesson picks a live lesson of a random student, from the current
+// week to two weeks on (so the family's notice is kept).
+func (s *Sim) futureLesson(kinds ...string) *lesson {
+	from := s.cal.at(s.week, cell{}).Add(-24 * time.Hour)
+	to := from.Add(21 * 24 * time.Hour)
+	var out []*lesson
+	for _, l := range s.m.lessons {
+		if !l.live() || l.status != "scheduled" || l.unsure || l.start.Before(from) || l.start.After(to) || l.start.Before(time.Now().Add(48*time.Hour)) {
+			continue
+		}
+		for _, k := range kinds {
+			if l.kind == k {
+				out = append(out, l)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	sortLessons(out)
+	return pick(s, out)
+}
+
+func (s *Sim) familyOf(studentID string) *family {
+	st := s.m.students[studentID]
+	for _, f := range s.m.families {
+		if st != nil && f.id == st.family {
+			return f
+		}
+	}
+	return nil
+}
+
+// cancel cancels a lesson as who ("family" with the parent's token,
+// "academy" with the office's) and applies the model's policy: a credit
+// when the academy cancels or the family gives the notice.
+func (s *Sim) cancel(l *lesson, by string, wantCredit bool) {
+	token := s.admin
+	if by == "family" {
+		token = s.familyOf(l.student).token
+	}
+	s.count("cancel")
+	a := s.c.call(http.MethodPost, "/api/v1/lessons/"+l.id+"/cancel", token, map[string]any{"cancelled_by": by})
+	if !s.expect(a, "cancel "+l.id+" by "+by, http.StatusOK) {
+		if a.status == 0 {
+			l.unsure = true
+		}
+		return
+	}
+	var out struct {
+		Lessons []lessonJSON `json:"lessons"`
+	}
+	if err := a.decode(&out); err != nil || len(out.Lessons) != 1 {
+		s.problem("cancel %s: answer %s", l.id, a)
+		return
+	}
+	got := out.Lessons[0]
+	s.m.set(l, "cancelled")
+	credit := len(got.CancelNote) >= 16 && got.CancelNote[:16] == "make-up credit: "
+	if credit != wantCredit {
+		s.problem("cancel %s by %s %.1f h ahead: credit %v, want %v (%q)", l.id, by, time.Until(l.start).Hours(), credit, wantCredit, got.CancelNote)
+	}
+	if credit {
+		s.m.students[l.student].credits++
+	}
+}
+
+func (s *Sim) opCancelWithNotice() {
+	if l := s.futureLesson("regular", "makeup"); l != nil {
+		s.cancel(l, "family", true)
+	}
+}
+
+// opCancelInsideNotice books a lesson a few hours from now with a
+// round-the-clock teacher, and the family cancels it: no credit.
+func (s *Sim) opCancelInsideNotice() {
+	sts := s.m.sortedStudents()
+	st := pick(s, sts)
+	if st.withdrawn {
+		return
+	}
+	j := s.nowNext
+	s.nowNext++
+	start := s.nowBase.Add(time.Duration(j/nowTeach) * gridStep)
+	if time.Until(start) > (noticeHours-2)*time.Hour {
+		return // the near-now grid is used up
+	}
+	t := teacherID(gridTeach + j%nowTeach)
+	if !s.free(t, st, start) {
+		return
+	}
+	s.count("book-near-now")
+	a := s.c.call(http.MethodPost, "/api/v1/lessons", s.admin, s.lessonBody(st, t, start, "regular"))
+	if !s.expect(a, "near-now lesson", http.StatusCreated) {
+		return
+	}
+	var got lessonJSON
+	if err := a.decode(&got); err != nil {
+		s.problem("near-now lesson: %v", err)
+		return
+	}
+	l := got.lesson()
+	s.m.add(l)
+	s.cancel(l, "family", false)
+}
+
+// makeupSlot finds a start in the next two weeks where the model expects a
+// single lesson of st to fit, with a teacher of its instrument.
+func (s *Sim) makeupSlot(st *student) (string, time.Time, bool) {
+	for range 30 {
+		t := teacherID(pick(s, gridTeachers(st.instrument)))
+		day := s.rng.IntN(6)
+		c := cell{day: day, k: s.rng.IntN(cellsOn(day))}
+		at := s.cal.at(s.week+1+s.rng.IntN(2), c)
+		if s.free(t, st, at) {
+			return t, at, true
+		}
+	}
+	return "", time.Time{}, false
+}
+
+// book posts one lesson and adds it to the model when acknowledged.
+func (s *Sim) book(token string, st *student, teacher string, at time.Time, kind string) (answer, *lesson) {
+	s.count("book-" + kind)
+	a := s.c.call(http.MethodPost, "/api/v1/lessons", token, s.lessonBody(st, teacher, at, kind))
+	if a.status != http.StatusCreated {
+		return a, nil
+	}
+	var got lessonJSON
+	if err := a.decode(&got); err != nil {
+		s.problem("booking answer: %v", err)
+		return a, nil
+	}
+	l := got.lesson()
+	return a, l
+}
+
+func (s *Sim) withCredit() []*student {
+	var out []*student
+	for _, st := range s.m.sortedStudents() {
+		if st.credits > 0 && !st.withdrawn {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func (s *Sim) opMakeup() {
+	sts := s.withCredit()
+	if len(sts) == 0 {
+		return
+	}
+	st := pick(s, sts)
+	t, at, ok := s.makeupSlot(st)
+	if !ok {
+		return
+	}
+	a, l := s.book(s.familyOf(st.id).token, st, t, at, "makeup")
+	if !s.expect(a, "make-up for "+st.id, http.StatusCreated) {
+		return
+	}
+	s.m.add(l)
+	st.credits--
+}
+
+func (s *Sim) opMakeupWithoutCredit() {
+	for _, st := range s.m.sortedStudents() {
+		if st.credits == 0 && !st.withdrawn {
+			t, at, ok := s.makeupSlot(st)
+			if !ok {
+				return
+			}
+			a, l := s.book(s.familyOf(st.id).token, st, t, at, "makeup")
+			if a.status == 0 {
+				s.cut = true
+				return
+			}
+			if l != nil {
+				s.m.add(l)
+				s.problem("make-up without a credit booked: %s", l.id)
+			} else if a.status >= 500 {
+				s.problem("make-up without a credit: %s", a)
+			}
+			return
+		}
+	}
+}
+
+// opBurst: eight clients book the same teacher at the same start at once;
+// exactly one wins. Families race with their make-up credits when enough
+// hold one, else the office books eight students.
+func (s *Sim) opBurst() {
+	teacher := teacherID(s.rng.IntN(gridTeach))
+	day := s.rng.IntN(6)
+	at := s.cal.at(s.week+1, cell{day: day, k: s.rng.IntN(cellsOn(day))})
+	if s.m.taken[fmt.Sprint(teacher, at.Unix())] > 0 || s.m.blocked(s.cal, teacher, at) {
+		return
+	}
+	var racers []*student
+	kind := "makeup"
+	for _, st := range s.withCredit() {
+		if s.teaches(teacher, st.instrument) && s.free(teacher, st, at) {
+			racers = append(racers, st)
+		}
+	}
+	if len(racers) < 2 {
+		racers, kind = nil, "regular"
+		for _, st := range s.m.sortedStudents() {
+			if !st.withdrawn && s.teaches(teacher, st.instrument) && s.free(teacher, st, at) {
+				racers = append(racers, st)
+			}
+		}
+	}
+	if len(racers) > 8 {
+		racers = racers[:8]
+	}
+	if len(racers) < 2 {
+		return
+	}
+	answers := make([]answer, len(racers))
+	lessons := make([]*lesson, len(racers))
+	var wg sync.WaitGroup
+	for i, st := range racers {
+		token := s.admin
+		if kind == "makeup" {
+			token = s.familyOf(st.id).token
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i], lessons[i] = s.book(token, st, teacher, at, kind)
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, a := range answers {
+		switch {
+		case a.status == 0:
+			s.cut = true
+		case lessons[i] != nil:
+			won++
+			s.m.add(lessons[i])
+			if kind == "makeup" {
+				racers[i].credits--
+			}
+		case a.status != http.StatusConflict:
+			s.problem("burst booking: %s", a)
+		}
+	}
+	s.count("burst")
+	if won != 1 && !s.cut {
+		s.problem("burst of %d bookings of %s at %s: %d won", len(racers), teacher, at, won)
+	}
+}
+
+func (s *Sim) teaches(teacher, instrument string) bool {
+	for i := range gridTeach + nowTeach {
+		if teacherID(i) == teacher {
+			for _, in := range teacherInstruments(i) {
+				if in == instrument {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// opClosure closes a day one to two weeks ahead: the server cancels every
+// lesson of the day (the academy's cancellation: a credit each).
+func (s *Sim) opClosure() {
+	date := s.cal.day(s.week+1+s.rng.IntN(2), s.rng.IntN(6))
+	if s.m.closed[date] {
+		return
+	}
+	from, to := s.cal.dayBounds(date)
+	s.count("closure")
+	a := s.c.call(http.MethodPost, "/api/collections/closures/records", s.admin,
+		map[string]any{"name": "Closed " + date, "start": from.Format(pbTime), "end": to.Add(-time.Second).Format(pbTime)})
+	if !s.expect(a, "closure "+date, http.StatusOK) {
+		return
+	}
+	s.m.closed[date] = true
+	for _, l := range s.m.on(s.cal, date, "") {
+		s.m.set(l, "cancelled")
+		s.m.students[l.student].credits++
+	}
+	s.checkDay(date)
+}
+
+// checkDay compares one day's lessons on the server with the model.
+func (s *Sim) checkDay(date string) {
+	from, to := s.cal.dayBounds(date)
+	rows, err := s.c.records(s.super, "lessons", fmt.Sprintf("start >= '%s' && start < '%s'", from.Format(pbTime), to.Format(pbTime)))
+	if err != nil {
+		s.cut = true
+		return
+	}
+	for _, r := range rows {
+		id, _ := r["id"].(string)
+		l := s.m.lessons[id]
+		if l == nil || l.unsure {
+			continue
+		}
+		if r["status"] != l.status {
+			s.problem("lesson %s on %s: server says %v, model %s", id, date, r["status"], l.status)
+		}
+	}
+}
+
+// opTimeOff gives a teacher a day off one to three weeks ahead; the office
+// then cancels that day's lessons (time off leaves them to the office).
+func (s *Sim) opTimeOff() {
+	t := teacherID(s.rng.IntN(gridTeach))
+	date := s.cal.day(s.week+1+s.rng.IntN(3), s.rng.IntN(6))
+	if s.m.daysOff[t+" "+date] || s.m.closed[date] {
+		return
+	}
+	for _, l := range s.m.on(s.cal, date, t) {
+		s.cancel(l, "academy", true)
+	}
+	from, to := s.cal.dayBounds(date)
+	s.count("time-off")
+	a := s.c.call(http.MethodPost, "/api/collections/time_off/records", s.admin,
+		map[string]any{"teacher": t, "start": from.Format(pbTime), "end": to.Add(-time.Second).Format(pbTime), "reason": "sim"})
+	if s.expect(a, "time off "+t+" "+date, http.StatusOK) {
+		s.m.daysOff[t+" "+date] = true
+	}
+}
+
+// opAvailability adds or removes a grid teacher's Sunday morning and books
+// a Sunday lesson: it fits only while the window is there.
+func (s *Sim) opAvailability() {
+	i := s.rng.IntN(gridTeach)
+	t := teacherID(i)
+	if s.sunday == nil {
+		s.sunday = map[string]bool{}
+	}
+	on := !s.sunday[t]
+	if !on {
+		for _, l := range s.m.lessons {
+			if l.teacher == t && l.live() && l.start.After(time.Now()) && l.start.In(s.cal.zone).Weekday() == time.Sunday {
+				s.cancel(l, "academy", true)
+			}
+		}
+	}
+	windows := []map[string]any{}
+	for wd := 1; wd <= 5; wd++ {
+		windows = append(windows, map[string]any{"weekday": wd, "start_time": "15:00", "end_time": "20:30"})
+	}
+	windows = append(windows, map[string]any{"weekday": 6, "start_time": "09:00", "end_time": "14:00"})
+	if on {
+		windows = append(windows, map[string]any{"weekday": 0, "start_time": "10:00", "end_time": "12:00"})
+	}
+	s.count("availability")
+	a := s.c.call(http.MethodPut, "/api/v1/teachers/"+t+"/availability", s.admin, map[string]any{"windows": windows})
+	if !s.expect(a, "availability "+t, http.StatusOK) {
+		return
+	}
+	s.sunday[t] = on
+	at := s.cal.at(s.week+1, cell{day: 6, k: s.rng.IntN(2)})
+	for _, st := range s.m.sortedStudents() {
+		if !st.withdrawn && s.teaches(t, st.instrument) && s.free(t, st, at) {
+			a, l := s.book(s.admin, st, t, at, "regular")
+			if on && s.expect(a, "Sunday lesson inside the window", http.StatusCreated) {
+				s.m.add(l)
+			}
+			if !on {
+				if l != nil {
+					s.m.add(l)
+					s.problem("Sunday lesson outside %s's availability booked: %s", t, l.id)
+				} else {
+					s.expect(a, "Sunday lesson outside the window", http.StatusConflict)
+				}
+			}
+			return
+		}
+	}
+}
+
+// bookAttendance books one lesson per round-the-clock teacher starting
+// half a minute from now; verify marks them once they started.
+func (s *Sim) bookAttendance() {
+	start := time.Now().Truncate(time.Second).Add(30 * time.Second)
+	sts := s.m.sortedStudents()
+	for i := range nowTeach {
+		st := sts[i%len(sts)]
+		a, l := s.book(s.admin, st, teacherID(gridTeach+i), start, "regular")
+		if s.expect(a, "attendance lesson", http.StatusCreated) {
+			s.m.add(l)
+			s.attendance = append(s.attendance, l)
+		}
+	}
+}
+
+// opAttendanceTooEarly: a teacher marks a lesson that has not started:
+// refused.
+func (s *Sim) opAttendanceTooEarly() {
+	l := s.futureLesson("regular")
+	if l == nil {
+		return
+	}
+	idx := 0
+	fmt.Sscanf(l.teacher, "simteacher%05d", &idx)
+	s.count("attendance-early")
+	a := s.c.call(http.MethodPatch, "/api/collections/lessons/records/"+l.id, s.teacherTokens[idx], map[string]any{"status": "completed"})
+	if a.status == 0 {
+		s.cut = true
+		return
+	}
+	if a.ok() {
+		s.problem("attendance on a future lesson %s accepted", l.id)
+		s.m.set(l, "completed")
+	} else if a.status >= 500 {
+		s.problem("attendance too early: %s", a)
+	}
+}
+
+// markAttendance marks the lessons booked at the start once they began.
+func (s *Sim) markAttendance() {
+	for _, l := range s.attendance {
+		if wait := time.Until(l.start.Add(time.Second)); wait > 0 {
+			time.Sleep(wait)
+		}
+		status := "completed"
+		if s.rng.IntN(4) == 0 {
+			status = "no_show"
+		}
+		idx := 0
+		fmt.Sscanf(l.teacher, "simteacher%05d", &idx)
+		s.count("attendance")
+		a := s.c.call(http.MethodPatch, "/api/collections/lessons/records/"+l.id, s.teacherTokens[idx], map[string]any{"status": status})
+		if s.expect(a, "attendance "+l.id, http.StatusOK) {
+			s.m.set(l, status)
+		}
+	}
+}

@@ -1,0 +1,396 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"cedarheights/billing/stripestub"
+)
+
+// ops_money.go: enrollments, card payments, refunds, disputes, renewals,
+// plan changes, withdrawals, and freed-slot offers.
+
+func stripeDelivery() stripestub.Delivery { return stripestub.Delivery{} }
+
+// opEnroll: a family enrolls another child with a Saturday trial. About
+// one in six is invalid (a bad birth date or an unknown plan): 400, and
+// nothing is written.
+func (s *Sim) opEnroll() {
+	f := pick(s, s.m.families)
+	n := s.nextStu
+	s.nextStu++
+	inst := pianoID
+	if s.rng.IntN(3) == 0 {
+		inst = violinID
+	}
+	st := &student{family: f.id, instrument: inst, name: fmt.Sprintf("Enrolled%04d", n)}
+	t, at, ok := "", time.Time{}, false
+	for range 20 {
+		t = teacherID(pick(s, gridTeachers(inst)))
+		at = s.cal.at(s.week+1, cell{day: 5, k: s.rng.IntN(7)})
+		if !s.m.busy(t, "", at) && !s.m.blocked(s.cal, t, at) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return
+	}
+	body := map[string]any{
+		"parent":         map[string]any{"id": f.id},
+		"student":        map[string]any{"first_name": st.name, "last_name": "Sim", "birth_date": "2016-03-04", "instrument": inst},
+		"plan":           planID,
+		"trial":          map[string]any{"teacher": t, "start": at.Format(time.RFC3339)},
+		"payment_method": "pm_card_visa",
+	}
+	invalid := s.rng.IntN(6) == 0
+	if invalid {
+		if s.rng.IntN(2) == 0 {
+			body["student"].(map[string]any)["birth_date"] = "2016-13-45"
+		} else {
+			body["plan"] = "nosuchplan00000"
+		}
+	}
+	s.count("enroll")
+	a := s.c.call(http.MethodPost, "/api/v1/enrollments?wait=10000", f.token, body)
+	if invalid {
+		if a.status == 0 {
+			s.cut = true
+		} else if a.status < 400 || a.status >= 500 {
+			s.problem("invalid enrollment: %s", a)
+		}
+		return
+	}
+	if !s.expect(a, "enrollment", http.StatusOK, http.StatusCreated) {
+		return
+	}
+	var run struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	}
+	a.decode(&run)
+	if run.Status != "completed" {
+		s.problem("enrollment run %s: %s %s", run.ID, run.Status, run.Error)
+		return
+	}
+	s.learnStudent(st, f)
+}
+
+// learnStudent reads back what an enrollment made: the student, its
+// enrollment, its trial lesson.
+func (s *Sim) learnStudent(st *student, f *family) {
+	rows, err := s.c.records(s.super, "students", fmt.Sprintf("parent = '%s' && first_name = '%s'", f.id, st.name))
+	if err != nil || len(rows) != 1 {
+		s.problem("enrolled student %s: %d records (%v)", st.name, len(rows), err)
+		return
+	}
+	st.id = rows[0]["id"].(string)
+	s.m.students[st.id] = st
+	ens, err := s.c.records(s.super, "enrollments", fmt.Sprintf("student = '%s'", st.id))
+	if err != nil || len(ens) != 1 {
+		s.problem("student %s: %d enrollments (%v)", st.id, len(ens), err)
+		return
+	}
+	st.enrollment, _ = ens[0]["id"].(string)
+	st.subscription, _ = ens[0]["stripe_subscription_id"].(string)
+	st.plan = planID
+	if c, _ := ens[0]["stripe_customer_id"].(string); c != "" {
+		f.customer = c
+	}
+	ls, err := s.c.records(s.super, "lessons", fmt.Sprintf("student = '%s'", st.id))
+	if err != nil || len(ls) != 1 {
+		s.problem("student %s: %d trial lessons (%v)", st.id, len(ls), err)
+		return
+	}
+	s.m.add(lessonFromRecord(ls[0]))
+}
+
+func lessonFromRecord(r map[string]any) *lesson {
+	str := func(k string) string { v, _ := r[k].(string); return v }
+	start, _ := time.Parse(pbTime, str("start"))
+	return &lesson{id: str("id"), teacher: str("teacher"), student: str("student"), start: start.UTC(), kind: str("kind"), status: str("status"), series: str("series")}
+}
+
+// pay charges a family's card once (a retry with the same key must not
+// charge again) and returns the payment when it succeeded.
+func (s *Sim) pay(f *family, amount int64, pm, key string) (answer, *payment) {
+	s.count("payment")
+	a := s.c.call(http.MethodPost, "/api/v1/payments/process", f.token,
+		map[string]any{"amount": amount, "kind": "lesson_package", "payment_method": pm, "currency": currency, "description": "sim lessons"},
+		"Idempotency-Key", key)
+	if !a.ok() {
+		return a, nil
+	}
+	var out struct {
+		Payment struct {
+			ID     string `json:"id"`
+			Intent string `json:"stripe_payment_intent_id"`
+		} `json:"payment"`
+		Status   string `json:"status"`
+		Replayed bool   `json:"replayed"`
+	}
+	if err := a.decode(&out); err != nil || out.Status != "succeeded" {
+		s.problem("payment %s: %s", key, a)
+		return a, nil
+	}
+	return a, &payment{id: out.Payment.ID, family: f.id, intent: out.Payment.Intent, amount: amount}
+}
+
+// opPayment: a family buys lessons; one in four is declined first and
+// paid with another card after; one in four retries with the same key.
+func (s *Sim) opPayment() {
+	f := pick(s, s.m.families)
+	amount := int64(1000 + 500*s.rng.IntN(30))
+	key := s.key("pay")
+	if s.rng.IntN(4) == 0 {
+		a, p := s.pay(f, amount, "pm_card_chargeDeclined", key)
+		if p != nil {
+			s.problem("declined card charged: %s", a)
+		} else if a.status != 0 {
+			s.expect(a, "declined card", http.StatusPaymentRequired)
+		}
+		key = s.key("pay-recovery")
+	}
+	a, p := s.pay(f, amount, "pm_card_visa", key)
+	if !s.expect(a, "payment", http.StatusCreated) || p == nil {
+		return
+	}
+	s.m.payments = append(s.m.payments, p)
+	f.paid += amount
+	if s.rng.IntN(4) == 0 {
+		again, _ := s.pay(f, amount, "pm_card_visa", key)
+		s.expect(again, "payment retried with its key", http.StatusOK)
+	}
+}
+
+func (s *Sim) refundable() []*payment {
+	var out []*payment
+	for _, p := range s.m.payments {
+		if p.refunded < p.amount && !p.disputed {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *Sim) refund(p *payment, amount int64) answer {
+	s.count("refund")
+	return s.c.call(http.MethodPost, "/api/v1/payments/"+p.id+"/refund", s.admin, map[string]any{"amount": amount, "reason": "requested_by_customer"})
+}
+
+func (s *Sim) opRefund() {
+	ps := s.refundable()
+	if len(ps) == 0 {
+		return
+	}
+	p := pick(s, ps)
+	amount := 1 + s.rng.Int64N(p.amount-p.refunded)
+	if s.expect(s.refund(p, amount), "refund", http.StatusOK) {
+		p.refunded += amount
+	}
+}
+
+// opRefundBurst: four refunds of 60 % of one fresh payment at once: one
+// goes through; the payment is never refunded beyond its amount.
+func (s *Sim) opRefundBurst() {
+	f := pick(s, s.m.families)
+	amount := int64(5000 + 500*s.rng.IntN(10))
+	a, p := s.pay(f, amount, "pm_card_visa", s.key("pay-burst"))
+	if !s.expect(a, "payment before refunds", http.StatusCreated) || p == nil {
+		return
+	}
+	s.m.payments = append(s.m.payments, p)
+	f.paid += amount
+	part := amount * 6 / 10
+	answers := make([]answer, 4)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() { defer wg.Done(); answers[i] = s.refund(p, part) }()
+	}
+	wg.Wait()
+	won := 0
+	for _, a := range answers {
+		switch {
+		case a.status == 0:
+			s.cut = true
+		case a.ok():
+			won++
+		case a.status >= 500:
+			s.problem("refund burst: %s", a)
+		}
+	}
+	s.count("refund-burst")
+	if won != 1 && !s.cut {
+		s.problem("four refunds of 60 %% of %s: %d went through", p.id, won)
+	}
+	p.refunded += int64(won) * part
+}
+
+// opDispute: a family's bank disputes a payment (Stripe's events only).
+func (s *Sim) opDispute() {
+	ps := s.refundable()
+	if len(ps) == 0 {
+		return
+	}
+	p := pick(s, ps)
+	if p.refunded > 0 || p.intent == "" {
+		return
+	}
+	s.count("dispute")
+	s.e.stub.Dispute(p.intent, "fraudulent", false)
+	p.disputed = true
+}
+
+func (s *Sim) subscribed() []*student {
+	var out []*student
+	for _, st := range s.m.sortedStudents() {
+		if st.subscription != "" && !st.withdrawn {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// opRenew bills a subscription's next month; one in four cards is
+// declined first and recovers on Stripe's retry.
+func (s *Sim) opRenew() {
+	sts := s.subscribed()
+	if len(sts) == 0 {
+		return
+	}
+	st := pick(s, sts)
+	f := s.familyOf(st.id)
+	decline := s.rng.IntN(4) == 0 && f.customer != ""
+	if decline {
+		s.e.stub.Decline(f.customer, "card_declined")
+	}
+	s.count("renew")
+	inv := s.e.stub.Renew(st.subscription)
+	if decline {
+		s.deliverEvents()
+		s.e.stub.Decline(f.customer, "")
+		if inv != "" {
+			s.count("renew-retry")
+			s.e.stub.Retry(inv)
+		}
+	}
+}
+
+func (s *Sim) opPlanChange() {
+	sts := s.subscribed()
+	if len(sts) == 0 {
+		return
+	}
+	st := pick(s, sts)
+	next := plan45ID
+	if st.plan == plan45ID {
+		next = planID
+	}
+	s.count("plan-change")
+	a := s.c.call(http.MethodPatch, "/api/v1/enrollments/"+st.enrollment+"/subscription", s.admin, map[string]any{"plan": next})
+	if s.expect(a, "plan change", http.StatusOK) {
+		st.plan = next
+	}
+}
+
+// opWithdraw: the subscription ends at the period's end; the office
+// cancels the student's lessons from next week.
+func (s *Sim) opWithdraw() {
+	sts := s.subscribed()
+	if len(sts) == 0 {
+		return
+	}
+	st := pick(s, sts)
+	s.count("withdraw")
+	a := s.c.call(http.MethodPost, "/api/v1/enrollments/"+st.enrollment+"/subscription/withdraw", s.admin, nil)
+	if !s.expect(a, "withdraw", http.StatusOK) {
+		return
+	}
+	st.withdrawn = true
+	for _, l := range s.m.liveOf(st.id, s.cal.at(s.week+1, cell{})) {
+		if l.status == "scheduled" {
+			s.cancel(l, "academy", true)
+		}
+	}
+}
+
+// opOffer: the open offers of one freed slot are accepted at once by every
+// family offered it: one gets the lesson (spending its credit), the
+// others are told it is gone; accepting again books nothing new.
+func (s *Sim) opOffer() {
+	rows, err := s.c.records(s.super, "slot_offers", "status = 'open'")
+	if err != nil || len(rows) == 0 {
+		return
+	}
+	byRun := map[string][]map[string]any{}
+	for _, r := range rows {
+		run, _ := r["run"].(string)
+		byRun[run] = append(byRun[run], r)
+	}
+	runs := sortedKeys(byRun)
+	offers := byRun[pick(s, runs)]
+	answers := make([]answer, len(offers))
+	var wg sync.WaitGroup
+	for i, o := range offers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.count("offer-accept")
+			answers[i] = s.c.call(http.MethodPost, "/api/v1/offers/"+o["token"].(string)+"/accept", "", nil)
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, a := range answers {
+		switch {
+		case a.status == 0:
+			s.cut = true
+		case a.ok():
+			var out struct {
+				Lesson string `json:"lesson"`
+				Again  bool   `json:"again"`
+			}
+			a.decode(&out)
+			won++
+			s.learnLesson(out.Lesson, offers[i])
+			again := s.c.call(http.MethodPost, "/api/v1/offers/"+offers[i]["token"].(string)+"/accept", "", nil)
+			var twice struct {
+				Lesson string `json:"lesson"`
+				Again  bool   `json:"again"`
+			}
+			if s.expect(again, "offer accepted twice", http.StatusOK) {
+				if again.decode(&twice); !twice.Again || twice.Lesson != out.Lesson {
+					s.problem("offer accepted twice: %s", again)
+				}
+			}
+		case a.status >= 500:
+			s.problem("offer accept: %s", a)
+		}
+	}
+	if won > 1 {
+		s.problem("one freed slot, %d acceptances won", won)
+	}
+}
+
+// learnLesson adds a lesson the server booked (an offer's) to the model.
+func (s *Sim) learnLesson(id string, offer map[string]any) {
+	a := s.c.call(http.MethodGet, "/api/collections/lessons/records/"+id, s.super, nil)
+	var r map[string]any
+	if !s.expect(a, "offered lesson", http.StatusOK) || a.decode(&r) != nil {
+		return
+	}
+	l := lessonFromRecord(r)
+	if s.m.busy(l.teacher, l.student, l.start) {
+		s.problem("offer booked %s where the model holds a live lesson", id)
+	}
+	s.m.add(l)
+	if l.kind == "makeup" {
+		if st := s.m.students[l.student]; st != nil {
+			st.credits--
+		}
+	}
+}
