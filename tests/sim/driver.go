@@ -99,7 +99,9 @@ func Run(t testing.TB, bin string, cfg Config) (*Result, error) {
 	for _, k := range sortedKeys(s.took) {
 		t.Logf("sim: %-22s %6.2f s", k, s.took[k].Seconds())
 	}
-	defer func() { t.Logf("sim: %d weekly series (%d across both daylight-saving changes), %d mails", s.series, s.seriesDST, s.mails) }()
+	defer func() {
+		t.Logf("sim: %d weekly series (%d across both daylight-saving changes), %d mails", s.series, s.seriesDST, s.mails)
+	}()
 	if err := s.verify(); err != nil {
 		return nil, err
 	}
@@ -175,6 +177,9 @@ func (s *Sim) operations() []op {
 		{"plan-change", 1, s.opPlanChange},
 		{"withdraw", 1, s.opWithdraw},
 		{"offer", 2, s.opOffer},
+		{"burst-one-credit", 1, s.opBurstOneCredit},
+		{"burst-cancel", 1, s.opBurstCancel},
+		{"batch-makeups", 1, s.opBatchMakeups},
 	}
 }
 

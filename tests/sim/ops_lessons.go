@@ -334,6 +334,10 @@ func (s *Sim) opBurst() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if i%2 == 1 {
+				answers[i], lessons[i] = s.bookRecord(token, st, teacher, at, kind)
+				return
+			}
 			answers[i], lessons[i] = s.book(token, st, teacher, at, kind)
 		}()
 	}
@@ -349,7 +353,7 @@ func (s *Sim) opBurst() {
 			if kind == "makeup" {
 				racers[i].credits--
 			}
-		case a.status != http.StatusConflict:
+		case a.status != http.StatusConflict && !(i%2 == 1 && a.status == http.StatusBadRequest):
 			s.problem("burst booking: %s", a)
 		}
 	}
@@ -539,5 +543,192 @@ func (s *Sim) markAttendance() {
 		if s.expect(a, "attendance "+l.id, http.StatusOK) {
 			s.m.set(l, status)
 		}
+	}
+}
+
+// opBurstOneCredit: a family holding one make-up credit books four
+// make-ups at four different free starts at once: the credit pays for
+// exactly one.
+func (s *Sim) opBurstOneCredit() {
+	var st *student
+	for _, c := range s.withCredit() {
+		if c.credits == 1 {
+			st = c
+			break
+		}
+	}
+	if st == nil {
+		return
+	}
+	type slot struct {
+		teacher string
+		at      time.Time
+	}
+	var slots []slot
+	seen := map[string]bool{}
+	for range 40 {
+		t, at, ok := s.makeupSlot(st)
+		if k := fmt.Sprint(t, at.Unix()); ok && !seen[k] && !seen[fmt.Sprint(at.Unix())] {
+			seen[k], seen[fmt.Sprint(at.Unix())] = true, true
+			slots = append(slots, slot{t, at})
+		}
+		if len(slots) == 4 {
+			break
+		}
+	}
+	if len(slots) < 2 {
+		return
+	}
+	token := s.familyOf(st.id).token
+	answers := make([]answer, len(slots))
+	lessons := make([]*lesson, len(slots))
+	var wg sync.WaitGroup
+	for i, sl := range slots {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i], lessons[i] = s.book(token, st, sl.teacher, sl.at, "makeup")
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, a := range answers {
+		switch {
+		case a.status == 0:
+			s.cut = true
+		case lessons[i] != nil:
+			won++
+			s.m.add(lessons[i])
+			st.credits--
+		case a.status >= 500:
+			s.problem("make-ups on one credit: %s", a)
+		}
+	}
+	s.count("burst-one-credit")
+	if won != 1 && !s.cut {
+		s.problem("%d make-ups booked at once on one credit of %s: %d went through", len(slots), st.id, won)
+	}
+}
+
+// opBurstCancel: the family and the office cancel the same lesson four
+// times at once: it is cancelled once, with at most one credit.
+func (s *Sim) opBurstCancel() {
+	l := s.futureLesson("regular")
+	if l == nil {
+		return
+	}
+	st := s.m.students[l.student]
+	before := st.credits
+	answers := make([]answer, 4)
+	var wg sync.WaitGroup
+	for i := range answers {
+		token, by := s.familyOf(l.student).token, "family"
+		if i%2 == 1 {
+			token, by = s.admin, "academy"
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.count("cancel")
+			answers[i] = s.c.call(http.MethodPost, "/api/v1/lessons/"+l.id+"/cancel", token, map[string]any{"cancelled_by": by})
+		}()
+	}
+	wg.Wait()
+	s.count("burst-cancel")
+	for _, a := range answers {
+		if a.status == 0 {
+			s.cut = true
+		} else if a.status >= 500 {
+			s.problem("cancel burst: %s", a)
+		}
+	}
+	s.m.set(l, "cancelled")
+	// Every cancellation here keeps the notice or is the academy's: one
+	// credit, whoever won.
+	open, err := s.openCredits()
+	if err != nil {
+		s.cut = true
+		return
+	}
+	if open[st.id] != before+1 && !s.cut {
+		s.problem("lesson %s cancelled four times at once: %d open credits, want %d", l.id, open[st.id], before+1)
+	}
+	st.credits = before + 1
+}
+
+// bookRecord books one lesson through PocketBase's record API (the guard
+// runs on every write path).
+func (s *Sim) bookRecord(token string, st *student, teacher string, at time.Time, kind string) (answer, *lesson) {
+	s.count("record-" + kind)
+	a := s.c.call(http.MethodPost, "/api/collections/lessons/records", token, map[string]any{"teacher": teacher, "student": st.id,
+		"instrument": st.instrument, "start": at.Format(pbTime), "end": at.Add(lessonMinutes * time.Minute).Format(pbTime),
+		"kind": kind, "status": "scheduled"})
+	if a.status != http.StatusOK {
+		return a, nil
+	}
+	var got lessonJSON
+	if err := a.decode(&got); err != nil {
+		s.problem("record API booking answer: %v", err)
+		return a, nil
+	}
+	return a, got.lesson()
+}
+
+// opBatchMakeups: a family holding one credit sends two make-ups in one
+// batch request (one transaction): at most one credit is spent, and a
+// refused request takes the whole batch back.
+func (s *Sim) opBatchMakeups() {
+	var st *student
+	for _, c := range s.withCredit() {
+		if c.credits == 1 {
+			st = c
+			break
+		}
+	}
+	if st == nil {
+		return
+	}
+	t1, at1, ok1 := s.makeupSlot(st)
+	t2, at2, ok2 := s.makeupSlot(st)
+	if !ok1 || !ok2 || at1.Equal(at2) {
+		return
+	}
+	body := func(t string, at time.Time) map[string]any {
+		return map[string]any{"teacher": t, "student": st.id, "instrument": st.instrument, "start": at.Format(pbTime),
+			"end": at.Add(lessonMinutes * time.Minute).Format(pbTime), "kind": "makeup", "status": "scheduled"}
+	}
+	s.count("batch-makeups")
+	a := s.c.call(http.MethodPost, "/api/batch", s.familyOf(st.id).token, map[string]any{"requests": []batchReq{
+		create("lessons", body(t1, at1)), create("lessons", body(t2, at2))}})
+	if a.status == 0 {
+		s.cut = true
+		return
+	}
+	if a.status >= 500 {
+		s.problem("batch of two make-ups: %s", a)
+		return
+	}
+	if !a.ok() {
+		s.t.Logf("sim: a batch of two make-ups on one credit: %d (taken back as a whole)", a.status)
+		return
+	}
+	var out []struct {
+		Status int        `json:"status"`
+		Body   lessonJSON `json:"body"`
+	}
+	if err := a.decode(&out); err != nil {
+		s.problem("batch answer: %v", err)
+		return
+	}
+	booked := 0
+	for _, r := range out {
+		if r.Status == http.StatusOK && r.Body.ID != "" {
+			booked++
+			s.m.add(r.Body.lesson())
+		}
+	}
+	st.credits -= booked
+	if booked > 1 {
+		s.problem("two make-ups booked in one batch on one credit of %s", st.id)
 	}
 }

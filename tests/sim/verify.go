@@ -227,16 +227,39 @@ func (s *Sim) checkMoney() error {
 				Amount   int64  `json:"amount"`
 			} `json:"balance"`
 			Entries []struct {
+				Kind     string `json:"kind"`
 				Amount   int64  `json:"amount"`
 				Currency string `json:"currency"`
+				Payment  string `json:"payment"`
 			} `json:"entries"`
 		}
 		if !s.expect(a, "ledger", http.StatusOK) || a.decode(&out) != nil {
 			continue
 		}
 		sum := map[string]int64{}
+		paidIn, paidOut, entries := map[string]int64{}, map[string]int64{}, map[string]int{}
 		for _, e := range out.Entries {
 			sum[e.Currency] += e.Amount
+			switch e.Kind {
+			case "payment":
+				paidIn[e.Payment] -= e.Amount
+				entries[e.Payment]++
+			case "refund":
+				paidOut[e.Payment] += e.Amount
+			}
+		}
+		// Each card payment the driver made is in its family's ledger
+		// exactly once, and so is every refund of it.
+		for _, p := range s.m.payments {
+			if p.family != f.id {
+				continue
+			}
+			if entries[p.id] != 1 || paidIn[p.id] != p.amount {
+				s.problem("payment %s of %d: %d ledger entries for %d", p.id, p.amount, entries[p.id], paidIn[p.id])
+			}
+			if !p.disputed && paidOut[p.id] != p.refunded {
+				s.problem("payment %s: refunded %d, the ledger's refunds add to %d", p.id, p.refunded, paidOut[p.id])
+			}
 		}
 		for _, b := range out.Balance {
 			if sum[b.Currency] != b.Amount {
@@ -247,24 +270,40 @@ func (s *Sim) checkMoney() error {
 	return nil
 }
 
-// checkMail: the outbox reached mailpit; every family heard from the
-// academy.
+// checkMail: every message the outbox marks sent reached mailpit (by
+// recipient and subject), across the kills.
 func (s *Sim) checkMail() error {
-	msgs, err := s.e.mail.WaitForCount(1, 20*time.Second)
+	sent, err := s.c.records(s.super, "email_outbox", "status = 'sent'")
 	if err != nil {
 		return err
 	}
-	to := map[string]int{}
-	for _, m := range msgs {
-		for _, a := range m.To {
-			to[strings.ToLower(a.Address)]++
-		}
+	msgs, err := s.e.mail.WaitForCount(len(sent), 20*time.Second)
+	if err != nil {
+		return err
 	}
 	s.mails = len(msgs)
-	for _, f := range s.m.families {
-		if to[f.email] == 0 {
-			s.problem("family %s got no mail", f.email)
+	got := map[string]int{}
+	for _, m := range msgs {
+		for _, a := range m.To {
+			got[strings.ToLower(a.Address)+" | "+m.Subject]++
 		}
+	}
+	missing := 0
+	for _, r := range sent {
+		for _, to := range strings.Split(fmt.Sprint(r["to"]), ",") {
+			k := strings.ToLower(strings.TrimSpace(to)) + " | " + fmt.Sprint(r["subject"])
+			if got[k] == 0 {
+				missing++
+				if missing <= 5 {
+					s.problem("outbox message %v marked sent never reached the SMTP server: %s", r["id"], k)
+				}
+				continue
+			}
+			got[k]--
+		}
+	}
+	if missing > 5 {
+		s.problem("%d sent messages in all never reached the SMTP server", missing)
 	}
 	return nil
 }
