@@ -105,10 +105,14 @@ func (s *Sim) setUp() error {
 	for i := range s.cfg.Families {
 		reqs = append(reqs, user(parentID(i), fmt.Sprintf("family%02d@sim.test", i), fmt.Sprintf("Family %02d", i), "parent"))
 	}
-	if err := s.batch(reqs); err != nil {
-		return err
+	// Accounts in batches of ten: each password is a bcrypt hash.
+	for len(reqs) > 0 {
+		n := min(10, len(reqs))
+		if err := s.batch(reqs[:n]); err != nil {
+			return err
+		}
+		reqs = reqs[n:]
 	}
-	reqs = reqs[:0]
 	for i := range gridTeach + nowTeach {
 		reqs = append(reqs, create("teachers", map[string]any{"id": teacherID(i), "user": teacherUserID(i), "display_name": fmt.Sprintf("Teacher %02d", i),
 			"instruments": teacherInstruments(i), "lesson_lengths": []string{"30"}, "capacity": 100, "levels": []string{"beginner", "intermediate"},

@@ -39,13 +39,15 @@ type env struct {
 }
 
 // Build compiles the academy binary (the main package, as `make build`
-// does) into dir.
-func Build(dir string) (string, error) {
+// does) into the module's bin/sim/. Not into a temporary folder:
+// PocketBase takes a binary under os.TempDir() for `go run` and serves in
+// dev mode, printing every SQL statement.
+func Build() (string, error) {
 	root, err := crash.ModuleRoot()
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "cedarheights")
+	bin := filepath.Join(root, "bin", "sim", "cedarheights")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")

@@ -709,7 +709,9 @@ func (s *Sim) opBatchMakeups() {
 		return
 	}
 	if !a.ok() {
-		s.t.Logf("sim: a batch of two make-ups on one credit: %d (taken back as a whole)", a.status)
+		// The second make-up finds no credit: the batch is taken back
+		// as a whole (checkLessons finds any lesson left behind).
+		s.expect(a, "a batch of two make-ups on one credit", http.StatusBadRequest)
 		return
 	}
 	var out []struct {

@@ -9,7 +9,8 @@ import (
 // TestTerm plays a term (14 weeks) against the built server with three
 // kill -9 restarts and fails on any disagreement between the server and
 // the model, or on a doctor violation. SIM_SEED replays a seed; SIM_YEAR=1
-// plays the full year instead (make bench).
+// plays the full year instead (make bench); SIM_BIN names a built binary
+// to play against instead of building one.
 func TestTerm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and serves the academy binary")
@@ -27,9 +28,13 @@ func TestTerm(t *testing.T) {
 		cfg, what = Year(seed), "year"
 	}
 	t.Logf("sim: seed %d (replay: SIM_SEED=%d go test -run TestTerm ./tests/sim)", seed, seed)
-	bin, err := Build(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	bin := os.Getenv("SIM_BIN") // a built binary to play against instead
+	if bin == "" {
+		built, err := Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin = built
 	}
 	res, err := Run(t, bin, cfg)
 	if err != nil {
