@@ -180,6 +180,8 @@ func (s *Sim) operations() []op {
 		{"burst-one-credit", 1, s.opBurstOneCredit},
 		{"burst-cancel", 1, s.opBurstCancel},
 		{"batch-makeups", 1, s.opBatchMakeups},
+		{"payment-race", 1, s.opPaymentRace},
+		{"refund-refused", 1, s.opRefundRefused},
 	}
 }
 

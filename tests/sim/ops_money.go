@@ -394,3 +394,89 @@ func (s *Sim) learnLesson(id string, offer map[string]any) {
 		}
 	}
 }
+
+// opPaymentRace: one payment sent four times at once with one
+// Idempotency-Key (a double click, a retrying client): one charge at
+// Stripe, one payment on the server, every answer naming it.
+func (s *Sim) opPaymentRace() {
+	f := pick(s, s.m.families)
+	amount := int64(2000 + 500*s.rng.IntN(20))
+	key := s.key("pay-race")
+	before := s.e.stub.Count("payment_intent")
+	answers := make([]answer, 4)
+	pays := make([]*payment, 4)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Add(1)
+		go func() { defer wg.Done(); answers[i], pays[i] = s.pay(f, amount, "pm_card_visa", key) }()
+	}
+	wg.Wait()
+	s.count("payment-race")
+	ids := map[string]bool{}
+	for i, a := range answers {
+		switch {
+		case a.status == 0:
+			s.cut = true
+		case pays[i] != nil:
+			ids[pays[i].id] = true
+		case a.status >= 500:
+			s.problem("payment race: %s", a)
+		case a.status != http.StatusConflict:
+			s.problem("payment race: %s", a)
+		}
+	}
+	if s.cut {
+		return
+	}
+	if len(ids) != 1 {
+		s.problem("four payments with key %s: %d payments answered", key, len(ids))
+	}
+	if n := s.e.stub.Count("payment_intent") - before; n != 1 {
+		s.problem("four payments with key %s: %d charges at Stripe", key, n)
+	}
+	for _, p := range pays {
+		if p != nil {
+			s.m.payments = append(s.m.payments, p)
+			f.paid += amount
+			break
+		}
+	}
+	// The same key with another amount is a different request: refused.
+	other, p := s.pay(f, amount+100, "pm_card_visa", key)
+	if p != nil {
+		s.problem("key %s reused for another amount charged again: %s", key, other)
+		s.m.payments = append(s.m.payments, p)
+		f.paid += amount + 100
+	} else if other.status != 0 && (other.status < 400 || other.status >= 500) {
+		s.problem("key %s reused for another amount: %s", key, other)
+	}
+}
+
+// opRefundRefused: refunds the server must refuse with a 4xx: more than
+// what is left of a payment, and any refund of a disputed one.
+func (s *Sim) opRefundRefused() {
+	var target *payment
+	overRefund := s.rng.IntN(2) == 0
+	for _, p := range s.m.payments {
+		if (overRefund && !p.disputed && p.refunded < p.amount) || (!overRefund && p.disputed) {
+			target = p
+		}
+	}
+	if target == nil {
+		return
+	}
+	amount := target.amount - target.refunded + 1
+	if !overRefund {
+		amount = 100
+	}
+	a := s.refund(target, amount)
+	switch {
+	case a.status == 0:
+		s.cut = true
+	case a.ok():
+		s.problem("refund of %d on payment %s (amount %d, refunded %d, disputed %v) went through: %s", amount, target.id, target.amount, target.refunded, target.disputed, a)
+		target.refunded += amount
+	case a.status >= 500:
+		s.problem("refund refused with a server error: %s", a)
+	}
+}
