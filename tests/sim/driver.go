@@ -182,6 +182,7 @@ func (s *Sim) operations() []op {
 		{"batch-makeups", 1, s.opBatchMakeups},
 		{"payment-race", 1, s.opPaymentRace},
 		{"refund-refused", 1, s.opRefundRefused},
+		{"reinstate-race", 2, s.opReinstateRace},
 	}
 }
 

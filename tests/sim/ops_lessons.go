@@ -141,12 +141,18 @@ func (s *Sim) familyOf(studentID string) *family {
 // "academy" with the office's) and applies the model's policy: a credit
 // when the academy cancels or the family gives the notice.
 func (s *Sim) cancel(l *lesson, by string, wantCredit bool) {
+	s.cancelScope(l, by, wantCredit, "one")
+}
+
+// cancelScope cancels l, or l and the following scheduled lessons of its
+// series (scope "following"), each with the policy's credit.
+func (s *Sim) cancelScope(l *lesson, by string, wantCredit bool, scope string) {
 	token := s.admin
 	if by == "family" {
 		token = s.familyOf(l.student).token
 	}
 	s.count("cancel")
-	a := s.c.call(http.MethodPost, "/api/v1/lessons/"+l.id+"/cancel", token, map[string]any{"cancelled_by": by})
+	a := s.c.call(http.MethodPost, "/api/v1/lessons/"+l.id+"/cancel?scope="+scope, token, map[string]any{"cancelled_by": by})
 	if !s.expect(a, "cancel "+l.id+" by "+by, http.StatusOK) {
 		if a.status == 0 {
 			l.unsure = true
@@ -156,18 +162,27 @@ func (s *Sim) cancel(l *lesson, by string, wantCredit bool) {
 	var out struct {
 		Lessons []lessonJSON `json:"lessons"`
 	}
-	if err := a.decode(&out); err != nil || len(out.Lessons) != 1 {
+	if err := a.decode(&out); err != nil || len(out.Lessons) == 0 || (scope == "one" && len(out.Lessons) != 1) {
 		s.problem("cancel %s: answer %s", l.id, a)
 		return
 	}
-	got := out.Lessons[0]
-	s.m.set(l, "cancelled")
-	credit := len(got.CancelNote) >= 16 && got.CancelNote[:16] == "make-up credit: "
-	if credit != wantCredit {
-		s.problem("cancel %s by %s %.1f h ahead: credit %v, want %v (%q)", l.id, by, time.Until(l.start).Hours(), credit, wantCredit, got.CancelNote)
-	}
-	if credit {
-		s.m.students[l.student].credits++
+	for _, got := range out.Lessons {
+		ml := s.m.lessons[got.ID]
+		if ml == nil {
+			s.problem("cancel %s (%s) answered lesson %s the model does not hold", l.id, scope, got.ID)
+			continue
+		}
+		if ml.status != "scheduled" && !ml.unsure {
+			s.problem("cancel %s (%s) cancelled lesson %s, %s in the model", l.id, scope, got.ID, ml.status)
+		}
+		s.m.set(ml, "cancelled")
+		credit := len(got.CancelNote) >= 16 && got.CancelNote[:16] == "make-up credit: "
+		if credit != wantCredit {
+			s.problem("cancel %s by %s %.1f h ahead: credit %v, want %v (%q)", got.ID, by, time.Until(ml.start).Hours(), credit, wantCredit, got.CancelNote)
+		}
+		if credit {
+			s.m.students[ml.student].credits++
+		}
 	}
 }
 
@@ -732,5 +747,69 @@ func (s *Sim) opBatchMakeups() {
 	st.credits -= booked
 	if booked > 1 {
 		s.problem("two make-ups booked in one batch on one credit of %s", st.id)
+	}
+}
+
+// opReinstateRace: the office reinstates a cancelled lesson while the
+// family spends the one credit that cancellation granted on a make-up, at
+// the same moment: the credit is either taken back or spent, never both.
+func (s *Sim) opReinstateRace() {
+	rows, err := s.c.records(s.super, "makeup_credits", fmt.Sprintf("used_by = '' && revoked_at = '' && source_lesson.start > '%s'",
+		time.Now().Add(72*time.Hour).UTC().Format(pbTime)))
+	if err != nil || len(rows) == 0 {
+		return
+	}
+	var candidates []map[string]any
+	for _, r := range rows {
+		if st := s.m.students[fmt.Sprint(r["student"])]; st != nil && st.credits == 1 && !st.withdrawn {
+			if l := s.m.lessons[fmt.Sprint(r["source_lesson"])]; l != nil && !l.unsure {
+				candidates = append(candidates, r)
+			}
+		}
+	}
+	if len(candidates) == 0 {
+		return
+	}
+	r := pick(s, candidates)
+	st, l := s.m.students[fmt.Sprint(r["student"])], s.m.lessons[fmt.Sprint(r["source_lesson"])]
+	t, at, ok := s.makeupSlot(st)
+	if !ok || at.Equal(l.start) {
+		return
+	}
+	var reinstate, makeup answer
+	var booked *lesson
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		s.count("reinstate")
+		reinstate = s.c.call(http.MethodPatch, "/api/collections/lessons/records/"+l.id, s.admin, map[string]any{"status": "scheduled"})
+	}()
+	go func() {
+		defer wg.Done()
+		makeup, booked = s.book(s.familyOf(st.id).token, st, t, at, "makeup")
+	}()
+	wg.Wait()
+	s.count("reinstate-race")
+	if reinstate.status == 0 || makeup.status == 0 {
+		s.cut = true
+		return
+	}
+	if reinstate.status >= 500 || makeup.status >= 500 {
+		s.problem("reinstate race: %s / %s", reinstate, makeup)
+	}
+	if reinstate.ok() {
+		s.m.set(l, "scheduled")
+		st.credits--
+	}
+	if booked != nil {
+		s.m.add(booked)
+		st.credits--
+	}
+	if reinstate.ok() && booked != nil {
+		s.problem("lesson %s reinstated and its credit spent on %s at once", l.id, booked.id)
+	}
+	if !reinstate.ok() && booked == nil && s.free(l.teacher, st, l.start) {
+		s.problem("reinstate race: neither went through: %s / %s", reinstate, makeup)
 	}
 }

@@ -311,6 +311,13 @@ func (s *Sim) opWithdraw() {
 		return
 	}
 	st.withdrawn = true
+	// The weekly series in one call (scope=following), then the rest.
+	for _, l := range s.m.liveOf(st.id, s.cal.at(s.week+1, cell{})) {
+		if l.series != "" && l.status == "scheduled" && !l.unsure {
+			s.cancelScope(l, "academy", true, "following")
+			break
+		}
+	}
 	for _, l := range s.m.liveOf(st.id, s.cal.at(s.week+1, cell{})) {
 		if l.status == "scheduled" {
 			s.cancel(l, "academy", true)
