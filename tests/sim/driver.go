@@ -70,6 +70,7 @@ type Sim struct {
 	nextStu    int
 	sunday     map[string]bool // grid teachers whose week has the Sunday window
 	mails      int
+	slots      int // public trial slots checked against the model
 	took       map[string]time.Duration // wall time by operation kind
 }
 
@@ -100,7 +101,7 @@ func Run(t testing.TB, bin string, cfg Config) (*Result, error) {
 		t.Logf("sim: %-22s %6.2f s", k, s.took[k].Seconds())
 	}
 	defer func() {
-		t.Logf("sim: %d weekly series (%d across both daylight-saving changes), %d mails", s.series, s.seriesDST, s.mails)
+		t.Logf("sim: %d weekly series (%d across both daylight-saving changes), %d mails, %d public slots checked", s.series, s.seriesDST, s.mails, s.slots)
 	}()
 	if err := s.verify(); err != nil {
 		return nil, err
@@ -183,6 +184,7 @@ func (s *Sim) operations() []op {
 		{"payment-race", 1, s.opPaymentRace},
 		{"refund-refused", 1, s.opRefundRefused},
 		{"reinstate-race", 2, s.opReinstateRace},
+		{"timeslots", 2, s.opTimeslots},
 	}
 }
 
@@ -247,13 +249,21 @@ func (s *Sim) play() error {
 // the same data dir and reconciles the model with what the server kept.
 func (s *Sim) killDuring(o op) error {
 	delay := time.Duration(s.rng.IntN(40)) * time.Millisecond
+	// One kill in three lands on the webhooks the operation caused
+	// instead (their processing: ledger entries, payment states).
+	what := o.name
+	if s.rng.IntN(3) == 0 {
+		o.run()
+		what = "the webhooks of " + o.name
+		o.run = s.deliverEvents
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		o.run()
 	}()
 	time.Sleep(delay)
-	s.t.Logf("sim: kill -9 during %s after %v (restart %d)", o.name, delay, s.restarts+1)
+	s.t.Logf("sim: kill -9 during %s after %v (restart %d)", what, delay, s.restarts+1)
 	killed := time.Now()
 	if err := s.e.restart(); err != nil {
 		return err

@@ -83,8 +83,13 @@ func (s *Sim) seriesFor(st *student, w int) {
 			s.problem("series for %s: %d lessons, want %d (%v)", st.id, len(out.Lessons), seriesWeeks, err)
 			return
 		}
-		for _, l := range out.Lessons {
-			s.m.add(l.lesson())
+		for i, l := range out.Lessons {
+			got := l.lesson()
+			// Wall-clock time kept across daylight-saving changes.
+			if want := s.cal.at(w+i, c); !got.start.Equal(want) {
+				s.problem("series %s lesson %d starts %s, want %s (%s)", out.Series, i, got.start.In(s.cal.zone), want.In(s.cal.zone), c)
+			}
+			s.m.add(got)
 		}
 		st.cell, st.teacher = &c, t
 		s.series++
@@ -811,5 +816,60 @@ func (s *Sim) opReinstateRace() {
 	}
 	if !reinstate.ok() && booked == nil && s.free(l.teacher, st, l.start) {
 		s.problem("reinstate race: neither went through: %s / %s", reinstate, makeup)
+	}
+}
+
+// opTimeslots: the public page's free trial slots of a grid teacher for
+// next week: none may overlap a live lesson (with the buffer), a closure,
+// a day off or the edge of the teacher's week.
+func (s *Sim) opTimeslots() {
+	i := s.rng.IntN(gridTeach)
+	t := teacherID(i)
+	from := s.cal.day(s.week+1, 0)
+	to := s.cal.day(s.week+1, 6)
+	s.count("timeslots")
+	a := s.c.call(http.MethodGet, fmt.Sprintf("/api/v1/public/timeslots?instrument=%s&teacher=%s&from=%s&to=%s&minutes=30&step=10", teacherInstruments(i)[0], t, from, to), "", nil)
+	var out struct {
+		Slots []struct {
+			Start string `json:"start"`
+			End   string `json:"end"`
+		} `json:"slots"`
+	}
+	if !s.expect(a, "timeslots", http.StatusOK) || a.decode(&out) != nil {
+		return
+	}
+	buffer := bufferMinutes * time.Minute
+	s.slots += len(out.Slots)
+	for _, sl := range out.Slots {
+		start, err1 := time.Parse(time.RFC3339, sl.Start)
+		end, err2 := time.Parse(time.RFC3339, sl.End)
+		if err1 != nil || err2 != nil {
+			start, _ = time.Parse(pbTime, sl.Start)
+			end, _ = time.Parse(pbTime, sl.End)
+		}
+		local := start.In(s.cal.zone)
+		if s.m.blocked(s.cal, t, start) {
+			s.problem("timeslot %s of %s on a closed day or day off", local, t)
+		}
+		open, close := 15*60, 20*60+30
+		switch local.Weekday() {
+		case time.Saturday:
+			open, close = 9*60, 14*60
+		case time.Sunday:
+			open, close = 10*60, 12*60
+			if !s.sunday[t] {
+				open, close = 0, 0
+			}
+		}
+		localEnd := end.In(s.cal.zone)
+		if m, e := local.Hour()*60+local.Minute(), localEnd.Hour()*60+localEnd.Minute(); m < open || e > close || localEnd.Day() != local.Day() {
+			s.problem("timeslot %s–%s of %s outside its week", local, localEnd.Format("15:04"), t)
+		}
+		for _, l := range s.m.lessons {
+			if l.teacher == t && l.live() && l.start.Before(end.Add(buffer)) && start.Before(l.start.Add(lessonMinutes*time.Minute+buffer)) {
+				s.problem("timeslot %s of %s overlaps lesson %s at %s", local, t, l.id, l.start.In(s.cal.zone))
+				break
+			}
+		}
 	}
 }

@@ -128,6 +128,9 @@ func (s *Sim) verify() error {
 	if err := s.checkMoney(); err != nil {
 		return err
 	}
+	if err := s.checkStripe(); err != nil {
+		return err
+	}
 	return s.checkMail()
 }
 
