@@ -230,7 +230,10 @@ func (s *Sim) opRefundBurst() {
 	p.refunded += int64(won) * part
 }
 
-// opDispute: a family's bank disputes a payment (Stripe's events only).
+// opDispute: a family's bank disputes a payment. Half of the time a
+// refund made in Stripe's dashboard just before reaches the server only
+// after the dispute: the payment must stay disputed (and so refuse
+// refunds) until the dispute closes.
 func (s *Sim) opDispute() {
 	ps := s.refundable()
 	if len(ps) == 0 {
@@ -240,9 +243,54 @@ func (s *Sim) opDispute() {
 	if p.refunded > 0 || p.intent == "" {
 		return
 	}
+	s.deliverEvents()
+	var late []map[string]any
+	if s.rng.IntN(2) == 0 {
+		amount := 100 + s.rng.Int64N(p.amount/2)
+		s.e.stub.RefundOutside(p.intent, amount)
+		late = s.e.stub.Pending()
+		p.refunded += amount
+	}
 	s.count("dispute")
 	s.e.stub.Dispute(p.intent, "fraudulent", false)
 	p.disputed = true
+	s.deliverEvents()
+	if !s.await(p, func(r map[string]any) bool { return r["status"] == "disputed" }) {
+		return
+	}
+	if late == nil {
+		return
+	}
+	s.events = append(s.events, late...)
+	s.deliverEvents()
+	if !s.await(p, func(r map[string]any) bool { return int64(num(r["amount_refunded"])) == p.refunded }) {
+		return
+	}
+	a := s.c.call(http.MethodGet, "/api/collections/payments/records/"+p.id, s.super, nil)
+	var r map[string]any
+	if a.decode(&r) == nil && r["status"] != "disputed" {
+		s.problem("payment %s: a refund recorded after its dispute made it %v", p.id, r["status"])
+	}
+}
+
+// await polls a payment until cond holds (webhooks are processed after
+// they are answered); false, with a problem, after ten seconds.
+func (s *Sim) await(p *payment, cond func(map[string]any) bool) bool {
+	var r map[string]any
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		a := s.c.call(http.MethodGet, "/api/collections/payments/records/"+p.id, s.super, nil)
+		if a.status == 0 {
+			s.cut = true
+			return false
+		}
+		r = nil
+		if a.decode(&r) == nil && cond(r) {
+			return true
+		}
+		s.deliverEvents()
+	}
+	s.problem("payment %s: webhooks not applied after 10 s: %v", p.id, r)
+	return false
 }
 
 func (s *Sim) subscribed() []*student {
