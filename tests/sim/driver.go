@@ -70,7 +70,7 @@ type Sim struct {
 	nextStu    int
 	sunday     map[string]bool // grid teachers whose week has the Sunday window
 	mails      int
-	slots      int // public trial slots checked against the model
+	slots      int                      // public trial slots checked against the model
 	took       map[string]time.Duration // wall time by operation kind
 }
 
