@@ -123,7 +123,8 @@ func (s *Server) createSubscription(w http.ResponseWriter, p Obj) {
 		"id": s.newID("sub"), "object": "subscription", "created": now.Unix(), "customer": customer,
 		"metadata": metadata(p), "cancel_at_period_end": false, "cancel_at": nil, "canceled_at": nil,
 		"pause_collection": nil, "currency": price["currency"], "livemode": false, "start_date": now.Unix(),
-		"items": Obj{"object": "list", "data": []any{Obj{"id": s.newID("si"), "object": "subscription_item", "price": price, "quantity": int64(1)}}},
+		"pending_setup_intent": nil,
+		"items":                Obj{"object": "list", "data": []any{Obj{"id": s.newID("si"), "object": "subscription_item", "price": price, "quantity": int64(1)}}},
 	}
 	if c := num(p["cancel_at"]); c > 0 {
 		sub["cancel_at"] = c
@@ -144,35 +145,60 @@ func (s *Server) createSubscription(w http.ResponseWriter, p Obj) {
 		sub["current_period_end"] = end.Unix()
 		if s.startsIncomplete(customer) {
 			sub["status"] = "incomplete"
+		} else if pm := s.defaultPM(customer); s.action[pm] {
+			sub["pending_setup_intent"] = s.setupIntentFor(customer, pm)["id"]
 		}
 		s.emit("customer.subscription.created", sub, nil)
 		s.pendingItems(sub, extra)
-		writeJSON(w, 200, sub)
+		writeJSON(w, 200, s.expanded(sub, p))
 		return
 	}
 	sub["status"] = "incomplete"
 	s.emit("customer.subscription.created", sub, nil)
 	if s.startsIncomplete(customer) {
 		sub["_setup_waits"] = anySlice(extra)
-		writeJSON(w, 200, sub)
+		writeJSON(w, 200, s.expanded(sub, p))
 		return
 	}
 	inv := s.invoiceFor(sub, "subscription_create", extra)
 	if s.attempt(inv) {
 		s.setSubStatus(sub, "active")
 	}
-	writeJSON(w, 200, sub)
+	writeJSON(w, 200, s.expanded(sub, p))
 }
 
 // startsIncomplete: see StartIncomplete.
 func (s *Server) startsIncomplete(customer string) bool {
-	pm := ""
+	pm := s.defaultPM(customer)
+	return s.incomplete["*"] || s.incomplete[customer] || (pm != "" && s.incomplete[pm])
+}
+
+func (s *Server) defaultPM(customer string) string {
 	if c := s.find(customer, "customer"); c != nil {
 		if is, ok := c["invoice_settings"].(Obj); ok {
-			pm = str(is["default_payment_method"])
+			return str(is["default_payment_method"])
 		}
 	}
-	return s.incomplete["*"] || s.incomplete[customer] || (pm != "" && s.incomplete[pm])
+	return ""
+}
+
+// expanded is o as answered to a request that asked (expand[]) for some
+// of its fields as objects; the stand-in expands the fields it holds ids
+// in (pending_setup_intent, latest_invoice), one level deep.
+func (s *Server) expanded(o Obj, p Obj) Obj {
+	fields := strs(p["expand"])
+	if len(fields) == 0 {
+		return o
+	}
+	out := clone(o)
+	for _, f := range fields {
+		if id := str(o[f]); id != "" {
+			if target, ok := s.objects[id]; ok {
+				out[f] = clone(target)
+			}
+		}
+	}
+	return out
 }
 
 // Complete finishes the setup of a subscription StartIncomplete left
@@ -269,17 +295,17 @@ func (s *Server) updateSubscription(w http.ResponseWriter, id string, p Obj) {
 	if len(previous) > 0 {
 		s.emit("customer.subscription.updated", sub, previous)
 	}
-	writeJSON(w, 200, sub)
+	writeJSON(w, 200, s.expanded(sub, p))
 }
 
-func (s *Server) cancelSubscription(w http.ResponseWriter, id string) {
+func (s *Server) cancelSubscription(w http.ResponseWriter, id string, p Obj) {
 	sub := s.find(id, "subscription")
 	if sub == nil {
 		writeMissing(w, "subscription", id)
 		return
 	}
 	s.cancel(sub)
-	writeJSON(w, 200, sub)
+	writeJSON(w, 200, s.expanded(sub, p))
 }
 
 func (s *Server) cancel(sub Obj) {
