@@ -185,6 +185,7 @@ func (s *Sim) operations() []op {
 		{"refund-refused", 1, s.opRefundRefused},
 		{"reinstate-race", 2, s.opReinstateRace},
 		{"timeslots", 2, s.opTimeslots},
+		{"cancel-enrollment", 1, s.opCancelEnrollment},
 	}
 }
 

@@ -90,6 +90,14 @@ func (m *model) set(l *lesson, status string) {
 	}
 }
 
+// remove forgets a lesson the server deleted.
+func (m *model) remove(l *lesson) {
+	if l.live() {
+		m.occupy(l, -1)
+	}
+	delete(m.lessons, l.id)
+}
+
 func (m *model) occupy(l *lesson, d int) {
 	u := l.start.Unix()
 	m.taken[fmt.Sprint(l.teacher, u)] += d

@@ -535,3 +535,42 @@ func (s *Sim) opRefundRefused() {
 		s.problem("refund refused with a server error: %s", a)
 	}
 }
+
+// opCancelEnrollment: the office cancels an enrollment: its run cancels
+// the subscription at once and deletes the trial lesson still ahead.
+func (s *Sim) opCancelEnrollment() {
+	sts := s.subscribed()
+	if len(sts) == 0 {
+		return
+	}
+	st := pick(s, sts)
+	s.count("cancel-enrollment")
+	a := s.c.call(http.MethodPost, "/api/v1/enrollments/"+st.enrollment+"/cancel?wait=10000", s.admin, map[string]any{"reason": "the family moved away"})
+	if !s.expect(a, "cancel enrollment", http.StatusOK) {
+		return
+	}
+	var run struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	}
+	if a.decode(&run); run.Status != "completed" {
+		s.problem("enrollment %s cancelled: run %s %s", st.enrollment, run.Status, run.Error)
+		return
+	}
+	if sub := s.e.stub.Get(st.subscription); sub == nil || sub["status"] != "canceled" {
+		s.problem("enrollment %s cancelled: subscription %s is %v at Stripe", st.enrollment, st.subscription, sub["status"])
+	}
+	for _, id := range sortedKeys(s.m.lessons) {
+		l := s.m.lessons[id]
+		if l.student != st.id || l.kind != "trial" || l.start.Before(time.Now()) {
+			continue
+		}
+		switch got := s.c.call(http.MethodGet, "/api/collections/lessons/records/"+l.id, s.super, nil); {
+		case got.status == http.StatusNotFound:
+			s.m.remove(l)
+		case l.live():
+			s.problem("enrollment %s cancelled: its trial %s ahead is still there: %s", st.enrollment, l.id, got)
+		}
+	}
+	st.withdrawn, st.subscription = true, ""
+}
