@@ -228,6 +228,9 @@ func enrollmentAnswer(e *core.RequestEvent, run *workflows.Run) error {
 			body["waiting_for"] = "email_confirmation"
 		} else if run.Status == workflows.StatusWaiting {
 			body["waiting_for"] = "payment_setup"
+			// What the payment needs (a client secret for 3-D Secure) is
+			// Stripe's, read live at this address (enrollment_payment.go).
+			body["payment_url"] = "/api/v1/enrollments/" + st.Enrollment + "/payment"
 		}
 		return e.JSON(http.StatusAccepted, body)
 	}

@@ -115,6 +115,7 @@ var routes = []route{
 	{http.MethodGet, "/api/v1/enrollments/match", matchEnrollment, signedIn, routeBody},
 	{http.MethodPost, "/api/v1/enrollments/match", matchEnrollment, signedIn, routeBody},
 	{http.MethodPost, "/api/v1/enrollments/{id}/cancel", cancelEnrollment, signedIn, routeBody},
+	{http.MethodGet, "/api/v1/enrollments/{id}/payment", enrollmentPayment, signedIn, routeBody}, // enrollment_payment.go
 	{http.MethodPost, "/api/v1/public/enrollments", startPublicEnrollment, anyone, routeBody},
 
 	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it

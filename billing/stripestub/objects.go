@@ -145,6 +145,7 @@ func (s *Server) createSubscription(w http.ResponseWriter, p Obj) {
 		sub["current_period_end"] = end.Unix()
 		if s.startsIncomplete(customer) {
 			sub["status"] = "incomplete"
+			s.firstInvoiceWaits(sub, nil)
 		} else if pm := s.defaultPM(customer); s.action[pm] {
 			sub["pending_setup_intent"] = s.setupIntentFor(customer, pm)["id"]
 		}
@@ -156,7 +157,7 @@ func (s *Server) createSubscription(w http.ResponseWriter, p Obj) {
 	sub["status"] = "incomplete"
 	s.emit("customer.subscription.created", sub, nil)
 	if s.startsIncomplete(customer) {
-		sub["_setup_waits"] = anySlice(extra)
+		s.firstInvoiceWaits(sub, extra)
 		writeJSON(w, 200, s.expanded(sub, p))
 		return
 	}
@@ -184,7 +185,8 @@ func (s *Server) defaultPM(customer string) string {
 
 // expanded is o as answered to a request that asked (expand[]) for some
 // of its fields as objects; the stand-in expands the fields it holds ids
-// in (pending_setup_intent, latest_invoice), one level deep.
+// in (pending_setup_intent, latest_invoice), and dotted paths as Stripe
+// does (latest_invoice.payment_intent).
 func (s *Server) expanded(o Obj, p Obj) Obj {
 	fields := strs(p["expand"])
 	if len(fields) == 0 {
@@ -192,13 +194,31 @@ func (s *Server) expanded(o Obj, p Obj) Obj {
 	}
 	out := clone(o)
 	for _, f := range fields {
-		if id := str(o[f]); id != "" {
-			if target, ok := s.objects[id]; ok {
-				out[f] = clone(target)
-			}
-		}
+		s.expandPath(out, strings.Split(f, "."))
 	}
 	return out
+}
+
+// expandPath replaces the id at path[0] of o (a clone) by a clone of its
+// object, then goes on inside it.
+func (s *Server) expandPath(o Obj, path []string) {
+	var inner Obj
+	switch v := o[path[0]].(type) {
+	case string:
+		target, ok := s.objects[v]
+		if !ok {
+			return
+		}
+		inner = clone(target)
+		o[path[0]] = inner
+	case Obj:
+		inner = v
+	default:
+		return
+	}
+	if len(path) > 1 {
+		s.expandPath(inner, path[1:])
+	}
 }
 
 // Complete finishes the setup of a subscription StartIncomplete left
@@ -212,23 +232,37 @@ func (s *Server) Complete(subscriptionID string) bool {
 	if sub == nil || sub["status"] != "incomplete" {
 		return false
 	}
-	if end, _ := sub["trial_end"].(int64); end > s.now().Unix() {
-		s.setSubStatus(sub, "trialing")
-		return true
-	}
-	waits, ok := sub["_setup_waits"].([]any)
-	if !ok {
+	inv := s.find(str(sub["latest_invoice"]), "invoice")
+	if inv == nil || inv["status"] != "open" {
 		return false
 	}
-	delete(sub, "_setup_waits")
-	var extra []Obj
-	for _, x := range waits {
-		extra = append(extra, x.(Obj))
+	if !s.attempt(inv) {
+		return true
 	}
-	if s.attempt(s.invoiceFor(sub, "subscription_create", extra)) {
+	if end, _ := sub["trial_end"].(int64); end > s.now().Unix() {
+		s.setSubStatus(sub, "trialing")
+	} else {
 		s.setSubStatus(sub, "active")
 	}
 	return true
+}
+
+// firstInvoiceWaits bills an incomplete subscription's first invoice and
+// leaves its payment waiting for the family, as Stripe does when the card
+// needs 3-D Secure: the invoice open, its PaymentIntent requires_action
+// with the client_secret the family's browser confirms. (With a trial
+// Stripe would charge nothing now; StartIncomplete is a switch for tests,
+// so its first invoice bills the first period all the same.)
+func (s *Server) firstInvoiceWaits(sub Obj, extra []Obj) {
+	inv := s.invoiceFor(sub, "subscription_create", extra)
+	customer := str(sub["customer"])
+	pi := s.paymentIntent(customer, inv["amount_due"].(int64), str(inv["currency"]), s.defaultPM(customer), Obj{}, "Invoice "+str(inv["number"]))
+	pi["invoice"] = inv["id"]
+	pi["status"] = "requires_action"
+	pi["next_action"] = Obj{"type": "use_stripe_sdk", "use_stripe_sdk": Obj{"type": "three_d_secure_redirect"}}
+	inv["payment_intent"] = pi["id"]
+	inv["attempt_count"] = int64(1)
+	inv["attempted"] = true
 }
 
 func (s *Server) pendingItems(sub Obj, extra []Obj) {
@@ -365,10 +399,17 @@ func (s *Server) attempt(inv Obj) bool {
 	now := s.now()
 	customer := str(inv["customer"])
 	amount := inv["amount_due"].(int64)
-	pi := s.paymentIntent(customer, amount, str(inv["currency"]), "", Obj{}, "Invoice "+str(inv["number"]))
-	pi["invoice"] = inv["id"]
-	inv["payment_intent"] = pi["id"]
-	inv["attempt_count"] = inv["attempt_count"].(int64) + 1
+	// A payment that waited for the family's authentication is the same
+	// PaymentIntent, now confirmed; any other attempt makes a new one.
+	pi := s.find(str(inv["payment_intent"]), "payment_intent")
+	if pi != nil && pi["status"] == "requires_action" {
+		delete(pi, "next_action")
+	} else {
+		pi = s.paymentIntent(customer, amount, str(inv["currency"]), "", Obj{}, "Invoice "+str(inv["number"]))
+		pi["invoice"] = inv["id"]
+		inv["payment_intent"] = pi["id"]
+		inv["attempt_count"] = inv["attempt_count"].(int64) + 1
+	}
 	inv["attempted"] = true
 	sub := s.find(str(inv["subscription"]), "subscription")
 
