@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"slices"
+
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/spf13/cast"
@@ -168,3 +170,7 @@ func writeEntry(txApp core.App, action string, r *core.Record, actor Actor, chan
 	entry.Set("ip", actor.IP)
 	return txApp.Save(entry)
 }
+
+// Collections lists the audited collections (a copy): every create,
+// update and delete of their records has its entry.
+func Collections() []string { return slices.Clone(auditedCollections) }

@@ -125,6 +125,9 @@ var routes = []route{
 	{http.MethodGet, "/api/v1/offers/{token}", offers.ShowOffer, anyone, routeBody},
 	{http.MethodPost, "/api/v1/offers/{token}/accept", offers.AcceptOffer, anyone, routeBody},
 
+	// doctor.go: the invariant report, admins only
+	{http.MethodGet, "/api/v1/admin/doctor", runDoctor, signedIn, 0},
+
 	// stripe_webhooks.go: no sign-in, a valid Stripe-Signature instead
 	{http.MethodPost, "/api/v1/stripe/webhooks", stripeWebhook, anyone, webhookBody},
 }
