@@ -256,6 +256,7 @@ func (s *Sim) opDispute() {
 	p.disputed = true
 	s.deliverEvents()
 	if !s.await(p, func(r map[string]any) bool { return r["status"] == "disputed" }) {
+		s.events = append(s.events, late...) // Stripe keeps sending them
 		return
 	}
 	if late == nil {

@@ -3,10 +3,14 @@ package sim
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"cedarheights/tests/crash"
 )
 
 // verify.go: the model against the server, as it goes (reconcile after a
@@ -323,6 +327,7 @@ func (s *Sim) doctor() string {
 	if err != nil {
 		if _, exit := err.(*exec.ExitError); exit {
 			s.problem("doctor found violations:\n%s", out)
+			s.keepDataDir()
 			return "violations"
 		}
 		s.problem("doctor: %v\n%s", err, out)
@@ -343,4 +348,20 @@ func (r *Result) Summary() string {
 		fmt.Fprintf(&b, "  %-22s %5d\n", k, r.ByKind[k])
 	}
 	return b.String()
+}
+
+// keepDataDir copies the data dir into the module's bin/sim/ for a look
+// after the test (its temporary dir is removed).
+func (s *Sim) keepDataDir() {
+	root, err := crash.ModuleRoot()
+	if err != nil {
+		return
+	}
+	dst := filepath.Join(root, "bin", "sim", fmt.Sprintf("data-seed-%d", s.cfg.Seed))
+	os.RemoveAll(dst)
+	if out, err := exec.Command("cp", "-r", s.e.dir, dst).CombinedOutput(); err != nil {
+		s.t.Logf("sim: keeping the data dir: %v %s", err, out)
+		return
+	}
+	s.t.Logf("sim: the data dir is kept in %s", dst)
 }
