@@ -21,7 +21,8 @@
 //   - calendar.go: the simulated calendar and its grid of slots;
 //   - model.go: what the server acknowledged;
 //   - ops_*.go: the operations; driver.go: the year's loop;
-//   - verify.go: the model against the server, and doctor.
+//   - verify.go: the model against the server, and doctor;
+//     verify_stripe.go: the server's view of Stripe against the stand-in's.
 //
 // The same seed draws the same operations, parameters and kill points;
 // what a request cut by a kill did is read back from the server.
