@@ -105,7 +105,8 @@ vendor-sdk:
 	cp tests/browser/node_modules/pocketbase/LICENSE.md pb_public/vendor/pocketbase.LICENSE.md
 
 # The load, client-query, billing, enrollment/mail and page benchmarks (not
-# tests): BENCH_FLAGS=-quick for short runs.
+# tests): BENCH_FLAGS=-quick for short runs. The last line plays the
+# simulation's full school year (tests/sim, SIM_SEED=n replays a seed).
 bench: build mailpit
 	go run ./bench/load -bin $(BIN) $(BENCH_FLAGS)
 	go run ./bench/queries -bin $(BIN) $(BENCH_FLAGS)
@@ -114,6 +115,7 @@ bench: build mailpit
 	cd tests/browser && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) node bench-pages.js $(BENCH_FLAGS)
 	go build -o bin/crash-server ./tests/crash/server
 	go run ./bench/workflows -bin bin/crash-server $(BENCH_FLAGS) && CRASH_TRIALS=$${CRASH_TRIALS:-12} go test -count=1 -run TestKillNineMidRun ./tests/crash
+	SIM_YEAR=1 go test -count=1 -timeout 30m -run TestTerm -v ./tests/sim
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

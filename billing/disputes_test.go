@@ -108,3 +108,30 @@ func TestDisputesMoveTheLedger(t *testing.T) {
 		t.Errorf("inquiry notices: %d, %d", told(dp3, "warning_needs_response"), told(dp3, "warning_closed"))
 	}
 }
+
+// A refund recorded after the dispute (made before the bank's dispute
+// arrived, its charge.refunded webhook processed after) keeps the payment
+// disputed: otherwise it reads partially_refunded, and the office can refund
+// again money the bank already took back. Found by the simulation
+// (tests/sim, SIM_SEED=12).
+func TestRefundAfterDisputeKeepsItDisputed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res, err := e.svc.ProcessPayment(e.ctx, cardPayment(e.f.ParentA.ID, "key-dispute-then-refund", "pm_card_visa", 8000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.deliver()
+	pay, pi := res.Payment.Id, res.Payment.GetString("stripe_payment_intent_id")
+	e.stub.Dispute(pi, "fraudulent", false)
+	e.deliver()
+	e.stub.RefundOutside(pi, 1000)
+	e.deliver()
+	p := e.record("payments", pay)
+	if p.GetString("status") != billing.StatusDisputed || p.GetInt("amount_refunded") != 1000 {
+		t.Fatalf("after the late refund: %s, %d refunded", p.GetString("status"), p.GetInt("amount_refunded"))
+	}
+	if _, err := e.svc.Refund(e.ctx, billing.RefundRequest{Payment: pay, Amount: 500}); err == nil {
+		t.Fatalf("a disputed payment was refunded again: %d refunded", e.record("payments", pay).GetInt("amount_refunded"))
+	}
+}

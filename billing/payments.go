@@ -281,10 +281,14 @@ func (s *Service) applyPaymentIntentResult(ctx context.Context, payment *core.Re
 }
 
 // setStatus moves a payment to status unless it already settled: a late
-// or replayed answer never takes a succeeded or refunded payment back.
+// or replayed answer never takes a succeeded or refunded payment back. A
+// disputed payment stays disputed until its dispute closes (applyDispute):
+// a refund recorded meanwhile must not make it refundable again.
 func setStatus(p *core.Record, status string) {
 	switch p.GetString("status") {
-	case StatusSucceeded, StatusRefunded, StatusPartiallyRefunded, StatusDisputed:
+	case StatusDisputed:
+		return
+	case StatusSucceeded, StatusRefunded, StatusPartiallyRefunded:
 		if status != StatusRefunded && status != StatusPartiallyRefunded {
 			return
 		}
