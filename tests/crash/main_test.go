@@ -2,6 +2,7 @@ package crash
 
 import (
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -15,11 +16,22 @@ var server struct {
 	err  error
 }
 
-// serverBinary builds tests/crash/server once per test binary.
+// serverBinary builds tests/crash/server once per test binary, into the
+// module's bin/: PocketBase takes a binary under the temp folder for `go
+// run` and serves in dev mode, logging every SQL statement.
 func serverBinary(t *testing.T) string {
 	t.Helper()
 	server.once.Do(func() {
-		if server.dir, server.err = os.MkdirTemp("", "cedarheights-crash-"); server.err == nil {
+		root, err := ModuleRoot()
+		if err != nil {
+			server.err = err
+			return
+		}
+		if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
+			server.err = err
+			return
+		}
+		if server.dir, server.err = os.MkdirTemp(filepath.Join(root, "bin"), "crash-"); server.err == nil {
 			server.bin, server.err = Build(server.dir)
 		}
 	})

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"testing"
 
@@ -109,15 +108,6 @@ func (e *env) runBinary(args ...string) (string, error) {
 	cmd.Env = append(append(os.Environ(), "ACADEMY_RATE_LIMIT=off"), e.serverEnv()...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
-}
-
-var doctorLine = regexp.MustCompile(`(?m)^\s+doctor\s`)
-
-// hasDoctor says whether the binary has the doctor command (issue 13
-// item 1 adds it).
-func (e *env) hasDoctor() bool {
-	out, _ := e.runBinary("--help")
-	return doctorLine.MatchString(out)
 }
 
 func urlQuery(s string) string { return url.QueryEscape(s) }

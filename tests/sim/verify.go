@@ -316,13 +316,8 @@ func (s *Sim) checkMail() error {
 }
 
 // doctor runs the binary's invariant checker on the data dir (the server
-// stopped); it is skipped, with a line saying so, when the binary has no
-// doctor command yet.
+// stopped); a violation or a failure to run it fails the simulation.
 func (s *Sim) doctor() string {
-	if !s.e.hasDoctor() {
-		s.t.Log("sim: doctor skipped: the binary has no `doctor` command (issue 13 item 1)")
-		return "skipped: no doctor command"
-	}
 	out, err := s.e.runBinary("doctor", "--dir", s.e.dir)
 	if err != nil {
 		if _, exit := err.(*exec.ExitError); exit {
