@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/freetime"
 	"cedarheights/lessons"
 	"cedarheights/scheduling"
 )
@@ -168,8 +169,10 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 	if own, err := e.App.FindRecordById("teachers", req.Teacher); err == nil {
 		names[own.Id] = own.GetString("display_name")
 	}
+	// The teachers' free slots come from the free-time cache; the student's
+	// own lessons (with any teacher) are read fresh and taken out of them.
 	span := scheduling.Interval{Start: req.Start.Add(-alternativesAround), End: req.Start.Add(alternativesAround)}
-	cals, err := lessons.LoadCalendars(e.App, p.Settings, lessons.CalendarScope{Teachers: ids, Student: req.Student, Span: span})
+	busy, err := lessons.StudentBookings(e.App, req.Student, span)
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
@@ -177,7 +180,7 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 	var candidates []scheduling.Candidate
 	for _, t := range others {
 		candidates = append(candidates, scheduling.Candidate{
-			Calendar: cals[t.Id],
+			Calendar: scheduling.Calendar{Zone: p.Settings.Zone, Teacher: scheduling.Teacher{ID: t.Id, Lengths: lessons.LessonLengths(t)}},
 			Level:    level != "" && slices.Contains(t.GetStringSlice("levels"), level),
 		})
 	}
@@ -185,13 +188,45 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 	if limit == 0 {
 		limit = 5
 	}
-	ranked := scheduling.RankAlternatives(cals[req.Teacher], candidates, scheduling.AlternativesQuery{Request: req, Around: alternativesAround, Limit: limit})
+	own := scheduling.Calendar{Zone: p.Settings.Zone, Buffer: p.Settings.Buffer, Now: time.Now().UTC(), Teacher: scheduling.Teacher{ID: req.Teacher}}
+	var free map[string][]scheduling.Interval
+	var freeErr error
+	source := func(cal scheduling.Calendar, q scheduling.SlotQuery, r scheduling.Request) []scheduling.Interval {
+		if free == nil && freeErr == nil { // every call asks the same query: derive all teachers at once
+			free, freeErr = freetime.For(e.App).Slots(e.App, p.Settings, ids, q)
+		}
+		var out []scheduling.Interval
+		for _, s := range free[cal.Teacher.ID] {
+			if !studentBusy(busy, r, s) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	ranked := scheduling.RankAlternativesFrom(own, candidates, scheduling.AlternativesQuery{Request: req, Around: alternativesAround, Limit: limit}, source)
+	if freeErr != nil {
+		return nil, e.InternalServerError("", freeErr)
+	}
 	out := make([]alternativeView, 0, len(ranked))
 	for _, a := range ranked {
 		local := a.Start.In(p.Settings.Zone)
 		out = append(out, alternativeView{Alternative: a, TeacherName: names[a.Teacher], LocalDate: local.Format(time.DateOnly), LocalStart: local.Format("15:04")})
 	}
 	return out, nil
+}
+
+// studentBusy reports whether the request's student (or room) has one of
+// busy's lessons during slot; the request's own lesson (a move) aside.
+func studentBusy(busy []scheduling.Booking, r scheduling.Request, slot scheduling.Interval) bool {
+	for _, b := range busy {
+		if b.ID != "" && b.ID == r.IgnoreID {
+			continue
+		}
+		if ((r.Student != "" && b.Student == r.Student) || (r.Room != "" && b.Room == r.Room)) && b.Interval.Overlaps(slot) {
+			return true
+		}
+	}
+	return false
 }
 
 // redactConflicts blanks the id of every conflicting lesson the caller may

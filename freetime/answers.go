@@ -1,0 +1,58 @@
+package freetime
+
+import (
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/scheduling"
+)
+
+// maxAnswers bounds the kept answers; past it they start again.
+const maxAnswers = 10_000
+
+// answer is an encoded response derived at one counter value.
+type answer struct {
+	body  []byte
+	until time.Time // it holds while the clock has not passed this; zero: for the whole version
+}
+
+// Answer returns the answer kept under key for the current counter value,
+// or derives, keeps and returns it. derive must depend only on key, the
+// rows the counter watches (doc.go) and the clock, and says until when
+// the clock leaves its answer unchanged (a free slot drops out once it
+// has begun). A nil cache derives every time.
+func (c *Cache) Answer(app core.App, key string, derive func() (body []byte, until time.Time, err error)) ([]byte, error) {
+	if c == nil {
+		body, _, err := derive()
+		return body, err
+	}
+	v, err := version(app)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.version != v {
+		c.days, c.answers, c.version = map[dayKey][]scheduling.Interval{}, map[string]answer{}, v
+	}
+	a, ok := c.answers[key]
+	c.mu.Unlock()
+	if ok && (a.until.IsZero() || !time.Now().After(a.until)) {
+		return a.body, nil
+	}
+	body, until, err := derive()
+	if err != nil {
+		return nil, err
+	}
+	if after, err := version(app); err == nil && after == v {
+		c.mu.Lock()
+		if c.version == v {
+			if len(c.answers) >= maxAnswers {
+				c.answers = map[string]answer{}
+			}
+			c.answers[key] = answer{body: body, until: until}
+		}
+		c.mu.Unlock()
+	}
+	return body, nil
+}
