@@ -4,8 +4,6 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
-
-	"cedarheights/scheduling"
 )
 
 // maxAnswers bounds the kept answers; past it they start again.
@@ -33,7 +31,7 @@ func (c *Cache) Answer(app core.App, key string, derive func() (body []byte, unt
 	}
 	c.mu.Lock()
 	if c.version != v {
-		c.days, c.answers, c.version = map[dayKey][]scheduling.Interval{}, map[string]answer{}, v
+		c.reset(v)
 	}
 	a, ok := c.answers[key]
 	c.mu.Unlock()

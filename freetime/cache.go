@@ -37,11 +37,19 @@ type Cache struct {
 	version int64
 	days    map[dayKey][]scheduling.Interval
 	answers map[string]answer
+	values  map[string]any
+}
+
+// reset starts again at counter value v; the caller holds mu.
+func (c *Cache) reset(v int64) {
+	c.days, c.answers, c.values, c.version = map[dayKey][]scheduling.Interval{}, map[string]answer{}, map[string]any{}, v
 }
 
 // Register gives app its cache; For finds it.
 func Register(app core.App) {
-	app.Store().Set(storeKey, &Cache{days: map[dayKey][]scheduling.Interval{}, answers: map[string]answer{}})
+	c := &Cache{}
+	c.reset(0)
+	app.Store().Set(storeKey, c)
 }
 
 // For is app's cache, or nil when none was registered (then Slots derives
@@ -86,7 +94,7 @@ func (c *Cache) Slots(app core.App, settings academy.Settings, teachers []string
 	var missing []string
 	c.mu.Lock()
 	if c.version != v {
-		c.days, c.answers, c.version = map[dayKey][]scheduling.Interval{}, map[string]answer{}, v
+		c.reset(v)
 	}
 	if len(c.days) > maxEntries {
 		c.days = map[dayKey][]scheduling.Interval{}
