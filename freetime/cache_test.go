@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,6 +78,23 @@ func TestCachedFreeTimeMatchesAFreshDerivation(t *testing.T) {
 		settings, err := academy.Load(app)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The calendars check-conflicts reads (profiles and closures kept,
+		// lessons read afresh) judge every request as the write path's do.
+		for range 6 {
+			req := request(rng, f, day)
+			scope := lessons.CalendarScope{Teachers: []string{req.Teacher}, Student: req.Student, Room: req.Room, Span: req.Interval()}
+			got, err := cache.Calendars(app, settings, scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := lessons.LoadCalendars(app, settings, scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := conflictSet(got[req.Teacher].Check(req)), conflictSet(want[req.Teacher].Check(req)); !reflect.DeepEqual(g, w) {
+				t.Fatalf("step %d (%s): %+v: cached calendar finds %v, fresh %v", step, what, req, g, w)
+			}
 		}
 		for qi, q := range queries {
 			cached, err := cache.Slots(app, settings, teachers, q)
@@ -237,6 +255,27 @@ func fresh(t *testing.T, app core.App, settings academy.Settings, teachers []str
 	for _, id := range teachers {
 		out[id] = cals[id].FreeSlots(q)
 	}
+	return out
+}
+
+// request is a lesson to check at a random time near the fixtures'.
+func request(rng *rand.Rand, f *testapp.Fixtures, day time.Time) scheduling.Request {
+	teachers := []string{f.TeacherX, f.TeacherY}
+	students := []string{f.StudentA1, f.StudentB1}
+	rooms := []string{"", f.Room}
+	start := day.AddDate(0, 0, rng.IntN(21)).Add(time.Duration(36+rng.IntN(40)) * 15 * time.Minute)
+	return scheduling.Request{Teacher: teachers[rng.IntN(2)], Student: students[rng.IntN(2)], Room: rooms[rng.IntN(2)],
+		Start: start, Minutes: []int{30, 45, 60}[rng.IntN(3)]}
+}
+
+// conflictSet is conflicts as sorted strings (the order of time off and
+// closures in a calendar is not part of the answer's meaning).
+func conflictSet(cs []scheduling.Conflict) []string {
+	out := []string{}
+	for _, c := range cs {
+		out = append(out, fmt.Sprintf("%s %s %s %s", c.Reason, c.LessonID, c.Window.Start.Format(time.RFC3339), c.Window.End.Format(time.RFC3339)))
+	}
+	slices.Sort(out)
 	return out
 }
 
