@@ -21,7 +21,7 @@ type answer struct {
 // the clock leaves its answer unchanged (a free slot drops out once it
 // has begun). A nil cache derives every time.
 func (c *Cache) Answer(app core.App, key string, derive func() (body []byte, until time.Time, err error)) ([]byte, error) {
-	if c == nil {
+	if !c.Active(app) {
 		body, _, err := derive()
 		return body, err
 	}

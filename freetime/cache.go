@@ -38,6 +38,9 @@ type Cache struct {
 	days    map[dayKey][]scheduling.Interval
 	answers map[string]answer
 	values  map[string]any
+
+	checkOnce sync.Once
+	active    bool // the triggers are all there (Active)
 }
 
 // reset starts again at counter value v; the caller holds mu.
@@ -78,7 +81,7 @@ func (c *Cache) Slots(app core.App, settings academy.Settings, teachers []string
 			zone: settings.Zone.String(), buffer: settings.Buffer}
 	}
 
-	if c == nil {
+	if !c.Active(app) {
 		derived, err := derive(app, settings, teachers, dates, q, key)
 		if err != nil {
 			return nil, err

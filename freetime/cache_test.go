@@ -37,8 +37,8 @@ func TestCachedFreeTimeMatchesAFreshDerivation(t *testing.T) {
 	app.Settings().Batch.MaxRequests = 10
 	srv := testapp.Serve(t, app)
 	cache := freetime.For(app)
-	if cache == nil {
-		t.Fatal("the wiring registers no free-time cache")
+	if !cache.Active(app) {
+		t.Fatal("the wiring registers no free-time cache, or the migration left a table without its triggers")
 	}
 	rng := rand.New(rand.NewPCG(14, 1))
 	monday := testapp.NextMonday() // 16:00 UTC; X teaches Mondays 15–19, Y Wednesdays 10–14
@@ -285,4 +285,17 @@ func normal(s []scheduling.Interval) []scheduling.Interval {
 		return nil
 	}
 	return s
+}
+
+// TestCacheStandsAsideWithoutItsTriggers: a table that lost its triggers
+// (rebuilt by some later migration) would leave the counter still while
+// its rows change; the cache then answers nothing from memory.
+func TestCacheStandsAsideWithoutItsTriggers(t *testing.T) {
+	app, _ := testapp.New(t, wiring.WithoutEngine())
+	if _, err := app.DB().NewQuery("DROP TRIGGER free_time_closures_insert").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if freetime.For(app).Active(app) {
+		t.Fatal("the cache answers although closures can change without moving its counter")
+	}
 }

@@ -9,7 +9,7 @@ import (
 // teacher's profile and windows, the teachers of an instrument. derive must
 // read nothing the counter does not watch. A nil cache derives every time.
 func Value[T any](c *Cache, app core.App, key string, derive func() (T, error)) (T, error) {
-	if c == nil {
+	if !c.Active(app) {
 		return derive()
 	}
 	v, err := version(app)

@@ -13,6 +13,7 @@ import (
 // that rolls back leaves it alone, and writes that bypass PocketBase's
 // hooks (raw SQL, another process on the same data dir) still move it. The
 // cache serves an answer only for the version it was derived at.
+// Keep in step with freetime.watched (the cache checks the triggers exist).
 var freeTimeSources = []string{"lessons", "availability", "time_off", "closures", "teachers", "instruments", "academy"}
 
 func init() {
