@@ -6,8 +6,12 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// maxAnswers bounds the kept answers; past it they start again.
-const maxAnswers = 10_000
+// maxAnswers and maxAnswerBytes bound the kept answers (a stream of odd
+// queries must not fill the memory); past either they start again.
+const (
+	maxAnswers     = 10_000
+	maxAnswerBytes = 64 << 20
+)
 
 // answer is an encoded response derived at one counter value.
 type answer struct {
@@ -45,10 +49,11 @@ func (c *Cache) Answer(app core.App, key string, derive func() (body []byte, unt
 	if after, err := version(app); err == nil && after == v {
 		c.mu.Lock()
 		if c.version == v {
-			if len(c.answers) >= maxAnswers {
-				c.answers = map[string]answer{}
+			if len(c.answers) >= maxAnswers || c.answerBytes+len(body) > maxAnswerBytes {
+				c.answers, c.answerBytes = map[string]answer{}, 0
 			}
 			c.answers[key] = answer{body: body, until: until}
+			c.answerBytes += len(body)
 		}
 		c.mu.Unlock()
 	}

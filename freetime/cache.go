@@ -18,7 +18,7 @@ const storeKey = "cedarheights.freetime"
 
 // maxEntries bounds the memory a stream of odd queries can take: past it
 // the cache starts again.
-const maxEntries = 200_000
+const maxEntries = 50_000
 
 // dayKey names one teacher's free slots on one local day, for one lesson
 // length and grid step under one zone and buffer.
@@ -38,6 +38,8 @@ type Cache struct {
 	days    map[dayKey][]scheduling.Interval
 	answers map[string]answer
 	values  map[string]any
+	// answerBytes is the size of the kept answers.
+	answerBytes int
 
 	checkOnce sync.Once
 	active    bool // the triggers are all there (Active)
@@ -46,6 +48,7 @@ type Cache struct {
 // reset starts again at counter value v; the caller holds mu.
 func (c *Cache) reset(v int64) {
 	c.days, c.answers, c.values, c.version = map[dayKey][]scheduling.Interval{}, map[string]answer{}, map[string]any{}, v
+	c.answerBytes = 0
 }
 
 // Register gives app its cache; For finds it.
