@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/freetime"
 	"cedarheights/lessons"
 	"cedarheights/scheduling"
 )
@@ -35,7 +36,7 @@ type placement struct {
 // student and the room exist and that the caller may see them (under the
 // collections' view rules); unknown or hidden ones are a 400 on that field.
 func resolvePlacement(e *core.RequestEvent) (*placement, error) {
-	settings, err := academy.Load(e.App)
+	settings, err := freetime.Settings(e.App)
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
@@ -118,10 +119,11 @@ func checkLessonConflicts(e *core.RequestEvent) error {
 // alternatives for the first one that does not fit.
 func (p *placement) check(e *core.RequestEvent) (*checkResult, error) {
 	span := scheduling.Interval{Start: p.Starts[0], End: p.Starts[len(p.Starts)-1].Add(time.Duration(p.Request.Minutes) * time.Minute)}
-	cal, _, err := lessons.LoadCalendar(e.App, p.Settings, lessons.CalendarScope{Teachers: []string{p.Request.Teacher}, Student: p.Request.Student, Room: p.Request.Room, Span: span})
+	cals, err := freetime.For(e.App).Calendars(e.App, p.Settings, lessons.CalendarScope{Teachers: []string{p.Request.Teacher}, Student: p.Request.Student, Room: p.Request.Room, Span: span})
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
+	cal := cals[p.Request.Teacher]
 	plan := cal.PlanSeries(p.Request, p.Starts)
 	result := &checkResult{OK: true, Conflicts: []scheduling.Conflict{}, Alternatives: []alternativeView{}}
 	if p.Input.Recurrence != nil {
@@ -154,22 +156,31 @@ func (p *placement) check(e *core.RequestEvent) (*checkResult, error) {
 // alternatives ranks free slots around req: the same teacher first, then
 // active teachers who teach the instrument (and the student's level).
 func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) ([]alternativeView, error) {
-	others, err := e.App.FindRecordsByFilter("teachers", "active = true && instruments:each ?= {:instrument} && id != {:teacher}", "display_name", 50, 0,
-		map[string]any{"instrument": req.Instrument, "teacher": req.Teacher})
+	others, err := freetime.Value(freetime.For(e.App), e.App, "alternative-teachers:"+req.Instrument+":"+req.Teacher, func() ([]otherTeacher, error) {
+		return loadOtherTeachers(e.App, req)
+	})
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
 	ids := []string{req.Teacher}
 	names := map[string]string{}
 	for _, t := range others {
-		ids = append(ids, t.Id)
-		names[t.Id] = t.GetString("display_name")
+		ids = append(ids, t.ID)
+		names[t.ID] = t.Name
 	}
-	if own, err := e.App.FindRecordById("teachers", req.Teacher); err == nil {
-		names[own.Id] = own.GetString("display_name")
+	if own, err := freetime.Value(freetime.For(e.App), e.App, "teacher-name:"+req.Teacher, func() (string, error) {
+		r, err := e.App.FindRecordById("teachers", req.Teacher)
+		if err != nil {
+			return "", err
+		}
+		return r.GetString("display_name"), nil
+	}); err == nil {
+		names[req.Teacher] = own
 	}
+	// The teachers' free slots come from the free-time cache; the student's
+	// own lessons (with any teacher) are read fresh and taken out of them.
 	span := scheduling.Interval{Start: req.Start.Add(-alternativesAround), End: req.Start.Add(alternativesAround)}
-	cals, err := lessons.LoadCalendars(e.App, p.Settings, lessons.CalendarScope{Teachers: ids, Student: req.Student, Span: span})
+	busy, err := lessons.StudentBookings(e.App, req.Student, span)
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
@@ -177,21 +188,75 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 	var candidates []scheduling.Candidate
 	for _, t := range others {
 		candidates = append(candidates, scheduling.Candidate{
-			Calendar: cals[t.Id],
-			Level:    level != "" && slices.Contains(t.GetStringSlice("levels"), level),
+			Calendar: scheduling.Calendar{Zone: p.Settings.Zone, Teacher: scheduling.Teacher{ID: t.ID, Lengths: t.Lengths}},
+			Level:    level != "" && slices.Contains(t.Levels, level),
 		})
 	}
 	limit := p.Input.Limit
 	if limit == 0 {
 		limit = 5
 	}
-	ranked := scheduling.RankAlternatives(cals[req.Teacher], candidates, scheduling.AlternativesQuery{Request: req, Around: alternativesAround, Limit: limit})
+	own := scheduling.Calendar{Zone: p.Settings.Zone, Buffer: p.Settings.Buffer, Now: time.Now().UTC(), Teacher: scheduling.Teacher{ID: req.Teacher}}
+	var free map[string][]scheduling.Interval
+	var freeErr error
+	source := func(cal scheduling.Calendar, q scheduling.SlotQuery, r scheduling.Request) []scheduling.Interval {
+		if free == nil && freeErr == nil { // every call asks the same query: derive all teachers at once
+			free, freeErr = freetime.For(e.App).Slots(e.App, p.Settings, ids, q)
+		}
+		var out []scheduling.Interval
+		for _, s := range free[cal.Teacher.ID] {
+			if !studentBusy(busy, r, s) {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	ranked := scheduling.RankAlternativesFrom(own, candidates, scheduling.AlternativesQuery{Request: req, Around: alternativesAround, Limit: limit}, source)
+	if freeErr != nil {
+		return nil, e.InternalServerError("", freeErr)
+	}
 	out := make([]alternativeView, 0, len(ranked))
 	for _, a := range ranked {
 		local := a.Start.In(p.Settings.Zone)
 		out = append(out, alternativeView{Alternative: a, TeacherName: names[a.Teacher], LocalDate: local.Format(time.DateOnly), LocalStart: local.Format("15:04")})
 	}
 	return out, nil
+}
+
+// otherTeacher is what alternatives need of another teacher.
+type otherTeacher struct {
+	ID, Name string
+	Lengths  []int
+	Levels   []string
+}
+
+// loadOtherTeachers lists the active teachers (up to 50, by name) who
+// teach req's instrument, req's teacher aside.
+func loadOtherTeachers(app core.App, req scheduling.Request) ([]otherTeacher, error) {
+	rows, err := app.FindRecordsByFilter("teachers", "active = true && instruments:each ?= {:instrument} && id != {:teacher}", "display_name", 50, 0,
+		map[string]any{"instrument": req.Instrument, "teacher": req.Teacher})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]otherTeacher, len(rows))
+	for i, t := range rows {
+		out[i] = otherTeacher{ID: t.Id, Name: t.GetString("display_name"), Lengths: lessons.LessonLengths(t), Levels: t.GetStringSlice("levels")}
+	}
+	return out, nil
+}
+
+// studentBusy reports whether the request's student (or room) has one of
+// busy's lessons during slot; the request's own lesson (a move) aside.
+func studentBusy(busy []scheduling.Booking, r scheduling.Request, slot scheduling.Interval) bool {
+	for _, b := range busy {
+		if b.ID != "" && b.ID == r.IgnoreID {
+			continue
+		}
+		if ((r.Student != "" && b.Student == r.Student) || (r.Room != "" && b.Room == r.Room)) && b.Interval.Overlaps(slot) {
+			return true
+		}
+	}
+	return false
 }
 
 // redactConflicts blanks the id of every conflicting lesson the caller may

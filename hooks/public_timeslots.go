@@ -1,6 +1,8 @@
 package hooks
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -9,9 +11,10 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/picker"
 
 	"cedarheights/academy"
-	"cedarheights/lessons"
+	"cedarheights/freetime"
 	"cedarheights/scheduling"
 )
 
@@ -32,10 +35,35 @@ type timeslot struct {
 	LocalStart  string    `json:"local_start"`
 }
 
+// listPublicTimeslots answers from the free-time cache (freetime/): an
+// anonymous caller's answer depends only on the query, the rows the cache's
+// counter watches and the clock, so it is derived once per query and kept
+// until one of those rows changes or its first slot begins. Signed-in
+// callers (whose rules may show more) and field picking derive afresh.
 func listPublicTimeslots(e *core.RequestEvent) error {
+	q := e.Request.URL.Query()
+	if e.Auth != nil || q.Has("fields") {
+		body, _, err := deriveTimeslots(e)
+		if err != nil {
+			return err
+		}
+		return e.Blob(http.StatusOK, "application/json", body)
+	}
+	body, err := freetime.For(e.App).Answer(e.App, "timeslots?"+q.Encode(), func() ([]byte, time.Time, error) {
+		return deriveTimeslots(e)
+	})
+	if err != nil {
+		return err
+	}
+	return e.Blob(http.StatusOK, "application/json", body)
+}
+
+// deriveTimeslots validates the query and encodes its answer; until is the
+// first slot's start (the answer holds while none has begun).
+func deriveTimeslots(e *core.RequestEvent) (body []byte, until time.Time, err error) {
 	settings, err := academy.Load(e.App)
 	if err != nil {
-		return e.InternalServerError("", err)
+		return nil, until, e.InternalServerError("", err)
 	}
 	q := e.Request.URL.Query()
 	params := struct {
@@ -82,13 +110,13 @@ func listPublicTimeslots(e *core.RequestEvent) error {
 		}
 	}
 	if err != nil {
-		return e.BadRequestError("Invalid query parameters.", err)
+		return nil, until, e.BadRequestError("Invalid query parameters.", err)
 	}
 	minutes, _ := strconv.Atoi(params.Minutes)
 	step, _ := strconv.Atoi(params.Step)
 
 	if _, err := findVisible(e, "instruments", params.Instrument); err != nil {
-		return e.BadRequestError("Invalid query parameters.", validation.Errors{"instrument": validation.NewError("validation_unknown_record", "Unknown instrument.")})
+		return nil, until, e.BadRequestError("Invalid query parameters.", validation.Errors{"instrument": validation.NewError("validation_unknown_record", "Unknown instrument.")})
 	}
 	filter := "public = true && active = true && instruments:each ?= {:instrument} && lesson_lengths:each ?= {:minutes}"
 	p := dbx.Params{"instrument": params.Instrument, "minutes": params.Minutes}
@@ -98,10 +126,10 @@ func listPublicTimeslots(e *core.RequestEvent) error {
 	}
 	_, teachers, err := listVisible(e, "teachers", listQuery{Filter: filter, Params: p, PerPage: maxPerPage, SkipTotal: true, Sort: "display_name,id"})
 	if err != nil {
-		return err
+		return nil, until, err
 	}
 	if params.Teacher != "" && len(teachers) == 0 {
-		return e.BadRequestError("Invalid query parameters.", validation.Errors{"teacher": validation.NewError("validation_unknown_record",
+		return nil, until, e.BadRequestError("Invalid query parameters.", validation.Errors{"teacher": validation.NewError("validation_unknown_record",
 			"Unknown teacher, or not one who teaches this instrument for this length publicly.")})
 	}
 
@@ -112,19 +140,39 @@ func listPublicTimeslots(e *core.RequestEvent) error {
 		names[t.Id] = t.GetString("display_name")
 	}
 	span := scheduling.Interval{Start: from.UTC(), End: to.AddDate(0, 0, 1).UTC()}
-	cals, err := lessons.LoadCalendars(e.App, settings, lessons.CalendarScope{Teachers: ids, Span: span})
+	free, err := freetime.For(e.App).Slots(e.App, settings, ids, scheduling.SlotQuery{From: span.Start, To: span.End, Minutes: minutes, Step: time.Duration(step) * time.Minute})
 	if err != nil {
-		return e.InternalServerError("", err)
+		return nil, until, e.InternalServerError("", err)
 	}
 	slots := []timeslot{}
 	for _, id := range ids {
-		for _, s := range cals[id].FreeSlots(scheduling.SlotQuery{From: span.Start, To: span.End, Minutes: minutes, Step: time.Duration(step) * time.Minute}) {
+		for _, s := range free[id] {
 			local := s.Start.In(settings.Zone)
 			slots = append(slots, timeslot{Teacher: id, TeacherName: names[id], Start: s.Start, End: s.End, LocalDate: local.Format(time.DateOnly), LocalStart: local.Format("15:04")})
 		}
 	}
 	slices.SortStableFunc(slots, func(a, b timeslot) int { return a.Start.Compare(b.Start) })
-	return e.JSON(http.StatusOK, map[string]any{
+	if len(slots) > 0 {
+		until = slots[0].Start
+	}
+	body, err = jsonBody(e, map[string]any{
 		"zone": settings.Zone.String(), "from": params.From, "to": params.To, "minutes": minutes, "slots": slots,
 	})
+	return body, until, err
+}
+
+// jsonBody encodes v as e.JSON would write it, `fields` picking included.
+func jsonBody(e *core.RequestEvent, v any) ([]byte, error) {
+	if fields := e.Request.URL.Query().Get("fields"); fields != "" {
+		picked, err := picker.Pick(v, fields)
+		if err != nil {
+			return nil, err
+		}
+		v = picked
+	}
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

@@ -182,3 +182,23 @@ func anySlice[T any](items []T) []any {
 	}
 	return out
 }
+
+// StudentBookings returns the student's lessons that are not cancelled and
+// overlap span: what a calendar adds to a teacher's own lessons for a
+// check about this student.
+func StudentBookings(app core.App, student string, span scheduling.Interval) ([]scheduling.Booking, error) {
+	var rows []lessonRow
+	err := app.DB().Select("id", "teacher", "student", "room", "start", "end").From("lessons").
+		Where(dbx.HashExp{"student": student}).
+		AndWhere(dbx.NewExp("[[status]] != 'cancelled' AND [[start]] >= {:earliest} AND [[start]] < {:to} AND [[end]] > {:from}",
+			dbx.Params{"from": dbTime(span.Start), "to": dbTime(span.End), "earliest": dbTime(span.Start.Add(-MaxLength))})).
+		All(&rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scheduling.Booking, len(rows))
+	for i, l := range rows {
+		out[i] = l.booking()
+	}
+	return out, nil
+}

@@ -38,6 +38,30 @@ type AlternativesQuery struct {
 // qualified teachers. own is the requested teacher's calendar; others are
 // teachers who teach the instrument.
 func RankAlternatives(own Calendar, others []Candidate, q AlternativesQuery) []Alternative {
+	return RankAlternativesFrom(own, others, q, FittingSlots)
+}
+
+// SlotSource lists the slots in q of cal's teacher where r fits (r taken
+// to that teacher and each slot's start): what alternatives are made of.
+type SlotSource func(cal Calendar, q SlotQuery, r Request) []Interval
+
+// FittingSlots is the SlotSource that derives them from the calendar: its
+// free slots, less those where the request's student or room is busy.
+func FittingSlots(cal Calendar, q SlotQuery, r Request) []Interval {
+	var out []Interval
+	for _, s := range cal.FreeSlots(q) {
+		r.Teacher, r.Start = cal.Teacher.ID, s.Start
+		if len(cal.blocking(r)) == 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// RankAlternativesFrom is RankAlternatives with the slots coming from
+// source (the free-time cache, for instance); calendars then need only
+// their zone, clock and teacher's id and lengths.
+func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery, source SlotSource) []Alternative {
 	if q.Limit <= 0 {
 		q.Limit = 5
 	}
@@ -53,12 +77,7 @@ func RankAlternatives(own Calendar, others []Candidate, q AlternativesQuery) []A
 
 	var out []Alternative
 	collect := func(cal Calendar, base float64, reasons []string) {
-		for _, s := range cal.FreeSlots(slotQuery) {
-			r := req
-			r.Teacher, r.Start = cal.Teacher.ID, s.Start
-			if len(cal.blocking(r)) > 0 { // the student or room is busy then
-				continue
-			}
+		for _, s := range source(cal, slotQuery, req) {
 			score, why := proximity(req.Start.In(own.Zone), s.Start.In(own.Zone))
 			out = append(out, Alternative{
 				Teacher: cal.Teacher.ID, Start: s.Start, End: s.End,

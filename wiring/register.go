@@ -9,6 +9,7 @@ import (
 	"cedarheights/audit"
 	"cedarheights/billing"
 	"cedarheights/enrollment"
+	"cedarheights/freetime"
 	"cedarheights/hooks"
 	"cedarheights/lessons"
 	"cedarheights/notify"
@@ -37,6 +38,7 @@ func Register(app core.App, opts ...Option) error {
 	audit.Register(app)
 	records.Register(app)
 	lessons.Register(app)
+	freetime.Register(app)
 	billing.Register(app)
 	enrollment.Register(app)
 	if !c.noEngine {

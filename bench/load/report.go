@@ -33,10 +33,11 @@ type report struct {
 	Scheduling *schedulingReport
 }
 
-// Targets of issue 2.
+// Targets of issue 2, the ratio raised by issue 14: every /api/v1 list
+// at least the built-in list's capacity.
 const (
 	targetP95      = 5 * time.Millisecond
-	targetRatio    = 0.8
+	targetRatio    = 1.0
 	capacityMaxP95 = 50 * time.Millisecond
 )
 
@@ -93,7 +94,7 @@ func (r *report) markdown() string {
 			result = "no baseline figure"
 		default:
 			ratio := sustained(s) / baseline
-			result = fmt.Sprintf("%.2f× baseline (%s)", ratio, verdict(ratio >= targetRatio, "≥ 0.8×"))
+			result = fmt.Sprintf("%.2f× baseline (%s)", ratio, verdict(ratio >= targetRatio, "≥ 1×"))
 			if e.CountsTotal && withTotal > 0 {
 				result += fmt.Sprintf("; %.2f× the built-in list with its total", sustained(s)/withTotal)
 			}

@@ -97,7 +97,8 @@ func (r *schedulingReport) add(test string, e endpoint, rate string, s step, res
 func (r *schedulingReport) addCapacity(test string, e endpoint, s step, baselineRate float64) {
 	result := "no baseline figure"
 	if baselineRate > 0 {
-		result = fmt.Sprintf("%.2f× the built-in list's capacity", sustained(s)/baselineRate)
+		ratio := sustained(s) / baselineRate
+		result = fmt.Sprintf("%.2f× the built-in list's capacity (%s)", ratio, verdict(ratio >= targetRatio, "≥ 1×"))
 	}
 	r.add(test, e, capacityRate(s), s, result)
 }

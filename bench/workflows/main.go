@@ -88,7 +88,7 @@ func run(cfg config) (string, error) {
 	defer env.close()
 
 	steps := []func(*inProcess, config) ([]row, error){
-		measureCheckpoints, measureThroughput, measurePostToFirstNode, measureEventToResume, measureConcurrent16,
+		measureCheckpoints, measureThroughput, measureCreates, measurePostToFirstNode, measureEventToResume, measureConcurrent16,
 	}
 	for _, step := range steps {
 		got, err := step(env, cfg)

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// creates.go is issue 14's baseline for the engine: PocketBase's own
+// record creates per second at the engine's concurrency, in the same app
+// and run. A workflow step is one checkpoint (one small transaction), so
+// steps per second ÷ creates per second says what the engine adds to a
+// plain write.
+
+// benchNotes is a plain collection of one text field, without the
+// academy's hooks (no audit, no rules): a bare PocketBase create.
+const benchNotes = "bench_notes"
+
+func measureCreates(env *inProcess, cfg config) ([]row, error) {
+	c := core.NewBaseCollection(benchNotes)
+	c.Fields.Add(&core.TextField{Name: "body"})
+	if err := env.app.Save(c); err != nil {
+		return nil, err
+	}
+	total := cfg.throughput * 5 // as many writes as the throughput run's steps
+	concurrency := cfg.workers
+	began := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, concurrency)
+	for g := range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < total; i += concurrency {
+				r := core.NewRecord(c)
+				r.Set("body", fmt.Sprintf("note %d", i))
+				if err := env.app.Save(r); err != nil {
+					env.logs.see(err)
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	perSec := float64(total) / time.Since(began).Seconds()
+	steps := env.fiveNodePerSec * 5
+	ratio := steps / perSec
+	return []row{
+		{
+			measure: "Baseline: PocketBase record creates per second",
+			value:   fmt.Sprintf("%.0f creates/s", perSec),
+			target:  "baseline",
+			note:    fmt.Sprintf("%d `app.Save` of a one-field record from %d goroutines (the engine's workers), same app and run", total, concurrency),
+		},
+		{
+			measure: "Workflow steps per second ÷ record creates per second",
+			value:   fmt.Sprintf("%.2f× (%.0f steps/s)", ratio, steps),
+			target:  check(ratio >= 1, "≥ 1×"),
+			note:    "a step is one node and its checkpoint (five per run)",
+		},
+	}, nil
+}

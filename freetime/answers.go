@@ -1,0 +1,61 @@
+package freetime
+
+import (
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// maxAnswers and maxAnswerBytes bound the kept answers (a stream of odd
+// queries must not fill the memory); past either they start again.
+const (
+	maxAnswers     = 10_000
+	maxAnswerBytes = 64 << 20
+)
+
+// answer is an encoded response derived at one counter value.
+type answer struct {
+	body  []byte
+	until time.Time // it holds while the clock has not passed this; zero: for the whole version
+}
+
+// Answer returns the answer kept under key for the current counter value,
+// or derives, keeps and returns it. derive must depend only on key, the
+// rows the counter watches (doc.go) and the clock, and says until when
+// the clock leaves its answer unchanged (a free slot drops out once it
+// has begun). A nil cache derives every time.
+func (c *Cache) Answer(app core.App, key string, derive func() (body []byte, until time.Time, err error)) ([]byte, error) {
+	if !c.Active(app) {
+		body, _, err := derive()
+		return body, err
+	}
+	v, err := version(app)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.version != v {
+		c.reset(v)
+	}
+	a, ok := c.answers[key]
+	c.mu.Unlock()
+	if ok && (a.until.IsZero() || !time.Now().After(a.until)) {
+		return a.body, nil
+	}
+	body, until, err := derive()
+	if err != nil {
+		return nil, err
+	}
+	if after, err := version(app); err == nil && after == v {
+		c.mu.Lock()
+		if c.version == v {
+			if len(c.answers) >= maxAnswers || c.answerBytes+len(body) > maxAnswerBytes {
+				c.answers, c.answerBytes = map[string]answer{}, 0
+			}
+			c.answers[key] = answer{body: body, until: until}
+			c.answerBytes += len(body)
+		}
+		c.mu.Unlock()
+	}
+	return body, nil
+}

@@ -1,0 +1,211 @@
+package freetime
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/academy"
+	"cedarheights/lessons"
+	"cedarheights/scheduling"
+)
+
+// storeKey is where Register keeps the app's cache (app.Store() is shared
+// by the app and its transactions, and is per app, so test apps never
+// share one).
+const storeKey = "cedarheights.freetime"
+
+// maxEntries bounds the memory a stream of odd queries can take: past it
+// the cache starts again.
+const maxEntries = 50_000
+
+// dayKey names one teacher's free slots on one local day, for one lesson
+// length and grid step under one zone and buffer.
+type dayKey struct {
+	teacher string
+	date    string // local date, 2006-01-02
+	minutes int
+	step    time.Duration
+	zone    string
+	buffer  time.Duration
+}
+
+// Cache holds derived free days for one counter value (see doc.go).
+type Cache struct {
+	mu      sync.Mutex
+	version int64
+	days    map[dayKey][]scheduling.Interval
+	answers map[string]answer
+	values  map[string]any
+	// answerBytes is the size of the kept answers.
+	answerBytes int
+
+	checkOnce sync.Once
+	active    bool // the triggers are all there (Active)
+}
+
+// reset starts again at counter value v; the caller holds mu.
+func (c *Cache) reset(v int64) {
+	c.days, c.answers, c.values, c.version = map[dayKey][]scheduling.Interval{}, map[string]answer{}, map[string]any{}, v
+	c.answerBytes = 0
+}
+
+// Register gives app its cache; For finds it.
+func Register(app core.App) {
+	c := &Cache{}
+	c.reset(0)
+	app.Store().Set(storeKey, c)
+}
+
+// For is app's cache, or nil when none was registered (then Slots derives
+// every answer afresh).
+func For(app core.App) *Cache {
+	c, _ := app.Store().Get(storeKey).(*Cache)
+	return c
+}
+
+// Slots answers, per teacher, what lessons.LoadCalendars and
+// Calendar.FreeSlots answer for q at this instant: the bookable slots in
+// q's range, none in the past. Days already derived at the current counter
+// value come from memory; the others are derived in one load and kept if
+// the counter did not move while they were read.
+func (c *Cache) Slots(app core.App, settings academy.Settings, teachers []string, q scheduling.SlotQuery) (map[string][]scheduling.Interval, error) {
+	if q.Step <= 0 {
+		q.Step = 15 * time.Minute // FreeSlots' default
+	}
+	out := make(map[string][]scheduling.Interval, len(teachers))
+	if len(teachers) == 0 || !q.To.After(q.From) {
+		return out, nil
+	}
+	dates := localDates(q.From, q.To, settings.Zone)
+	key := func(teacher string, date time.Time) dayKey {
+		return dayKey{teacher: teacher, date: date.Format(time.DateOnly), minutes: q.Minutes, step: q.Step,
+			zone: settings.Zone.String(), buffer: settings.Buffer}
+	}
+
+	if !c.Active(app) {
+		derived, err := derive(app, settings, teachers, dates, q, key)
+		if err != nil {
+			return nil, err
+		}
+		return pick(derived, teachers, dates, q, key), nil
+	}
+
+	v, err := version(app)
+	if err != nil {
+		return nil, err
+	}
+	days := make(map[dayKey][]scheduling.Interval, len(teachers)*len(dates))
+	var missing []string
+	c.mu.Lock()
+	if c.version != v {
+		c.reset(v)
+	}
+	if len(c.days) > maxEntries {
+		c.days = map[dayKey][]scheduling.Interval{}
+	}
+	for _, t := range teachers {
+		complete := true
+		for _, d := range dates {
+			k := key(t, d)
+			if s, ok := c.days[k]; ok {
+				days[k] = s
+			} else {
+				complete = false
+			}
+		}
+		if !complete {
+			missing = append(missing, t)
+		}
+	}
+	c.mu.Unlock()
+
+	if len(missing) > 0 {
+		derived, err := derive(app, settings, missing, dates, q, key)
+		if err != nil {
+			return nil, err
+		}
+		for k, s := range derived {
+			days[k] = s
+		}
+		// Kept only if nothing that free time is made of was committed
+		// while it was read: the counter would have moved.
+		if after, err := version(app); err == nil && after == v {
+			c.mu.Lock()
+			if c.version == v {
+				for k, s := range derived {
+					c.days[k] = s
+				}
+			}
+			c.mu.Unlock()
+		}
+	}
+	return pick(days, teachers, dates, q, key), nil
+}
+
+// derive loads the teachers' calendars around dates and lists each day's
+// free slots, ignoring the past (which Slots applies when it answers) and
+// q's bounds within the day.
+func derive(app core.App, settings academy.Settings, teachers []string, dates []time.Time, q scheduling.SlotQuery,
+	key func(string, time.Time) dayKey) (map[dayKey][]scheduling.Interval, error) {
+	// A slot starts on its date and lasts at most a few hours; 50 hours
+	// past the last midnight covers any day length around a DST change.
+	span := scheduling.Interval{Start: dates[0].UTC(), End: dates[len(dates)-1].Add(50 * time.Hour).UTC()}
+	cals, err := lessons.LoadCalendars(app, settings, lessons.CalendarScope{Teachers: teachers, Span: span})
+	if err != nil {
+		return nil, err
+	}
+	first, last := dates[0].Format(time.DateOnly), dates[len(dates)-1].Format(time.DateOnly)
+	out := make(map[dayKey][]scheduling.Interval, len(teachers)*len(dates))
+	for _, t := range teachers {
+		for _, d := range dates {
+			out[key(t, d)] = []scheduling.Interval{} // a day without a free slot is derived too
+		}
+		cal, ok := cals[t]
+		if !ok {
+			continue // unknown teacher: no slots, as FreeSlots of an empty calendar
+		}
+		cal.Now = time.Time{} // the past is applied when answering
+		for _, s := range cal.FreeSlots(scheduling.SlotQuery{From: span.Start, To: span.End, Minutes: q.Minutes, Step: q.Step}) {
+			date := s.Start.In(settings.Zone).Format(time.DateOnly)
+			if date < first || date > last {
+				continue
+			}
+			k := key(t, s.Start.In(settings.Zone))
+			out[k] = append(out[k], s)
+		}
+	}
+	return out, nil
+}
+
+// pick answers q from derived days: within q's bounds and not in the past.
+func pick(days map[dayKey][]scheduling.Interval, teachers []string, dates []time.Time, q scheduling.SlotQuery,
+	key func(string, time.Time) dayKey) map[string][]scheduling.Interval {
+	now := time.Now()
+	out := make(map[string][]scheduling.Interval, len(teachers))
+	for _, t := range teachers {
+		var slots []scheduling.Interval
+		for _, d := range dates {
+			for _, s := range days[key(t, d)] {
+				if s.Start.Before(q.From) || s.End.After(q.To) || s.Start.Before(now) {
+					continue
+				}
+				slots = append(slots, s)
+			}
+		}
+		out[t] = slots
+	}
+	return out
+}
+
+// localDates lists the local midnights from from's date to to's date, the
+// days FreeSlots walks.
+func localDates(from, to time.Time, zone *time.Location) []time.Time {
+	first, last := from.In(zone), to.In(zone)
+	var out []time.Time
+	for day := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, zone); !day.After(last); day = day.AddDate(0, 0, 1) {
+		out = append(out, day)
+	}
+	return out
+}

@@ -1,0 +1,126 @@
+package lessons
+
+import (
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/academy"
+	"cedarheights/scheduling"
+)
+
+// calendar_parts.go loads a calendar in two halves for the read-only
+// routes, which keep the first in the free-time cache (freetime/): what does
+// not depend on the span (the teacher's profile, windows and every time off;
+// the closures) and the lessons around the span, read afresh each time.
+// LoadCalendars, which the write path uses, reads all of it at once.
+
+// LoadTeachers returns each existing teacher's profile, weekly windows and
+// every time off.
+func LoadTeachers(app core.App, ids []string) (map[string]scheduling.Teacher, error) {
+	out := make(map[string]scheduling.Teacher, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	teachers, err := app.FindRecordsByIds("teachers", ids)
+	if err != nil {
+		return nil, err
+	}
+	windows, err := app.FindAllRecords("availability", dbx.In("teacher", anySlice(ids)...))
+	if err != nil {
+		return nil, err
+	}
+	timeOff, err := app.FindAllRecords("time_off", dbx.In("teacher", anySlice(ids)...))
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range teachers {
+		p := scheduling.Teacher{ID: t.Id, Instruments: t.GetStringSlice("instruments"), Lengths: LessonLengths(t)}
+		for _, w := range windows {
+			if w.GetString("teacher") == t.Id {
+				p.Availability = append(p.Availability, weeklyWindow(w))
+			}
+		}
+		for _, o := range timeOff {
+			if o.GetString("teacher") == t.Id {
+				p.TimeOff = append(p.TimeOff, recordSpan(o))
+			}
+		}
+		out[t.Id] = p
+	}
+	return out, nil
+}
+
+// LoadClosures returns every closure.
+func LoadClosures(app core.App) ([]scheduling.Interval, error) {
+	rows, err := app.FindAllRecords("closures")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]scheduling.Interval, 0, len(rows))
+	for _, c := range rows {
+		out = append(out, recordSpan(c))
+	}
+	return out, nil
+}
+
+// CalendarsFrom puts loaded halves together: for each teacher in teachers,
+// its calendar for scope with the lessons around scope's span read now, as
+// LoadCalendars would answer.
+func CalendarsFrom(app core.App, settings academy.Settings, scope CalendarScope, teachers map[string]scheduling.Teacher,
+	closures []scheduling.Interval) (map[string]scheduling.Calendar, error) {
+	out := make(map[string]scheduling.Calendar, len(teachers))
+	if len(scope.Teachers) == 0 {
+		return out, nil
+	}
+	bookings, shared, err := loadBookings(app, settings, scope)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	for _, id := range scope.Teachers {
+		t, ok := teachers[id]
+		if !ok {
+			continue
+		}
+		out[id] = scheduling.Calendar{Zone: settings.Zone, Buffer: settings.Buffer, Now: now, Closures: closures,
+			Bookings: append(bookings[id], shared...), Teacher: t}
+	}
+	return out, nil
+}
+
+// loadBookings reads the lessons that may touch scope's span: the
+// teachers' own by teacher, and the student's and the room's (with any
+// teacher) apart.
+func loadBookings(app core.App, settings academy.Settings, scope CalendarScope) (map[string][]scheduling.Booking, []scheduling.Booking, error) {
+	from, to := dbTime(scope.Span.Start.Add(-settings.Buffer)), dbTime(scope.Span.End.Add(settings.Buffer))
+	terms := []dbx.Expression{dbx.In("teacher", anySlice(scope.Teachers)...)}
+	if scope.Student != "" {
+		terms = append(terms, dbx.HashExp{"student": scope.Student})
+	}
+	if scope.Room != "" {
+		terms = append(terms, dbx.HashExp{"room": scope.Room})
+	}
+	var rows []lessonRow
+	earliest := dbTime(scope.Span.Start.Add(-settings.Buffer - MaxLength))
+	err := app.DB().Select("id", "teacher", "student", "room", "start", "end").From("lessons").
+		Where(dbx.Or(terms...)).
+		AndWhere(dbx.NewExp("[[status]] != 'cancelled' AND [[start]] >= {:earliest} AND [[start]] < {:to} AND [[end]] > {:from}",
+			dbx.Params{"from": from, "to": to, "earliest": earliest})).
+		All(&rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	bookings := map[string][]scheduling.Booking{}
+	var shared []scheduling.Booking
+	for _, l := range rows {
+		b := l.booking()
+		if (scope.Student != "" && b.Student == scope.Student) || (scope.Room != "" && b.Room == scope.Room) {
+			shared = append(shared, b)
+		} else {
+			bookings[b.Teacher] = append(bookings[b.Teacher], b)
+		}
+	}
+	return bookings, shared, nil
+}
