@@ -91,11 +91,13 @@ func (s *Service) reconcileInternal(rep *ReconcileReport) error {
 		Refunded int64  `db:"amount_refunded"`
 		Paid     int64  `db:"paid"`
 		Refund   int64  `db:"refund"`
+		Taken    int64  `db:"taken"`
 	}
 	err := s.app.DB().NewQuery(`
 		SELECT p.id, p.family, p.amount, COALESCE(p.amount_refunded, 0) AS amount_refunded,
 		       COALESCE((SELECT -SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'payment'), 0) AS paid,
-		       COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'refund'), 0) AS refund
+		       COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'refund'), 0) AS refund,
+		       COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'chargeback'), 0) AS taken
 		FROM payments p
 		WHERE p.status IN ('succeeded', 'refunded', 'partially_refunded', 'disputed')`).All(&rows)
 	if err != nil {
@@ -110,6 +112,12 @@ func (s *Service) reconcileInternal(rep *ReconcileReport) error {
 		if r.Refund > r.Amount {
 			rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "refunds_exceed_payment", Ledger: r.Refund, Stripe: r.Amount,
 				Detail: fmt.Sprintf("the ledger's refunds add up to %d, more than the %d paid", r.Refund, r.Amount)})
+		}
+		// A bank that took the payment back in a dispute leaves only the
+		// rest to refund: refunds on top of it pay out money twice.
+		if r.Taken > 0 && r.Refund+r.Taken > r.Amount {
+			rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "refunds_and_chargebacks_exceed_payment", Ledger: r.Refund + r.Taken, Stripe: r.Amount,
+				Detail: fmt.Sprintf("refunds of %d and %d taken back by the bank add up to more than the %d paid", r.Refund, r.Taken, r.Amount)})
 		}
 		if r.Refund != r.Refunded {
 			rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "refunds_in_ledger", Ledger: r.Refund, Stripe: r.Refunded,

@@ -382,3 +382,46 @@ func TestRefundHoldsAreNotWrittenThroughTheAPI(t *testing.T) {
 		t.Errorf("parent view: %d", code)
 	}
 }
+
+// A payment the bank took back in a dispute and then refunded as well pays
+// out twice: reconcile (and so doctor) names it.
+func TestReconcileNamesRefundsOnTopOfAChargeback(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p, err := billing.RecordPayment(e.app, billing.OfflinePayment{Family: e.f.ParentB.ID, Amount: 5000, Kind: "other", Method: "cash"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledger, err := e.app.FindCollectionByNameOrId("ledger_entries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entry := range []struct {
+		kind   string
+		amount int64
+	}{{"chargeback", 5000}, {"refund", 1000}, {"credit", -1000}} {
+		r := core.NewRecord(ledger)
+		r.Load(map[string]any{
+			"family": e.f.ParentB.ID, "kind": entry.kind, "amount": entry.amount, "currency": "cad", "description": "forged",
+			"payment": p.Id, "source_key": "forged:" + entry.kind, "occurred_at": time.Now().UTC(),
+		})
+		if err := e.app.Save(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Set("amount_refunded", 1000)
+	p.Set("status", billing.StatusDisputed)
+	if err := e.app.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.svc.Reconcile(e.ctx, zeroTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasMismatch(rep, "refunds_and_chargebacks_exceed_payment", "payment "+p.Id) {
+		t.Errorf("reconcile missed a refund of 1000 on top of a chargeback of 5000 on a payment of 5000: %+v", rep.Mismatches)
+	}
+	if hasMismatch(rep, "refunds_exceed_payment", "payment "+p.Id) {
+		t.Error("the refund alone is within the payment")
+	}
+}
