@@ -25,9 +25,10 @@ type demoGrid struct {
 	Step   int              // minutes from one place to the next
 }
 
-// window is the teacher's daily availability that holds every place.
+// window is the teacher's daily availability: every place, and one more
+// before the first that stays free, so that families still find times.
 func (g demoGrid) window(weekday time.Weekday) demoWindow {
-	return demoWindow{Weekday: weekday, Start: g.First, End: g.First + scheduling.Clock(g.Places*g.Step)}
+	return demoWindow{Weekday: weekday, Start: g.First - scheduling.Clock(g.Step), End: g.First + scheduling.Clock(g.Places*g.Step)}
 }
 
 // demoPlacement is one weekly lesson of a student: its slot, teacher
