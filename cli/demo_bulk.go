@@ -9,6 +9,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/dbutils"
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 
@@ -29,8 +30,8 @@ import (
 // the bulk. TestBulkLessonsMatchSaves holds the two paths to one result.
 
 const (
-	bulkRowsPerInsert = 100    // rows per INSERT statement
-	bulkRowsPerTx     = 50_000 // rows per transaction
+	bulkRowsPerInsert = 100     // rows per INSERT statement
+	bulkRowsPerTx     = 250_000 // rows per transaction: each commit rewrites much of the id indexes
 )
 
 // bulkLessons writes the plan's lessons that ids does not hold.
@@ -44,11 +45,15 @@ func (l *demoLoader) bulkLessons(ids map[string]string) (err error) {
 	if err != nil {
 		return err
 	}
+	// A run interrupted before its indexes were rebuilt left them out.
+	if err := createMissingIndexes(l.app, lessons, w.logsCollection); err != nil {
+		return err
+	}
 	restore := func() error { return nil }
 	if len(ids) == 0 {
 		// Into an empty table: build the secondary indexes once at the end
 		// (a sort) rather than row by row (random B-tree inserts).
-		if restore, err = deferIndexes(l.app, w.lessons.name, w.logs.name); err != nil {
+		if restore, err = deferIndexes(l.app, lessons, w.logsCollection); err != nil {
 			return err
 		}
 		defer func() { // on failure; after success they are back already
@@ -112,11 +117,12 @@ func (l *demoLoader) bulkLessons(ids map[string]string) (err error) {
 // bulkWriter buffers records of one collection and their audit entries and
 // inserts them in large transactions.
 type bulkWriter struct {
-	app           core.App
-	collection    *core.Collection
-	idPattern     string
-	lessons, logs bulkTable
-	inTx          int // rows of the open batch
+	app            core.App
+	collection     *core.Collection
+	idPattern      string
+	lessons, logs  bulkTable
+	logsCollection *core.Collection
+	inTx           int // rows of the open batch
 
 	// One goroutine builds the rows, another inserts them: the two halves
 	// cost about the same, and the machine has two cores.
@@ -169,7 +175,7 @@ func newBulkWriter(app core.App, collection *core.Collection) (*bulkWriter, erro
 	return &bulkWriter{
 		app: app, collection: collection, idPattern: id.AutogeneratePattern,
 		lessons: bulkTable{name: collection.Name, columns: fieldColumns(collection)},
-		logs:    bulkTable{name: logs.Name, columns: fieldColumns(logs)},
+		logs:    bulkTable{name: logs.Name, columns: fieldColumns(logs)}, logsCollection: logs,
 	}, nil
 }
 
@@ -341,33 +347,27 @@ func bulkParam(row, column int) string { return bulkParams[row][column] }
 
 // bulkCacheKiB is the write connection's page cache during a bulk load: the
 // tables' id indexes take random inserts and must stay in memory.
-const bulkCacheKiB = 512 * 1024
+const bulkCacheKiB = 1024 * 1024
 
-// deferIndexes drops the secondary indexes of tables (their definitions
-// kept as SQLite stored them) and enlarges the write connection's cache;
-// restore creates the same indexes again and puts the cache back.
-func deferIndexes(app core.App, tables ...string) (restore func() error, err error) {
+// deferIndexes drops the secondary indexes of the collections and enlarges
+// the write connection's cache; restore creates the indexes the
+// collections declare (what PocketBase created) and puts the cache back.
+func deferIndexes(app core.App, collections ...*core.Collection) (restore func() error, err error) {
 	db := app.NonconcurrentDB()
 	var cache int
 	if err := db.NewQuery("PRAGMA cache_size").Row(&cache); err != nil {
 		return nil, err
 	}
-	var indexes []struct {
-		Name string `db:"name"`
-		SQL  string `db:"sql"`
-	}
-	err = db.Select("name", "sql").From("sqlite_master").
-		Where(dbx.HashExp{"type": "index"}).AndWhere(dbx.In("tbl_name", anyOf(tables)...)).AndWhere(dbx.NewExp("sql IS NOT NULL")).
-		All(&indexes)
-	if err != nil {
-		return nil, err
-	}
 	if _, err := db.NewQuery(fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)).Execute(); err != nil {
 		return nil, err
 	}
-	for _, ix := range indexes {
-		if _, err := db.NewQuery("DROP INDEX `" + ix.Name + "`").Execute(); err != nil {
-			return nil, err
+	for _, c := range collections {
+		for _, sql := range c.Indexes {
+			if name := dbutils.ParseIndex(sql).IndexName; name != "" {
+				if _, err := db.NewQuery("DROP INDEX IF EXISTS `" + name + "`").Execute(); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	done := false
@@ -376,20 +376,33 @@ func deferIndexes(app core.App, tables ...string) (restore func() error, err err
 			return nil
 		}
 		done = true
-		for _, ix := range indexes {
-			if _, err := db.NewQuery(ix.SQL).Execute(); err != nil {
-				return fmt.Errorf("recreate index %s: %w", ix.Name, err)
-			}
+		if err := createMissingIndexes(app, collections...); err != nil {
+			return err
 		}
 		_, err := db.NewQuery(fmt.Sprintf("PRAGMA cache_size = %d", cache)).Execute()
 		return err
 	}, nil
 }
 
-func anyOf(names []string) []any {
-	out := make([]any, len(names))
-	for i, n := range names {
-		out[i] = n
+// createMissingIndexes creates the declared indexes of the collections
+// that the database lacks: a bulk load interrupted between dropping and
+// rebuilding them leaves them out, and the next run puts them back.
+func createMissingIndexes(app core.App, collections ...*core.Collection) error {
+	db := app.NonconcurrentDB()
+	for _, c := range collections {
+		for _, sql := range c.Indexes {
+			name := dbutils.ParseIndex(sql).IndexName
+			var n int
+			if err := db.Select("COUNT(*)").From("sqlite_master").Where(dbx.HashExp{"type": "index", "name": name}).Row(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+			if _, err := db.NewQuery(sql).Execute(); err != nil {
+				return fmt.Errorf("create index %s: %w", name, err)
+			}
+		}
 	}
-	return out
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/dbutils"
 
 	"cedarheights/lessons"
 )
@@ -186,6 +187,42 @@ func TestBulkLessonsMatchSaves(t *testing.T) {
 	}
 	assertNoOverlaps(t, app)
 	assertCalendarAccepts(t, app, 0)
+	assertIndexes(t, app) // the bulk dropped and rebuilt them
+
+	// A load interrupted between dropping and rebuilding the indexes: the
+	// next run puts them back (and writes nothing twice).
+	if _, err := app.DB().NewQuery("DROP INDEX idx_lessons_teacher_start").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.lessons(); err != nil {
+		t.Fatal(err)
+	}
+	assertIndexes(t, app)
+	if n := counts(t, app)["lessons"]; n != len(bulk.lessons) {
+		t.Errorf("%d lessons after a second run, %d after the first", n, len(bulk.lessons))
+	}
+}
+
+// assertIndexes checks that the database has every index the lessons and
+// audit_logs collections declare.
+func assertIndexes(t *testing.T, app core.App) {
+	t.Helper()
+	for _, name := range []string{"lessons", "audit_logs"} {
+		c, err := app.FindCollectionByNameOrId(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sql := range c.Indexes {
+			index := dbutils.ParseIndex(sql).IndexName
+			var n int
+			if err := app.DB().Select("COUNT(*)").From("sqlite_master").Where(dbx.HashExp{"type": "index", "name": index}).Row(&n); err != nil || n != 1 {
+				t.Errorf("index %s of %s: %d in the database (%v)", index, name, n, err)
+			}
+		}
+		if len(c.Indexes) == 0 {
+			t.Errorf("%s declares no index", name)
+		}
+	}
 }
 
 // assertCalendarAccepts runs the app's own conflict check
