@@ -29,7 +29,7 @@ demo: build
 
 # The Go, the JS and the browser suites run side by side; each prints its
 # output when it is done.
-test: build stripe-mock mailpit
+test: build stripe-mock mailpit litestream
 	@$(MAKE) --no-print-directory -j3 --output-sync=target test-go test-js test-browser
 
 # The billing tests start stripe-mock (the version whose API spec is closest
@@ -48,6 +48,18 @@ mailpit:
 	@command -v mailpit >/dev/null 2>&1 || test -x "$$(go env GOPATH)/bin/mailpit" || \
 	  (echo "installing mailpit $(MAILPIT_VERSION)"; go install github.com/axllent/mailpit@$(MAILPIT_VERSION))
 
+# tests/deploy replicates pb_data with Litestream to a local S3 stand-in
+# (gofakes3), deletes it and restores it; install both once into Go's bin
+# folder (Litestream's first build takes a few minutes).
+.PHONY: litestream
+LITESTREAM_VERSION := v0.5.18
+GOFAKES3_VERSION := v1.2.0
+litestream:
+	@command -v litestream >/dev/null 2>&1 || test -x "$$(go env GOPATH)/bin/litestream" || \
+	  (echo "installing litestream $(LITESTREAM_VERSION)"; go install github.com/benbjohnson/litestream/cmd/litestream@$(LITESTREAM_VERSION))
+	@command -v gofakes3 >/dev/null 2>&1 || test -x "$$(go env GOPATH)/bin/gofakes3" || \
+	  (echo "installing gofakes3 $(GOFAKES3_VERSION)"; go install github.com/johannesboyne/gofakes3/cmd/gofakes3@$(GOFAKES3_VERSION))
+
 mail: mailpit
 	@echo ""
 	@echo "  mailpit: SMTP 127.0.0.1:1025, mail in the browser → http://127.0.0.1:8025"
@@ -59,7 +71,7 @@ mail: mailpit
 # helpers and stand-ins (testapp, stripestub, tests/crash) and the
 # benchmarks, whichever package's tests reach it. The summary prints even
 # when a test fails; the target still fails then.
-COVERPKG = $(shell go list ./... | grep -v -e '^cedarheights$$' -e '/internal/testapp$$' -e '/internal/mailpit$$' -e '/bench' -e '/stripestub$$' -e '/tests/' | paste -sd, -)
+COVERPKG = $(shell go list ./... | grep -v -e '^cedarheights$$' -e '/internal/testapp$$' -e '/internal/mailpit$$' -e '/internal/localbin$$' -e '/bench' -e '/stripestub$$' -e '/tests/' | paste -sd, -)
 COVER_BY_PACKAGE = awk 'NR > 1 { stmts[$$1] = $$2; if ($$3 > 0) hit[$$1] = 1 } \
 	END { for (b in stmts) { split(b, p, ":"); pkg = p[1]; sub("/[^/]*$$", "", pkg); \
 	  total[pkg] += stmts[b]; if (b in hit) cov[pkg] += stmts[b] } \

@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"slices"
+
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/spf13/cast"
@@ -183,3 +185,7 @@ func newEntry(c *core.Collection, action string, r *core.Record, actor Actor, ch
 	entry.Set("ip", actor.IP)
 	return entry
 }
+
+// Collections lists the audited collections (a copy): every create,
+// update and delete of their records has its entry.
+func Collections() []string { return slices.Clone(auditedCollections) }

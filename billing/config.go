@@ -14,6 +14,9 @@ const (
 	EnvSecretKey     = "STRIPE_SECRET_KEY"
 	EnvWebhookSecret = "STRIPE_WEBHOOK_SECRET"
 	EnvAPIBase       = "STRIPE_API_BASE"
+	// EnvPublishableKey is handed to the family's browser (Stripe.js) with
+	// a pending payment's client secret; optional.
+	EnvPublishableKey = "STRIPE_PUBLISHABLE_KEY"
 )
 
 // Mode says whether the academy talks to Stripe.
@@ -29,15 +32,18 @@ type Config struct {
 	SecretKey     string
 	WebhookSecret string
 	APIBase       string // empty: Stripe's own API
+	// PublishableKey (pk_...) is public by design; empty: not handed out.
+	PublishableKey string
 }
 
 // ConfigFromEnv reads STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and
 // STRIPE_API_BASE.
 func ConfigFromEnv() Config {
 	return Config{
-		SecretKey:     strings.TrimSpace(os.Getenv(EnvSecretKey)),
-		WebhookSecret: strings.TrimSpace(os.Getenv(EnvWebhookSecret)),
-		APIBase:       strings.TrimSpace(os.Getenv(EnvAPIBase)),
+		SecretKey:      strings.TrimSpace(os.Getenv(EnvSecretKey)),
+		WebhookSecret:  strings.TrimSpace(os.Getenv(EnvWebhookSecret)),
+		APIBase:        strings.TrimSpace(os.Getenv(EnvAPIBase)),
+		PublishableKey: strings.TrimSpace(os.Getenv(EnvPublishableKey)),
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // event_handlers.go: the Stripe event types billing acts on, each with how
 // its object is re-fetched and applied, and the lookups the handlers share.
 // The handlers are in event_invoices.go, event_payment_intents.go,
-// event_refunds.go, event_checkout.go and disputes.go.
+// event_refunds.go, event_checkout.go, disputes.go and setup_intents.go.
 
 // The event types we act on. Every other type is stored and ignored.
 // HandledEventTypes is the list to subscribe the Stripe webhook endpoint to.
@@ -32,6 +32,8 @@ var handlers = map[stripe.EventType]handler{
 	"charge.dispute.updated":          {prepare: fetchDispute, apply: applyDispute},
 	"charge.dispute.closed":           {prepare: fetchDispute, apply: applyDispute},
 	"checkout.session.completed":      {apply: applyCheckoutCompleted},
+	"setup_intent.succeeded":          {ordered: true, fetch: fetchSetupIntent, apply: applySetupIntentSucceeded},
+	"setup_intent.setup_failed":       {ordered: true, fetch: fetchSetupIntent, apply: applySetupIntentFailed},
 }
 
 // HandledEventTypes are the event types billing acts on, sorted.
@@ -51,6 +53,8 @@ func HandledEventTypes() []string {
 		"invoice.payment_failed",
 		"payment_intent.payment_failed",
 		"payment_intent.succeeded",
+		"setup_intent.setup_failed",
+		"setup_intent.succeeded",
 	}
 }
 
@@ -69,6 +73,7 @@ func fetchInvoice(ctx context.Context, s *Service, id string) (json.RawMessage, 
 
 func fetchSubscription(ctx context.Context, s *Service, id string) (json.RawMessage, error) {
 	params := &stripe.SubscriptionParams{}
+	params.AddExpand("pending_setup_intent") // its status decides whether it still waits
 	params.Context = ctx
 	sub, err := s.sc.Subscriptions.Get(id, params)
 	if err != nil {

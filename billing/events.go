@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 	"github.com/stripe/stripe-go/v76"
@@ -55,6 +56,15 @@ type SignatureError struct{ Err error }
 
 func (e *SignatureError) Error() string { return "webhook rejected: " + e.Err.Error() }
 func (e *SignatureError) Unwrap() error { return e.Err }
+
+// EventError is a verified delivery whose event the ledger cannot hold as
+// sent (an id or type over its limits): Fields names what, keyed by the
+// stored field (event_id, type, object_id, ...). Retrying cannot help.
+type EventError struct{ Fields validation.Errors }
+
+func (e *EventError) Error() string {
+	return "webhook rejected: the event cannot be stored: " + e.Fields.Error()
+}
 
 // IngestResult says what a delivery did.
 type IngestResult struct {
@@ -156,6 +166,10 @@ func (s *Service) StoreEvent(ev stripe.Event, payload []byte) (IngestResult, err
 		if dup, ferr := exists(); ferr == nil && dup {
 			res.Duplicate = true
 			return res, nil
+		}
+		var fields validation.Errors
+		if errors.As(err, &fields) {
+			return res, &EventError{Fields: fields}
 		}
 		return res, fmt.Errorf("store event %s: %w", ev.ID, err)
 	}

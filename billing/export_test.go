@@ -12,7 +12,7 @@ import (
 // re-fetch of an order tie, the refund listing) for the stripe-mock test.
 func CheckFetch(ctx context.Context, s *Service, eventType string) error {
 	h := handlers[stripe.EventType(eventType)]
-	id := map[string]string{"invoice": "in_123", "customer": "sub_123", "payment_intent": "pi_123", "charge": "ch_123"}[strings.Split(eventType, ".")[0]]
+	id := map[string]string{"invoice": "in_123", "customer": "sub_123", "payment_intent": "pi_123", "charge": "ch_123", "setup_intent": "seti_123"}[strings.Split(eventType, ".")[0]]
 	object := "charge"
 	switch {
 	case eventType == "charge.refund.updated":

@@ -31,7 +31,16 @@ func TestOfflineBilling(t *testing.T) {
 		"pause":       func() error { _, err := svc.Pause(ctx, f.EnrollmentA1); return err },
 		"setupintent": func() error { _, err := svc.SetupIntent(ctx, f.ParentA.ID); return err },
 		"portal":      func() error { _, err := svc.PortalSession(ctx, f.ParentA.ID, ""); return err },
-		"resync":      func() error { _, err := svc.Resync(ctx, time.Time{}); return err },
+		"enrollment payment": func() error {
+			enr, err := app.FindRecordById("enrollments", f.EnrollmentA1)
+			if err != nil {
+				return err
+			}
+			enr.Set("stripe_status", "incomplete") // waiting for the family: Stripe would be asked
+			_, err = svc.EnrollmentPayment(ctx, enr)
+			return err
+		},
+		"resync": func() error { _, err := svc.Resync(ctx, time.Time{}); return err },
 		"card payment": func() error {
 			_, err := svc.ProcessPayment(ctx, cardPayment(f.ParentA.ID, "offline-key-0001", "pm_card_visa", 5000))
 			return err

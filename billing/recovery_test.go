@@ -11,6 +11,7 @@ import (
 	"cedarheights/billing"
 	"cedarheights/billing/stripestub"
 	"cedarheights/internal/testapp"
+	"cedarheights/workflows"
 )
 
 // A failure while processing is recorded on the event (error, attempts)
@@ -27,9 +28,13 @@ func TestReprocessFailedEvents(t *testing.T) {
 		return ev.Next()
 	})
 	e.deliver()
+	// The event's run retries on its own schedule; with the engine stopped
+	// the reprocess below is the only retry, however slow the machine.
+	workflows.EngineOf(e.app).Stop()
 	paid := eventsOf(e.stub.Events(), "invoice.paid")[0]["id"].(string)
 	rec, _ := e.app.FindFirstRecordByData("stripe_events", "event_id", paid)
-	if rec.GetString("status") != billing.EventFailed || rec.GetInt("attempts") != 1 || rec.GetString("error") == "" {
+	attempts := rec.GetInt("attempts")
+	if rec.GetString("status") != billing.EventFailed || attempts < 1 || rec.GetString("error") == "" {
 		t.Fatalf("failed event %v", rec.FieldsData())
 	}
 	if n := e.count("ledger_entries", nil); n != 0 {
@@ -42,7 +47,7 @@ func TestReprocessFailedEvents(t *testing.T) {
 		t.Fatalf("reprocess %+v %v", rep, err)
 	}
 	rec, _ = e.app.FindFirstRecordByData("stripe_events", "event_id", paid)
-	if rec.GetString("status") != billing.EventProcessed || rec.GetInt("attempts") != 2 {
+	if rec.GetString("status") != billing.EventProcessed || rec.GetInt("attempts") != attempts+1 {
 		t.Errorf("after reprocess %v", rec.FieldsData())
 	}
 	if b := e.balance(e.f.ParentA.ID); b != 0 || e.count("ledger_entries", nil) != 2 {

@@ -121,7 +121,8 @@ func TestEveryStripeCallIsAValidRequest(t *testing.T) {
 	}
 
 	// The re-fetches and the refund listing of event processing.
-	for _, typ := range []string{"invoice.paid", "customer.subscription.updated", "payment_intent.succeeded", "charge.refunded", "charge.refund.updated", "charge.dispute.created"} {
+	for _, typ := range []string{"invoice.paid", "customer.subscription.updated", "payment_intent.succeeded", "charge.refunded", "charge.refund.updated", "charge.dispute.created",
+		"setup_intent.succeeded"} {
 		valid("refetch "+typ, billing.CheckFetch(ctx, svc, typ))
 	}
 }

@@ -25,6 +25,10 @@ import (
 //	paused                            paused
 //	incomplete                        pending
 //	canceled, incomplete_expired      cancelled (withdrawn stays withdrawn)
+//
+// A pending enrollment whose subscription is active or trialing stays
+// pending while its pending_setup_intent waits for the family
+// (setup_intents.go).
 
 // SchoolYearInstallments is how many monthly invoices a school-year plan
 // makes after its first: the first invoice charges the first and the last
@@ -95,6 +99,10 @@ func (s *Service) Subscribe(ctx context.Context, enrollmentID string, opts Subsc
 		}}
 		params.CancelAt = stripe.Int64(start.AddDate(0, SchoolYearInstallments+1, 0).Unix())
 	}
+	// With a trial Stripe charges nothing now: a card that needs the
+	// family's authentication shows in pending_setup_intent, whose status
+	// only the expanded object tells.
+	params.AddExpand("pending_setup_intent")
 	params.Context = ctx
 	key := "cedarheights-subscribe-" + enrollment.Id
 	if previous != "" {
@@ -250,8 +258,12 @@ func applySubscription(txApp core.App, sub *stripe.Subscription, enrollment *cor
 		end, _ := types.ParseDateTime(time.Unix(sub.CurrentPeriodEnd, 0).UTC())
 		enrollment.Set("current_period_end", end)
 	}
+	mirrorSetupIntent(enrollment, sub)
 	current := enrollment.GetString("status")
 	next := mirroredStatus(current, sub)
+	if current == "pending" && next == "active" && SetupPending(enrollment) {
+		next = "pending"
+	}
 	enrollment.Set("status", next)
 	if err := txApp.Save(enrollment); err != nil {
 		return "", err

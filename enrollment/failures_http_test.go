@@ -17,6 +17,7 @@ import (
 // Wrong requests are refused before anything exists, every wrong field
 // named at once.
 func TestFieldErrorsAllAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	young := e.pianoStudent("Tiny")
 	young["birth_date"] = time.Now().AddDate(-3, 0, 0).Format(time.DateOnly)
@@ -74,6 +75,7 @@ func TestFieldErrorsAllAtOnce(t *testing.T) {
 // other is refused with alternatives (at the route, or in its run, which
 // then removes the student it made). One lesson in the slot.
 func TestSlotTakenMeanwhileOneWins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	slot := e.trialAt(60)
 	students := e.count("students", nil)
@@ -129,6 +131,7 @@ func TestSlotTakenMeanwhileOneWins(t *testing.T) {
 // refuses with alternatives, removes the student it made and tells the
 // family. (Started directly, as the route would, after the slot is gone.)
 func TestSlotTakenInTheRunCompensates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	slot := testapp.NextMonday().Add(60 * time.Minute)
 	in := enrollment.Input{Parent: enrollment.ParentInput{ID: e.f.ParentB.ID}, Student: enrollment.StudentInput{
@@ -163,6 +166,7 @@ func TestSlotTakenInTheRunCompensates(t *testing.T) {
 // the hold is released, the enrollment marked failed with the reason, no
 // subscription made, the family told.
 func TestCardDeclinedReleasesTheHold(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	status, body := e.post("/api/v1/enrollments?wait=10000", e.f.ParentA.Token, map[string]any{
 		"student": e.pianoStudent("Dana"), "plan": e.f.PlanPublic, "trial": e.trialAt(90), "payment_method": "pm_card_chargeDeclined"})

@@ -1,8 +1,10 @@
 package enrollment
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -18,6 +20,11 @@ import (
 // ends the day after the trial lesson, so nothing is charged before it.
 // Every Stripe call carries an idempotency key, and Subscribe refuses a
 // second subscription for the enrollment, so a retried node makes one.
+//
+// The setup is pending when the subscription starts incomplete, or when it
+// starts trialing with a SetupIntent that waits for the family (a card
+// that needs 3-D Secure): the run then waits on the enrollment, which
+// Stripe's webhooks move (signalPaid).
 
 func paymentNode(s *workflows.Step[state]) error {
 	st := s.State
@@ -48,6 +55,7 @@ func paymentNode(s *workflows.Step[state]) error {
 	}
 	st.Subscription = enr.GetString("stripe_subscription_id")
 	st.Payment = enr.GetString("stripe_status")
+	st.SetupIntent = enr.GetString(billing.SetupIntentField)
 	return nil
 }
 
@@ -66,25 +74,53 @@ func cancelPayment(s *workflows.Step[state]) error {
 	return err
 }
 
-// signalPaid tells a run waiting for the payment setup that the
-// subscription became active (Stripe's webhook mirrored it), in the
-// transaction that records it.
+// signalPaid tells a run waiting for the payment setup how it ended, in
+// the transaction that records it: the enrollment became active because
+// Stripe's mirror says so (the subscription left incomplete, or its
+// SetupIntent succeeded), or Stripe could not set the card up (the payload
+// carries its words and the wait fails the run).
 func signalPaid(e *core.RecordEvent) error {
-	rec := e.Record
-	// Only Stripe's mirror (stripe_status changing) completes a pending
-	// setup; the run's own record node activating it signals nothing.
-	became := rec.GetString("status") == "active" && rec.Original().GetString("status") == "pending" &&
-		rec.GetString("stripe_status") != rec.Original().GetString("stripe_status")
-	if !became || rec.GetString("run") == "" {
+	rec, old := e.Record, e.Record.Original()
+	if rec.GetString("run") == "" {
+		return e.Next()
+	}
+	payload := map[string]any{"enrollment": rec.Id}
+	// Only Stripe's mirror completes a pending setup; the run's own record
+	// node activating it signals nothing.
+	mirrored := rec.GetString("stripe_status") != old.GetString("stripe_status") ||
+		(billing.SetupPending(old) && !billing.SetupPending(rec))
+	failed := rec.GetString(billing.SetupErrorField)
+	switch {
+	case rec.GetString("status") == "active" && old.GetString("status") == "pending" && mirrored:
+	case rec.GetString("status") == "pending" && failed != "" && failed != old.GetString(billing.SetupErrorField):
+		payload["setup_failed"] = failed
+	default:
 		return e.Next()
 	}
 	return inTransaction(e, func() error {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		_, err := workflows.Signal(e.App, PaidKey(rec.Id), map[string]any{"enrollment": rec.Id})
+		_, err := workflows.Signal(e.App, PaidKey(rec.Id), payload)
 		return err
 	})
+}
+
+// paymentSettled reads how the payment setup ended; a card Stripe could
+// not set up fails the wait, and so the run, which compensates.
+func paymentSettled(s *state, ev workflows.Event) error {
+	var body struct {
+		SetupFailed string `json:"setup_failed"`
+	}
+	if err := json.Unmarshal(ev.Payload, &body); err != nil {
+		return err
+	}
+	if body.SetupFailed != "" {
+		// The mail ends the reason with its own full stop.
+		return reason("the card could not be set up: " + strings.TrimSuffix(strings.TrimSpace(body.SetupFailed), "."))
+	}
+	s.SetupIntent = ""
+	return nil
 }
 
 // signalVerified tells a run waiting for a parent's e-mail confirmation

@@ -14,8 +14,8 @@ func Workflows(reg *workflows.Registry) error {
 }
 
 // Register binds the record hooks that signal the runs' waits: a parent's
-// e-mail confirmation and an enrollment's payment becoming active. The
-// wiring calls it.
+// e-mail confirmation and an enrollment's payment setup ending (active, or
+// the card's setup failed at Stripe). The wiring calls it.
 func Register(app core.App) {
 	app.OnRecordUpdate("users").BindFunc(signalVerified)
 	app.OnRecordUpdate("enrollments").BindFunc(signalPaid)

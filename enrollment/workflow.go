@@ -14,6 +14,10 @@ import (
 //	payment ─┬─ (set up) ──────────────────────────┐
 //	         └─ (pending) payment_wait (≤ hold) ───┴→ record → welcome
 //
+// Pending: the subscription is incomplete, or trialing with a SetupIntent
+// that waits for the family; a setup Stripe reports failed ends the wait
+// by failing the run.
+//
 // A check that fails on the way (the slot taken meanwhile, no teacher left)
 // goes to "refuse", which fails the run; a wait that times out fails it
 // too. Failing compensates, latest first: cancel the subscription
@@ -55,6 +59,7 @@ type state struct {
 
 	Payment      string `json:"payment,omitempty"` // offline, trialing, active, incomplete…
 	Subscription string `json:"subscription,omitempty"`
+	SetupIntent  string `json:"setup_intent,omitempty"` // a trial's card setup waiting for the family
 
 	// Problem is why the run cannot go on (it then fails at "refuse");
 	// Alternatives are offered when the slot was taken.
@@ -105,13 +110,13 @@ func define(cfg Config) *workflows.Workflow[Input, state] {
 		workflows.Task("confirmed", confirmedNode).Then("payment"),
 		workflows.Task("payment", paymentNode).Then("paid").Compensate("cancel_payment").Timeout(2*time.Minute),
 		workflows.Router("paid", func(s *state) string {
-			if s.Payment == "incomplete" || s.Payment == "pending" {
+			if s.Payment == "incomplete" || s.Payment == "pending" || s.SetupIntent != "" {
 				return "pending"
 			}
 			return "ready"
 		}).Branch("pending", "payment_wait").Fallback("record"),
 		workflows.Wait("payment_wait", func(s *state) string { return PaidKey(s.Enrollment) }, cfg.Hold).
-			OnTimeout("payment_timeout").Then("record"),
+			OnEvent(paymentSettled).OnTimeout("payment_timeout").Then("record"),
 		workflows.Task("record", recordNode).Then("welcome"),
 		workflows.Task("welcome", welcomeNode),
 

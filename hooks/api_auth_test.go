@@ -109,6 +109,14 @@ func TestAuthMe(t *testing.T) {
 			Name: "a forged token is 401", Method: http.MethodGet, URL: url, Headers: map[string]string{"Authorization": f.ParentA.Token + "x"},
 			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`},
 		},
+		{
+			// found by the HTTP fuzz driver: EnrichRecord reads the body too,
+			// and its failure was answered as a 500
+			Name: "a body PocketBase cannot decode is 400, not 500", Method: http.MethodGet, URL: url,
+			Headers:        map[string]string{"Authorization": f.ParentA.Token, "Content-Type": "application/xml"},
+			Body:           strings.NewReader(`<?xml version="1.0"?><a>x</a>`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`, `"message":"Failed to read the submitted data."`},
+		},
 	})
 }
 

@@ -56,6 +56,8 @@ func TestStripeWebhookRoute(t *testing.T) {
 	unsigned, _ := signedEvent(t, "evt_unsigned", "customer.created", customer, apiWebhookSecret, time.Now())
 	noSecret, noSecretSig := signedEvent(t, "evt_nosecret", "customer.created", customer, apiWebhookSecret, time.Now())
 	twice, twiceSig := signedEvent(t, "evt_twice", "customer.created", customer, apiWebhookSecret, time.Now())
+	longID := "evt_" + strings.Repeat("x", 300)
+	unstorable, unstorableSig := signedEvent(t, longID, "customer.created", customer, apiWebhookSecret, time.Now())
 
 	apiRun(t, []tests.ApiScenario{
 		{
@@ -102,6 +104,14 @@ func TestStripeWebhookRoute(t *testing.T) {
 			Headers: map[string]string{"Stripe-Signature": futureSig}, BeforeTestFunc: onlineBefore,
 			ExpectedStatus: 400, ExpectedContent: []string{`"Stripe-Signature":{`, `in the future`},
 			AfterTestFunc: eventStored("evt_future", 0),
+		},
+		{
+			// found by FuzzWebhookIngest: the ledger's limits refused the save
+			// and the route answered 500 (Stripe would retry it for days)
+			Name: "a signed event the ledger cannot hold is 400 naming the field", Method: http.MethodPost, URL: url, Body: unstorable,
+			Headers: map[string]string{"Stripe-Signature": unstorableSig}, BeforeTestFunc: onlineBefore,
+			ExpectedStatus: 400, ExpectedContent: []string{`"event_id":{"code":"validation_max_text_constraint"`},
+			AfterTestFunc: eventStored(longID, 0),
 		},
 		{
 			Name: "no signature is 400", Method: http.MethodPost, URL: url, Body: unsigned, BeforeTestFunc: onlineBefore,

@@ -1,7 +1,9 @@
 package hooks
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -41,6 +43,41 @@ func readBody(e *core.RequestEvent) (*body, error) {
 		data = map[string]any{} // the JSON body null
 	}
 	return &body{data: data, errs: validation.Errors{}}, nil
+}
+
+// readInto reads the request's body into v, a typed request for routes
+// whose input is a nested document (an enrollment): a key v does not name
+// or a value of the wrong type is a 400 naming the field, in the same shape
+// as every other route's errors; a body that is not an object at all has no
+// field to name. v's own Validate then names the rest.
+func readInto(e *core.RequestEvent, v any) error {
+	b, err := readBody(e)
+	if err != nil {
+		return err
+	}
+	if err := b.into(v); err != nil {
+		return requestError(e, err)
+	}
+	return b.check(e)
+}
+
+// into decodes the body's data into v strictly (unknown keys refused),
+// recording each named field's error; it returns the error that names none.
+func (b *body) into(v any) error {
+	raw, err := json.Marshal(b.data)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		fields, named := inputFieldErrors(err).(validation.Errors)
+		if !named {
+			return err
+		}
+		b.addAll(fields, "")
+	}
+	return nil
 }
 
 // add records err on key unless the key already has an error (the first

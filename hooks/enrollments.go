@@ -1,11 +1,9 @@
 package hooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -59,31 +57,13 @@ func (b enrollmentBody) input(source string) enrollment.Input {
 	}
 }
 
-// readJSONBody decodes the request body into v, strictly: an unknown field
-// or a wrong type is a 400 naming the field.
-func readJSONBody(e *core.RequestEvent, v any) error {
-	raw, err := io.ReadAll(e.Request.Body)
-	if err != nil {
-		return requestError(e, err)
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		raw = []byte("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return e.BadRequestError("Invalid submitted data.", inputFieldErrors(err))
-	}
-	return nil
-}
-
 // startEnrollment: POST /api/v1/enrollments. A parent enrolls for its own
 // family (parent.id, when given, must be its own; it may not pick the
 // teacher over the match); an admin for an existing family (parent.id) or
 // a new one (parent.name, email, phone), and may set teacher.
 func startEnrollment(e *core.RequestEvent) error {
 	var body enrollmentBody
-	if err := readJSONBody(e, &body); err != nil {
+	if err := readInto(e, &body); err != nil {
 		return err
 	}
 	auth := e.Auth
@@ -248,6 +228,9 @@ func enrollmentAnswer(e *core.RequestEvent, run *workflows.Run) error {
 			body["waiting_for"] = "email_confirmation"
 		} else if run.Status == workflows.StatusWaiting {
 			body["waiting_for"] = "payment_setup"
+			// What the payment needs (a client secret for 3-D Secure) is
+			// Stripe's, read live at this address (enrollment_payment.go).
+			body["payment_url"] = "/api/v1/enrollments/" + st.Enrollment + "/payment"
 		}
 		return e.JSON(http.StatusAccepted, body)
 	}
@@ -310,7 +293,7 @@ func matchEnrollment(e *core.RequestEvent) error {
 			}
 			json.Unmarshal([]byte(l), &req.Limit)
 		}
-	} else if err := readJSONBody(e, &req); err != nil {
+	} else if err := readInto(e, &req); err != nil {
 		return err
 	}
 	res, err := enrollment.Match(e.App, req, time.Now())
@@ -342,7 +325,7 @@ func cancelEnrollment(e *core.RequestEvent) error {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if err := readJSONBody(e, &body); err != nil {
+	if err := readInto(e, &body); err != nil {
 		return err
 	}
 	in := enrollment.CancelInput{Enrollment: enr.Id, Reason: body.Reason}

@@ -23,7 +23,7 @@ import (
 
 func startPublicEnrollment(e *core.RequestEvent) error {
 	var body enrollmentBody
-	if err := readJSONBody(e, &body); err != nil {
+	if err := readInto(e, &body); err != nil {
 		return err
 	}
 	if body.Website != "" {

@@ -137,13 +137,24 @@ func parseInstant(s string, zone *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.000Z07:00", "2006-01-02 15:04:05Z07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			return storable(t)
 		}
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", time.DateOnly} {
 		if t, err := time.ParseInLocation(layout, s, zone); err == nil {
-			return t.UTC(), nil
+			return storable(t)
 		}
 	}
 	return time.Time{}, errInstant
+}
+
+// storable keeps instants whose UTC year has four digits: PocketBase
+// stores dates as "2006-01-02 15:04:05.000Z", so 9999-12-31T20:00-08:00
+// (the year 10000 in UTC) would not read back.
+func storable(t time.Time) (time.Time, error) {
+	t = t.UTC()
+	if t.Year() < 1000 || t.Year() > 9999 {
+		return time.Time{}, errInstant
+	}
+	return t, nil
 }

@@ -109,7 +109,7 @@ func enrichLessons(e *core.RequestEvent, settings academy.Settings, records []*c
 		l.Set("local", localTimes(settings, l))
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return e.InternalServerError("", err)
+		return enrichError(e, err)
 	}
 	return nil
 }

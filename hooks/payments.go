@@ -88,7 +88,7 @@ func listPayments(e *core.RequestEvent) error {
 		return err
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return e.InternalServerError("", err)
+		return enrichError(e, err)
 	}
 	return e.JSON(http.StatusOK, result)
 }
@@ -128,7 +128,7 @@ func processPayment(e *core.RequestEvent) error {
 		return billingError(e, err)
 	}
 	if err := apis.EnrichRecord(e, res.Payment); err != nil {
-		return e.InternalServerError("", err)
+		return enrichError(e, err)
 	}
 	out := map[string]any{
 		"payment": res.Payment, "status": res.Payment.GetString("status"),

@@ -115,6 +115,7 @@ var routes = []route{
 	{http.MethodGet, "/api/v1/enrollments/match", matchEnrollment, signedIn, routeBody},
 	{http.MethodPost, "/api/v1/enrollments/match", matchEnrollment, signedIn, routeBody},
 	{http.MethodPost, "/api/v1/enrollments/{id}/cancel", cancelEnrollment, signedIn, routeBody},
+	{http.MethodGet, "/api/v1/enrollments/{id}/payment", enrollmentPayment, signedIn, routeBody}, // enrollment_payment.go
 	{http.MethodPost, "/api/v1/public/enrollments", startPublicEnrollment, anyone, routeBody},
 
 	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
@@ -123,6 +124,9 @@ var routes = []route{
 	// offers/routes.go: a freed slot's link from its mail; the token is the key
 	{http.MethodGet, "/api/v1/offers/{token}", offers.ShowOffer, anyone, routeBody},
 	{http.MethodPost, "/api/v1/offers/{token}/accept", offers.AcceptOffer, anyone, routeBody},
+
+	// doctor.go: the invariant report, admins only
+	{http.MethodGet, "/api/v1/admin/doctor", runDoctor, signedIn, 0},
 
 	// stripe_webhooks.go: no sign-in, a valid Stripe-Signature instead
 	{http.MethodPost, "/api/v1/stripe/webhooks", stripeWebhook, anyone, webhookBody},

@@ -28,6 +28,7 @@ func stripeWebhook(e *core.RequestEvent) error {
 	}
 	res, err := svc.Ingest(payload, e.Request.Header.Get("Stripe-Signature"))
 	var sigErr *billing.SignatureError
+	var eventErr *billing.EventError
 	switch {
 	case errors.Is(err, billing.ErrWebhooksDisabled):
 		e.App.Logger().Error("stripe webhook refused: no webhook secret configured")
@@ -36,6 +37,8 @@ func stripeWebhook(e *core.RequestEvent) error {
 		return e.BadRequestError("The Stripe event could not be verified.", validation.Errors{
 			"Stripe-Signature": validation.NewError("validation_stripe_signature", sigErr.Err.Error()),
 		})
+	case errors.As(err, &eventErr):
+		return e.BadRequestError("The Stripe event cannot be stored as sent.", eventErr.Fields)
 	case err != nil:
 		return e.InternalServerError("", err)
 	}

@@ -67,7 +67,7 @@ func listTeachers(e *core.RequestEvent) error {
 		return err
 	}
 	if err := apis.EnrichRecords(e, teachers); err != nil {
-		return e.InternalServerError("", err)
+		return enrichError(e, err)
 	}
 	if err := embedAvailability(e, teachers); err != nil {
 		return err
@@ -98,7 +98,7 @@ func embedAvailability(e *core.RequestEvent, teachers []*core.Record) error {
 		}
 	}
 	if err := apis.EnrichRecords(e, windows); err != nil {
-		return e.InternalServerError("", err)
+		return enrichError(e, err)
 	}
 	byTeacher := make(map[string][]*core.Record, len(teachers))
 	for _, w := range windows {

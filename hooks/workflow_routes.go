@@ -94,7 +94,7 @@ func listWorkflowRuns(e *core.RequestEvent) error {
 		return err
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return e.InternalServerError("", err)
+		return enrichError(e, err)
 	}
 	return e.JSON(http.StatusOK, result)
 }
@@ -111,7 +111,7 @@ func viewWorkflowRun(e *core.RequestEvent) error {
 		return err
 	}
 	if err := apis.EnrichRecords(e, steps); err != nil {
-		return e.InternalServerError("", err)
+		return enrichError(e, err)
 	}
 	run.WithCustomData(true)
 	run.Set("steps", steps)

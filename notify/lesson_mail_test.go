@@ -236,6 +236,7 @@ func (m *mailEnv) earlierCreated(id string) {
 }
 
 func TestSeriesIsConfirmedOncePerRecipientWithEveryDate(t *testing.T) {
+	t.Parallel()
 	defer func(s time.Duration) { notify.SeriesSettle = s }(notify.SeriesSettle)
 	notify.SeriesSettle = 0
 	m := newMailEnv(t)
@@ -283,6 +284,7 @@ func TestSeriesIsConfirmedOncePerRecipientWithEveryDate(t *testing.T) {
 // A series whose lessons a client creates one request at a time is still
 // confirmed once, with every lesson, within the settle time.
 func TestSeriesCreatedLessonByLessonIsConfirmedOnce(t *testing.T) {
+	t.Parallel()
 	defer func(s time.Duration) { notify.SeriesSettle = s }(notify.SeriesSettle)
 	notify.SeriesSettle = 2 * time.Second
 	m := newMailEnv(t)
@@ -306,6 +308,7 @@ func TestSeriesCreatedLessonByLessonIsConfirmedOnce(t *testing.T) {
 }
 
 func TestMoveCancelAndMakeupAreToldWithTheirInvites(t *testing.T) {
+	t.Parallel()
 	defer func(s time.Duration) { notify.SeriesSettle = s }(notify.SeriesSettle)
 	notify.SeriesSettle = 0
 	m := newMailEnv(t)
@@ -433,6 +436,7 @@ func TestMoveCancelAndMakeupAreToldWithTheirInvites(t *testing.T) {
 }
 
 func TestRemindersSkipWhoTurnedThemOff(t *testing.T) {
+	t.Parallel()
 	m := newMailEnv(t)
 	// A parent turns reminders off on itself (record API, its own users
 	// record); the role stays out of its reach.
@@ -470,6 +474,7 @@ func TestRemindersSkipWhoTurnedThemOff(t *testing.T) {
 }
 
 func TestTrialConfirmationIsOnTheLayoutWithItsInvite(t *testing.T) {
+	t.Parallel()
 	m := newMailEnv(t)
 	start := localMonday16(t).Add(2 * time.Hour)
 	body := `{"teacher":"` + m.f.TeacherX + `","student":"` + m.f.StudentA1 + `","instrument":"` + m.f.Piano + `","start":"` +
@@ -493,6 +498,7 @@ func TestTrialConfirmationIsOnTheLayoutWithItsInvite(t *testing.T) {
 // A lesson given to another teacher: the family and the new teacher get
 // the move (REQUEST), the former teacher a CANCEL for its calendar.
 func TestReassignedLessonLeavesTheFormerTeachersCalendar(t *testing.T) {
+	t.Parallel()
 	m := newMailEnv(t)
 	m.backdate(m.f.LessonA1)
 	wednesday := localMonday16(t).AddDate(0, 0, 2).Add(-5 * time.Hour) // 11:00, in teacher Y's hours

@@ -205,6 +205,7 @@ func linkIn(t *testing.T, m *mailpit.Message) string {
 // families accept at once; one lesson is booked and one credit spent; the
 // other family gets 409 and a "gone" mail; the winner a confirmation.
 func TestFreedSlotGoesToOneOfTwoCreditHolders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := e.f
 	abe := e.pianoStudent(t, f.ParentA.ID, "Abe", false)
@@ -385,6 +386,7 @@ func TestAcceptanceAfterTheCloseIsRefusedBeforeTheRunMarksIt(t *testing.T) {
 // The slot booked meanwhile by the office: the acceptance is refused by
 // the lesson guard in its transaction (409, "gone"), nothing is spent.
 func TestAcceptanceOfASlotBookedMeanwhileIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	abe := e.pianoStudent(t, e.f.ParentA.ID, "Abe", false)
 	credit := e.credit(t, abe.Id, 15*time.Hour)
@@ -414,6 +416,7 @@ func TestAcceptanceOfASlotBookedMeanwhileIsRefused(t *testing.T) {
 // two hours before the slot and stay open at least half an hour) is not
 // offered at all.
 func TestCancellationTooCloseToTheSlotOffersNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	abe := e.pianoStudent(t, e.f.ParentA.ID, "Abe", false)
 	e.credit(t, abe.Id, 15*time.Hour)
@@ -455,6 +458,7 @@ func TestCancellationTooCloseToTheSlotOffersNothing(t *testing.T) {
 // An offer is its family's: the record API shows it to that family only,
 // the link needs the exact token.
 func TestOffersAreReadableOnlyByTheirFamily(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := e.f
 	abe := e.pianoStudent(t, f.ParentA.ID, "Abe", false)
@@ -541,6 +545,7 @@ func TestOffersAreReadableOnlyByTheirFamily(t *testing.T) {
 // time is offered the slot: accepting moves that student's next lesson
 // with the teacher into it.
 func TestStudentWhoAskedForAnotherTimeCanMoveIntoTheSlot(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := e.f
 	cal := e.pianoStudent(t, f.ParentB.ID, "Cal", false)
@@ -580,6 +585,7 @@ func TestStudentWhoAskedForAnotherTimeCanMoveIntoTheSlot(t *testing.T) {
 // just granted a credit) is not offered its own slot; with nobody else
 // the run ends without an offer or a mail.
 func TestNobodyToOfferToEndsQuietly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.cancel(t, e.f.LessonA1)
 	if _, err := e.app.FindFirstRecordByData("makeup_credits", "source_lesson", e.f.LessonA1); err != nil {

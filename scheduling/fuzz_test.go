@@ -59,3 +59,73 @@ func FuzzIntervalOverlap(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseClock: ParseClock accepts exactly HH:MM within a day, and what
+// it accepts formats back to the same text.
+func FuzzParseClock(f *testing.F) {
+	for _, s := range []string{"00:00", "16:30", "24:00", "24:01", "23:60", "9:30", "09:3", "ab:cd", "", "12:345", "１２:００"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseClock(s)
+		if err != nil {
+			if err != ErrInvalidClock {
+				t.Fatalf("%q: error %v is not ErrInvalidClock", s, err)
+			}
+			return
+		}
+		if c < 0 || c > 24*60 {
+			t.Fatalf("%q read as %d minutes", s, c)
+		}
+		if c.String() != s {
+			t.Fatalf("%q formats back as %q", s, c.String())
+		}
+	})
+}
+
+// FuzzRecurrence: whatever RRULE, count and until a client sends, expanding
+// a series ends (no hang), never panics, and what it returns is a series
+// the routes can book: at most MaxOccurrences UTC instants, strictly
+// increasing, none before the first start, none after until.
+func FuzzRecurrence(f *testing.F) {
+	for _, s := range []string{
+		"FREQ=WEEKLY;COUNT=3", "RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=3", "FREQ=DAILY", "FREQ=WEEKLY;UNTIL=20270101T000000Z",
+		"FREQ=SECONDLY;UNTIL=99991231T235959Z", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;UNTIL=99991231T000000Z",
+		"FREQ=WEEKLY;INTERVAL=0;COUNT=2", "FREQ=WEEKLY;COUNT=-1", "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=61", "FREQ=MONTHLY;BYSETPOS=-1;BYDAY=FR;COUNT=4",
+		"FREQ=WEEKLY;COUNT=999999999999999999999", "DTSTART:20260101T000000Z\nRRULE:FREQ=WEEKLY;COUNT=2", "FREQ=HOURLY;BYHOUR=25;COUNT=3", "",
+	} {
+		f.Add(s, 0, int64(0))
+	}
+	f.Add("", 4, int64(0))
+	f.Add("", 0, int64(30*24*60))
+	f.Add("", 0, int64(-60))
+	f.Add("FREQ=MINUTELY", 0, int64(365*24*60*100))
+	f.Fuzz(func(t *testing.T, rule string, count int, untilMin int64) {
+		first := local(2026, 3, 2, 16, 0)
+		r := Recurrence{RRule: rule, Count: count}
+		if untilMin != 0 {
+			r.Until = first.Add(time.Duration(untilMin%(200*365*24*60)) * time.Minute)
+		}
+		got, err := r.Occurrences(first.UTC(), vancouver)
+		if err != nil {
+			return
+		}
+		if len(got) == 0 || len(got) > MaxOccurrences {
+			t.Fatalf("%d occurrences without an error", len(got))
+		}
+		for i, at := range got {
+			if at.Location() != time.UTC {
+				t.Fatalf("occurrence %v not in UTC", at)
+			}
+			if at.Before(first) {
+				t.Fatalf("occurrence %v before the first start %v", at, first)
+			}
+			if !r.Until.IsZero() && at.After(r.Until) {
+				t.Fatalf("occurrence %v after until %v", at, r.Until)
+			}
+			if i > 0 && !at.After(got[i-1]) {
+				t.Fatalf("occurrences not increasing: %v then %v", got[i-1], at)
+			}
+		}
+	})
+}

@@ -25,7 +25,15 @@ type Recurrence struct {
 var (
 	ErrRecurrenceEmpty   = errors.New("give a count, an until date or an RRULE")
 	ErrRecurrenceTooLong = fmt.Errorf("a series has at most %d occurrences", MaxOccurrences)
+	ErrRecurrenceNone    = errors.New("the series has no occurrence from its start on")
+	ErrRecurrenceFreq    = errors.New("lessons repeat at most daily: FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")
+	ErrRecurrenceSpan    = fmt.Errorf("a series spans at most %d years", MaxSpanYears)
 )
+
+// MaxSpanYears bounds how far a series is expanded: rrule-go otherwise
+// walks a rule that never matches (BYMONTH=2;BYMONTHDAY=30) up to the year
+// 9999, a second of CPU per request.
+const MaxSpanYears = 10
 
 // Occurrences expands the series from first (its first start). Expansion
 // happens in the academy's zone, so every lesson keeps first's wall-clock
@@ -39,6 +47,9 @@ func (r Recurrence) Occurrences(first time.Time, zone *time.Location) ([]time.Ti
 			return nil, fmt.Errorf("invalid RRULE: %w", err)
 		}
 		opt = parsed
+		if opt.Freq > rrule.DAILY { // HOURLY, MINUTELY, SECONDLY
+			return nil, ErrRecurrenceFreq
+		}
 	} else {
 		if r.Count <= 0 && r.Until.IsZero() {
 			return nil, ErrRecurrenceEmpty
@@ -55,6 +66,11 @@ func (r Recurrence) Occurrences(first time.Time, zone *time.Location) ([]time.Ti
 	if opt.Count > MaxOccurrences {
 		return nil, ErrRecurrenceTooLong
 	}
+	horizon := local.AddDate(MaxSpanYears, 0, 0)
+	bounded := opt.Until.IsZero() || opt.Until.After(horizon)
+	if bounded {
+		opt.Until = horizon
+	}
 	rule, err := rrule.NewRRule(*opt)
 	if err != nil {
 		return nil, fmt.Errorf("invalid recurrence: %w", err)
@@ -67,6 +83,14 @@ func (r Recurrence) Occurrences(first time.Time, zone *time.Location) ([]time.Ti
 			return nil, ErrRecurrenceTooLong
 		}
 		out = append(out, t.UTC())
+	}
+	switch {
+	case bounded && opt.Count > 0 && len(out) < opt.Count:
+		return nil, ErrRecurrenceSpan
+	case len(out) == 0:
+		// a rule that never matches, or an until before the start: the
+		// routes book the series' first start, so it must have one
+		return nil, ErrRecurrenceNone
 	}
 	return out, nil
 }

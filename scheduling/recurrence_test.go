@@ -57,6 +57,15 @@ func TestOccurrencesRefuseBadInput(t *testing.T) {
 		{Count: MaxOccurrences + 1},
 		{RRule: "FREQ=DAILY"}, // unbounded
 		{RRule: "FREQ=DAILY;COUNT=500"},
+		// found by FuzzRecurrence: a series that expands to nothing made the
+		// routes book starts[0] of an empty list (a panic, a 500)
+		{RRule: "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=3"},
+		{RRule: "FREQ=WEEKLY;UNTIL=20200101T000000Z"},
+		{Count: 3, Until: first.AddDate(0, 0, -1)},
+		// finer than daily, or beyond the span: refused before expanding
+		{RRule: "FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30;UNTIL=99991231T000000Z"},
+		{RRule: "FREQ=HOURLY;COUNT=3"},
+		{RRule: "FREQ=YEARLY;COUNT=12"},
 	} {
 		if got, err := rec.Occurrences(first, vancouver); err == nil {
 			t.Errorf("%+v: expected an error, got %d occurrences", rec, len(got))

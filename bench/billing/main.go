@@ -24,7 +24,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -36,11 +35,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/billing"
 	"cedarheights/billing/stripestub"
+	"cedarheights/internal/testapp"
 	_ "cedarheights/pb_migrations"
 	"cedarheights/wiring"
 	"cedarheights/workflows"
@@ -289,29 +288,11 @@ func seed(ctx context.Context, app core.App, svc *billing.Service, stub *stripes
 
 // serve runs app's router on a loopback port, as `serve` would.
 func serve(app core.App) (string, func(), error) {
-	router, err := apis.NewRouter(app)
+	srv, err := testapp.Listen(app)
 	if err != nil {
 		return "", nil, err
 	}
-	var srv *http.Server
-	var ln net.Listener
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		if err != nil {
-			return err
-		}
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		srv = &http.Server{Handler: mux}
-		go srv.Serve(ln)
-		return nil
-	})
-	if err != nil {
-		return "", nil, err
-	}
-	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+	return srv.URL, srv.Close, nil
 }
 
 // send runs do over items with c workers and returns each latency, the

@@ -3,19 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"golang.org/x/crypto/bcrypt"
 
 	"cedarheights/academy"
 	"cedarheights/billing"
 	"cedarheights/billing/stripestub"
+	"cedarheights/internal/testapp"
 	_ "cedarheights/pb_migrations"
 	"cedarheights/wiring"
 	"cedarheights/workflows"
@@ -205,27 +203,9 @@ func (env *academyEnv) trialSlot(i int) (string, time.Time) {
 
 // serve runs app's router on a loopback port, as `serve` would.
 func serve(app core.App) (string, func(), error) {
-	router, err := apis.NewRouter(app)
+	srv, err := testapp.Listen(app)
 	if err != nil {
 		return "", nil, err
 	}
-	var srv *http.Server
-	var ln net.Listener
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		if err != nil {
-			return err
-		}
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		srv = &http.Server{Handler: mux}
-		go srv.Serve(ln)
-		return nil
-	})
-	if err != nil {
-		return "", nil, err
-	}
-	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+	return srv.URL, srv.Close, nil
 }

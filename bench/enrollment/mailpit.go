@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"cedarheights/internal/localbin"
 	mailpitpkg "cedarheights/internal/mailpit"
 )
 
@@ -26,15 +26,15 @@ type mailpit struct {
 }
 
 func startMailpit() (*mailpit, error) {
-	bin := mailpitpkg.Find()
+	bin := localbin.Find("mailpit")
 	if bin == "" {
 		return nil, errors.New("mailpit is not installed: make mailpit (go install github.com/axllent/mailpit@" + mailpitpkg.Version + ")")
 	}
-	smtpPort, err := freePort()
+	smtpPort, err := localbin.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	httpPort, err := freePort()
+	httpPort, err := localbin.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -95,13 +95,4 @@ func (m *mailpit) clear() error {
 	}
 	res.Body.Close()
 	return nil
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

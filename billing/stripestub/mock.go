@@ -2,12 +2,11 @@ package stripestub
 
 import (
 	"bytes"
+	"cedarheights/internal/localbin"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -26,17 +25,10 @@ const StripeMockRequiredEnv = "STRIPE_MOCK_REQUIRED"
 // binary is not installed, unless STRIPE_MOCK_REQUIRED is set.
 func StartStripeMock(t testing.TB) string {
 	t.Helper()
-	bin := findStripeMock()
-	if bin == "" {
-		msg := "stripe-mock is not installed: GOFLAGS=-buildvcs=false go install github.com/stripe/stripe-mock@" + StripeMockVersion
-		if os.Getenv(StripeMockRequiredEnv) != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := localbin.Require(t, "stripe-mock", "GOFLAGS=-buildvcs=false go install github.com/stripe/stripe-mock@"+StripeMockVersion, StripeMockRequiredEnv)
 	var lastErr error
 	for try := 0; try < 3; try++ {
-		httpPort, httpsPort := freePort(t), freePort(t)
+		httpPort, httpsPort := strconv.Itoa(localbin.Port(t)), strconv.Itoa(localbin.Port(t))
 		var out bytes.Buffer
 		cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+httpPort, "-https-addr", "127.0.0.1:"+httpsPort)
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -74,46 +66,4 @@ func StartStripeMock(t testing.TB) string {
 	}
 	t.Fatal(lastErr)
 	return ""
-}
-
-func findStripeMock() string {
-	if p, err := exec.LookPath("stripe-mock"); err == nil {
-		return p
-	}
-	var dirs []string
-	if gobin := os.Getenv("GOBIN"); gobin != "" {
-		dirs = append(dirs, gobin)
-	}
-	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		if len(lines) > 0 && strings.TrimSpace(lines[0]) != "" {
-			dirs = append(dirs, strings.TrimSpace(lines[0]))
-		}
-		if len(lines) > 1 {
-			for _, p := range filepath.SplitList(strings.TrimSpace(lines[1])) {
-				dirs = append(dirs, filepath.Join(p, "bin"))
-			}
-		}
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, "go", "bin"))
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "stripe-mock")
-		if info, err := os.Stat(p); err == nil && !info.IsDir() && info.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	return ""
-}
-
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
 }

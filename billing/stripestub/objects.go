@@ -123,7 +123,8 @@ func (s *Server) createSubscription(w http.ResponseWriter, p Obj) {
 		"id": s.newID("sub"), "object": "subscription", "created": now.Unix(), "customer": customer,
 		"metadata": metadata(p), "cancel_at_period_end": false, "cancel_at": nil, "canceled_at": nil,
 		"pause_collection": nil, "currency": price["currency"], "livemode": false, "start_date": now.Unix(),
-		"items": Obj{"object": "list", "data": []any{Obj{"id": s.newID("si"), "object": "subscription_item", "price": price, "quantity": int64(1)}}},
+		"pending_setup_intent": nil,
+		"items":                Obj{"object": "list", "data": []any{Obj{"id": s.newID("si"), "object": "subscription_item", "price": price, "quantity": int64(1)}}},
 	}
 	if c := num(p["cancel_at"]); c > 0 {
 		sub["cancel_at"] = c
@@ -144,35 +145,80 @@ func (s *Server) createSubscription(w http.ResponseWriter, p Obj) {
 		sub["current_period_end"] = end.Unix()
 		if s.startsIncomplete(customer) {
 			sub["status"] = "incomplete"
+			s.firstInvoiceWaits(sub, nil)
+		} else if pm := s.defaultPM(customer); s.action[pm] {
+			sub["pending_setup_intent"] = s.setupIntentFor(customer, pm)["id"]
 		}
 		s.emit("customer.subscription.created", sub, nil)
 		s.pendingItems(sub, extra)
-		writeJSON(w, 200, sub)
+		writeJSON(w, 200, s.expanded(sub, p))
 		return
 	}
 	sub["status"] = "incomplete"
 	s.emit("customer.subscription.created", sub, nil)
 	if s.startsIncomplete(customer) {
-		sub["_setup_waits"] = anySlice(extra)
-		writeJSON(w, 200, sub)
+		s.firstInvoiceWaits(sub, extra)
+		writeJSON(w, 200, s.expanded(sub, p))
 		return
 	}
 	inv := s.invoiceFor(sub, "subscription_create", extra)
 	if s.attempt(inv) {
 		s.setSubStatus(sub, "active")
 	}
-	writeJSON(w, 200, sub)
+	writeJSON(w, 200, s.expanded(sub, p))
 }
 
 // startsIncomplete: see StartIncomplete.
 func (s *Server) startsIncomplete(customer string) bool {
-	pm := ""
+	pm := s.defaultPM(customer)
+	return s.incomplete["*"] || s.incomplete[customer] || (pm != "" && s.incomplete[pm])
+}
+
+func (s *Server) defaultPM(customer string) string {
 	if c := s.find(customer, "customer"); c != nil {
 		if is, ok := c["invoice_settings"].(Obj); ok {
-			pm = str(is["default_payment_method"])
+			return str(is["default_payment_method"])
 		}
 	}
-	return s.incomplete["*"] || s.incomplete[customer] || (pm != "" && s.incomplete[pm])
+	return ""
+}
+
+// expanded is o as answered to a request that asked (expand[]) for some
+// of its fields as objects; the stand-in expands the fields it holds ids
+// in (pending_setup_intent, latest_invoice), and dotted paths as Stripe
+// does (latest_invoice.payment_intent).
+func (s *Server) expanded(o Obj, p Obj) Obj {
+	fields := strs(p["expand"])
+	if len(fields) == 0 {
+		return o
+	}
+	out := clone(o)
+	for _, f := range fields {
+		s.expandPath(out, strings.Split(f, "."))
+	}
+	return out
+}
+
+// expandPath replaces the id at path[0] of o (a clone) by a clone of its
+// object, then goes on inside it.
+func (s *Server) expandPath(o Obj, path []string) {
+	var inner Obj
+	switch v := o[path[0]].(type) {
+	case string:
+		target, ok := s.objects[v]
+		if !ok {
+			return
+		}
+		inner = clone(target)
+		o[path[0]] = inner
+	case Obj:
+		inner = v
+	default:
+		return
+	}
+	if len(path) > 1 {
+		s.expandPath(inner, path[1:])
+	}
 }
 
 // Complete finishes the setup of a subscription StartIncomplete left
@@ -186,23 +232,37 @@ func (s *Server) Complete(subscriptionID string) bool {
 	if sub == nil || sub["status"] != "incomplete" {
 		return false
 	}
-	if end, _ := sub["trial_end"].(int64); end > s.now().Unix() {
-		s.setSubStatus(sub, "trialing")
-		return true
-	}
-	waits, ok := sub["_setup_waits"].([]any)
-	if !ok {
+	inv := s.find(str(sub["latest_invoice"]), "invoice")
+	if inv == nil || inv["status"] != "open" {
 		return false
 	}
-	delete(sub, "_setup_waits")
-	var extra []Obj
-	for _, x := range waits {
-		extra = append(extra, x.(Obj))
+	if !s.attempt(inv) {
+		return true
 	}
-	if s.attempt(s.invoiceFor(sub, "subscription_create", extra)) {
+	if end, _ := sub["trial_end"].(int64); end > s.now().Unix() {
+		s.setSubStatus(sub, "trialing")
+	} else {
 		s.setSubStatus(sub, "active")
 	}
 	return true
+}
+
+// firstInvoiceWaits bills an incomplete subscription's first invoice and
+// leaves its payment waiting for the family, as Stripe does when the card
+// needs 3-D Secure: the invoice open, its PaymentIntent requires_action
+// with the client_secret the family's browser confirms. (With a trial
+// Stripe would charge nothing now; StartIncomplete is a switch for tests,
+// so its first invoice bills the first period all the same.)
+func (s *Server) firstInvoiceWaits(sub Obj, extra []Obj) {
+	inv := s.invoiceFor(sub, "subscription_create", extra)
+	customer := str(sub["customer"])
+	pi := s.paymentIntent(customer, inv["amount_due"].(int64), str(inv["currency"]), s.defaultPM(customer), Obj{}, "Invoice "+str(inv["number"]))
+	pi["invoice"] = inv["id"]
+	pi["status"] = "requires_action"
+	pi["next_action"] = Obj{"type": "use_stripe_sdk", "use_stripe_sdk": Obj{"type": "three_d_secure_redirect"}}
+	inv["payment_intent"] = pi["id"]
+	inv["attempt_count"] = int64(1)
+	inv["attempted"] = true
 }
 
 func (s *Server) pendingItems(sub Obj, extra []Obj) {
@@ -269,17 +329,17 @@ func (s *Server) updateSubscription(w http.ResponseWriter, id string, p Obj) {
 	if len(previous) > 0 {
 		s.emit("customer.subscription.updated", sub, previous)
 	}
-	writeJSON(w, 200, sub)
+	writeJSON(w, 200, s.expanded(sub, p))
 }
 
-func (s *Server) cancelSubscription(w http.ResponseWriter, id string) {
+func (s *Server) cancelSubscription(w http.ResponseWriter, id string, p Obj) {
 	sub := s.find(id, "subscription")
 	if sub == nil {
 		writeMissing(w, "subscription", id)
 		return
 	}
 	s.cancel(sub)
-	writeJSON(w, 200, sub)
+	writeJSON(w, 200, s.expanded(sub, p))
 }
 
 func (s *Server) cancel(sub Obj) {
@@ -339,10 +399,17 @@ func (s *Server) attempt(inv Obj) bool {
 	now := s.now()
 	customer := str(inv["customer"])
 	amount := inv["amount_due"].(int64)
-	pi := s.paymentIntent(customer, amount, str(inv["currency"]), "", Obj{}, "Invoice "+str(inv["number"]))
-	pi["invoice"] = inv["id"]
-	inv["payment_intent"] = pi["id"]
-	inv["attempt_count"] = inv["attempt_count"].(int64) + 1
+	// A payment that waited for the family's authentication is the same
+	// PaymentIntent, now confirmed; any other attempt makes a new one.
+	pi := s.find(str(inv["payment_intent"]), "payment_intent")
+	if pi != nil && pi["status"] == "requires_action" {
+		delete(pi, "next_action")
+	} else {
+		pi = s.paymentIntent(customer, amount, str(inv["currency"]), "", Obj{}, "Invoice "+str(inv["number"]))
+		pi["invoice"] = inv["id"]
+		inv["payment_intent"] = pi["id"]
+		inv["attempt_count"] = inv["attempt_count"].(int64) + 1
+	}
 	inv["attempted"] = true
 	sub := s.find(str(inv["subscription"]), "subscription")
 

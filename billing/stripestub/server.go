@@ -48,7 +48,10 @@ type Server struct {
 	events   []Obj
 	pending  []Obj             // events not yet delivered
 	declines map[string]string // customer or payment method → decline code; "*" declines all
-	action   map[string]bool   // payment methods that require 3-D Secure
+	// action: payment methods that require 3-D Secure: a payment waits in
+	// requires_action, a subscription with a trial starts trialing with a
+	// pending_setup_intent in requires_action (ConfirmSetup, FailSetup).
+	action map[string]bool
 	// incomplete: customers or payment methods whose new subscriptions
 	// start incomplete ("*": every one), see StartIncomplete.
 	incomplete map[string]bool
@@ -79,7 +82,8 @@ func Start() *Server {
 		idem:     map[string]idemEntry{},
 		calls:    map[string]int{},
 		declines: map[string]string{},
-		action:   map[string]bool{"pm_card_threeDSecure2Required": true, "pm_card_authenticationRequired": true},
+		action: map[string]bool{"pm_card_threeDSecure2Required": true, "pm_card_authenticationRequired": true,
+			"pm_card_authenticationRequiredOnSetup": true},
 		// A stand-in's own test card (Stripe has no such id): its
 		// customer's subscriptions start incomplete.
 		incomplete: map[string]bool{"pm_card_incomplete": true},
@@ -128,9 +132,10 @@ func (s *Server) Decline(customerOrPM, code string) {
 // their setup waiting for the family, until Complete; on=false stops it;
 // "*" means every subscription. The test card pm_card_incomplete does this
 // from the start. Stripe itself starts a subscription with a trial as
-// trialing (an authentication it needs waits in pending_setup_intent):
-// this is a switch for tests of the academy's pending path, not Stripe's
-// behaviour for such a card.
+// trialing (an authentication it needs waits in pending_setup_intent, which
+// the stand-in does for 3-D Secure cards: setup_intents.go): this is a
+// switch for tests of the academy's pending path, not Stripe's behaviour
+// for such a card.
 func (s *Server) StartIncomplete(customerOrPM string, on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -289,15 +294,21 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, route string, par
 	case "POST /v1/subscriptions":
 		s.createSubscription(w, p)
 	case "GET /v1/subscriptions/{id}":
-		s.retrieve(w, id, "subscription")
+		if sub := s.find(id, "subscription"); sub != nil {
+			writeJSON(w, 200, s.expanded(sub, p))
+		} else {
+			writeMissing(w, "subscription", id)
+		}
 	case "POST /v1/subscriptions/{id}":
 		s.updateSubscription(w, id, p)
 	case "DELETE /v1/subscriptions/{id}":
-		s.cancelSubscription(w, id)
+		s.cancelSubscription(w, id, p)
 	case "POST /v1/payment_methods/{id}/attach":
 		s.attachPaymentMethod(w, id, p)
 	case "POST /v1/setup_intents":
 		s.createSetupIntent(w, p)
+	case "GET /v1/setup_intents/{id}":
+		s.retrieve(w, id, "setup_intent")
 	case "POST /v1/billing_portal/sessions":
 		s.createPortalSession(w, p)
 	case "POST /v1/payment_intents":

@@ -2,15 +2,14 @@ package mailpit
 
 import (
 	"bytes"
+	"cedarheights/internal/localbin"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,16 +63,9 @@ func Start(t testing.TB, opts Options) *Server {
 // a test can then see SMTP down first and Start it later on the same port.
 func Prepare(t testing.TB, opts Options) *Server {
 	t.Helper()
-	bin := Find()
-	if bin == "" {
-		msg := "mailpit is not installed: go install github.com/axllent/mailpit@" + Version
-		if os.Getenv(RequiredEnv) != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := localbin.Require(t, "mailpit", "go install github.com/axllent/mailpit@"+Version, RequiredEnv)
 	s := &Server{
-		SMTPHost: "127.0.0.1", SMTPPort: freePort(t), httpPort: freePort(t),
+		SMTPHost: "127.0.0.1", SMTPPort: localbin.Port(t), httpPort: localbin.Port(t),
 		t: t, bin: bin, db: filepath.Join(t.TempDir(), "mailpit.db"), opts: opts,
 		http: &http.Client{Timeout: 10 * time.Second},
 	}
@@ -174,45 +166,6 @@ func (s *Server) Output() string {
 		return ""
 	}
 	return out.String()
-}
-
-// Find returns the mailpit binary on PATH, in GOBIN or in GOPATH/bin, or "".
-func Find() string {
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p
-	}
-	var dirs []string
-	if gobin := os.Getenv("GOBIN"); gobin != "" {
-		dirs = append(dirs, gobin)
-	}
-	if out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output(); err == nil {
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		if len(lines) > 0 && strings.TrimSpace(lines[0]) != "" {
-			dirs = append(dirs, strings.TrimSpace(lines[0]))
-		}
-		if len(lines) > 1 {
-			for _, p := range filepath.SplitList(strings.TrimSpace(lines[1])) {
-				dirs = append(dirs, filepath.Join(p, "bin"))
-			}
-		}
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "mailpit")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	return ""
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 type lockedBuffer struct {

@@ -10,15 +10,25 @@ import (
 
 // Serve runs app's full router (PocketBase's routes plus everything bound
 // on OnServe) behind a real HTTP listener on loopback, for tests that need
-// concurrency or a real client. Like apis.Serve, it hands OnServe the
-// *http.Server and sets its Handler in the innermost step, so hooks that
-// wrap e.Server.Handler after e.Next() wrap it here too. It is closed with
-// the test.
+// concurrency or a real client. It is closed with the test.
 func Serve(t testing.TB, app core.App) *httptest.Server {
 	t.Helper()
-	router, err := apis.NewRouter(app)
+	srv, err := Listen(app)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Listen is Serve for the benchmarks, which have no testing.TB. Like
+// apis.Serve, it hands OnServe the *http.Server and sets its Handler in the
+// innermost step, so hooks that wrap e.Server.Handler after e.Next() wrap
+// it here too. The caller closes it.
+func Listen(app core.App) (*httptest.Server, error) {
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		return nil, err
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	event := &core.ServeEvent{App: app, Router: router, Server: srv.Config}
@@ -31,9 +41,8 @@ func Serve(t testing.TB, app core.App) *httptest.Server {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv
+	return srv, nil
 }

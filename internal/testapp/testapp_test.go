@@ -4,6 +4,10 @@ import (
 	"os"
 	"testing"
 
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+	"golang.org/x/crypto/bcrypt"
+
 	"cedarheights/internal/testapp"
 )
 
@@ -28,4 +32,32 @@ func TestFixturesAreClonedPerApp(t *testing.T) {
 	if f.ParentA.Token == "" || f.Superuser.Token == "" {
 		t.Fatal("missing tokens")
 	}
+}
+
+// The cheap hashes are the test template's alone: the migrations leave the
+// password fields at PocketBase's default cost.
+func TestCheapPasswordsAreTheTemplatesOnly(t *testing.T) {
+	app, _ := testapp.New(t)
+	fresh, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Cleanup()
+	for _, name := range []string{"users", core.CollectionNameSuperusers} {
+		if got := passwordCost(t, app, name); got != bcrypt.MinCost {
+			t.Errorf("template %s: cost %d, want %d", name, got, bcrypt.MinCost)
+		}
+		if got := passwordCost(t, fresh, name); got != 0 {
+			t.Errorf("migrated %s: cost %d, want PocketBase's default (0)", name, got)
+		}
+	}
+}
+
+func passwordCost(t *testing.T, app core.App, collection string) int {
+	t.Helper()
+	c, err := app.FindCollectionByNameOrId(collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Fields.GetByName("password").(*core.PasswordField).Cost
 }

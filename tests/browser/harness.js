@@ -2,124 +2,41 @@
 // fresh data dir (CEDARHEIGHTS_BIN, as tests/js runs it), mailpit when a test
 // reads mail, headless Chromium through playwright-core, and the page checks
 // every test shares (CSP violations, axe-core, screenshots, page weight).
-import { spawn, execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
 import PocketBase from 'pocketbase';
 import { chromium } from 'playwright-core';
 
-const run = promisify(execFile);
+import { findBinary, startAcademy, startMailpit as startShared, SUPERUSER } from '../shared/processes.js';
+
 const here = dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = join(here, 'artifacts');
-export const SUPERUSER = { email: 'owner@test.local', password: 'owner-password-1234' };
+export { SUPERUSER };
 export const PASSWORD = 'family-password-123';
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-async function waitFor(url, child, output, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${output.join('')}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} not up after ${timeoutMs} ms:\n${output.join('')}`);
-}
-
-/** mailpitBin is the mailpit binary (PATH or Go's bin folder), or ''. */
-export function mailpitBin() {
-  for (const dir of (process.env.PATH || '').split(':')) {
-    if (dir && existsSync(join(dir, 'mailpit'))) return join(dir, 'mailpit');
-  }
-  try {
-    const gopath = execFileSync('go', ['env', 'GOPATH']).toString().trim();
-    if (existsSync(join(gopath, 'bin', 'mailpit'))) return join(gopath, 'bin', 'mailpit');
-  } catch {
-    // no Go here
-  }
-  return '';
-}
-
-/** startMailpit runs mailpit on free loopback ports: { smtpPort, api, messages(), stop }. */
+/** startMailpit runs mailpit on free loopback ports, or returns null when it is not installed. */
 export async function startMailpit() {
-  const bin = mailpitBin();
-  if (!bin) return null;
-  const smtpPort = await freePort();
-  const httpPort = await freePort();
-  const output = [];
-  const child = spawn(bin, ['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${httpPort}`,
-    '--disable-version-check', '--smtp-disable-rdns', '--max', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d) => output.push(d.toString()));
-  child.stderr.on('data', (d) => output.push(d.toString()));
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
-  const api = `http://127.0.0.1:${httpPort}/api/v1`;
-  await waitFor(`${api}/messages`, child, output);
-  return {
-    smtpPort,
-    api,
-    async messages() {
-      return (await (await fetch(`${api}/messages`)).json()).messages || [];
-    },
-    async message(id) {
-      return (await fetch(`${api}/message/${id}`)).json();
-    },
-    async stop() {
-      process.off('exit', kill);
-      child.kill('SIGTERM');
-    },
-  };
+  const bin = findBinary('mailpit');
+  return bin ? startShared(bin) : null;
 }
 
 /**
- * startServer serves the built binary; with mail, SMTP points at mailpit;
+ * startServer serves the built binary (tests/shared/processes.js) with the
+ * pages from pb_public; with mail, SMTP points at mailpit;
  * beforeServe(bin, dir, env) may load data into the fresh data dir first.
  */
 export async function startServer({ mail, beforeServe } = {}) {
-  const bin = process.env.CEDARHEIGHTS_BIN;
-  if (!bin) throw new Error('CEDARHEIGHTS_BIN is not set (run through `make test-browser`)');
-  const dir = await mkdtemp(join(tmpdir(), 'cedarheights-browser-'));
-  // ACADEMY_OPENAPI_VALIDATE: the server checks the pages' /api/v1 and
-  // /auth traffic against its OpenAPI description; stop() fails on a violation.
-  const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC', ACADEMY_OPENAPI_VALIDATE: '1', ACADEMY_PUBLIC_DIR: join(here, '..', '..', 'pb_public') };
+  const env = { ACADEMY_PUBLIC_DIR: join(here, '..', '..', 'pb_public') };
   if (mail) Object.assign(env, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.smtpPort) });
-  await run(bin, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { env });
-  if (beforeServe) await beforeServe(bin, dir, env);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const output = [];
-  const child = spawn(bin, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const killOnExit = () => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); };
-  process.once('exit', killOnExit);
-  child.stdout.on('data', (d) => output.push(d.toString()));
-  child.stderr.on('data', (d) => output.push(d.toString()));
-  await waitFor(`${url}/api/health`, child, output);
+  const academy = await startAcademy({ env, beforeServe });
   return {
-    url,
-    output,
+    ...academy,
     client() {
-      const pb = new PocketBase(url);
+      const pb = new PocketBase(academy.url);
       pb.autoCancellation(false);
       return pb;
     },
@@ -127,24 +44,6 @@ export async function startServer({ mail, beforeServe } = {}) {
       const pb = this.client();
       await pb.collection('_superusers').authWithPassword(SUPERUSER.email, SUPERUSER.password);
       return pb;
-    },
-    async stop() {
-      process.off('exit', killOnExit);
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      await rm(dir, { recursive: true, force: true });
-      const log = output.join('');
-      const summary = log.match(/^apispec: .*$/m);
-      if (summary && process.env.APISPEC_REPORT) process.stderr.write(`${summary[0]}\n`);
-      const violations = log.split('\n').filter((l) => l.startsWith('apispec violation:'));
-      if (violations.length) {
-        throw new Error(`the server's answers left its OpenAPI description (apispec/openapi.yaml):\n${violations.join('\n')}`);
-      }
     },
   };
 }
@@ -191,7 +90,9 @@ export async function axe(page) {
 
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  // A full-page shot of the API reference takes seconds on a busy machine;
+  // it is an artifact, not a measure, so it gets room.
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, timeout: 60_000 });
 }
 
 /**

@@ -9,11 +9,11 @@ package crash
 
 import (
 	"bytes"
+	"cedarheights/internal/localbin"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -167,7 +167,7 @@ func (s *Server) environ() []string {
 
 // Start serves on a free loopback port and waits until /api/health answers.
 func (s *Server) Start() error {
-	port, err := freePort()
+	port, err := localbin.FreePort()
 	if err != nil {
 		return err
 	}
@@ -287,15 +287,6 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Client calls the server's API as a superuser.
