@@ -65,7 +65,15 @@ func main() {
 	flag.StringVar(&cfg.size, "size", "bench", "the demo size to load: bench, or scale (ten times the seed)")
 	flag.BoolVar(&cfg.reuse, "reuse", false, "with -data: the data dir is loaded already; do not run the demo again")
 	flag.StringVar(&cfg.stamp, "stamp", "", "with -data: write this to <data>/.loaded after a load (make bench-scale's cache key)")
+	checkOnly := flag.Bool("check-only", false, "with -data: only time the in-process conflict check on the loaded data and exit")
 	flag.Parse()
+	if *checkOnly && cfg.dataDir != "" {
+		if err := checkOnlyRun(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if cfg.bin == "" {
 		flag.Usage()
 		os.Exit(2)

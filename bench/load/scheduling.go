@@ -247,3 +247,23 @@ func (r *schedulingReport) markdown() string {
 	}
 	return string(b)
 }
+
+// checkOnlyRun times the in-process conflict check on a loaded data dir,
+// without a server: a quick look at one figure of a big data set.
+func checkOnlyRun(cfg config) error {
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: cfg.dataDir})
+	if err := app.Bootstrap(); err != nil {
+		return err
+	}
+	defer app.ResetBootstrapState()
+	s, err := sampleData(app)
+	if err != nil {
+		return err
+	}
+	r := &schedulingReport{}
+	if err := r.measureCheck(app, s, cfg.checks); err != nil {
+		return err
+	}
+	fmt.Print(r.markdown())
+	return nil
+}
