@@ -160,6 +160,21 @@ func writeEntry(txApp core.App, action string, r *core.Record, actor Actor, chan
 	if err != nil {
 		return err // fail closed: no write without its audit entry
 	}
+	return txApp.Save(newEntry(c, action, r, actor, changes))
+}
+
+// CreateEntry is the unsaved audit entry that saving the new record r as
+// actor writes, for a bulk loader that inserts rows itself and must leave
+// the same log as a save (the loader sets its id and dates as a save does).
+func CreateEntry(app core.App, r *core.Record, actor Actor) (*core.Record, error) {
+	c, err := app.FindCachedCollectionByNameOrId(auditCollection)
+	if err != nil {
+		return nil, err
+	}
+	return newEntry(c, actionCreate, r, actor, recordChanges(nil, r)), nil
+}
+
+func newEntry(c *core.Collection, action string, r *core.Record, actor Actor, changes map[string]any) *core.Record {
 	entry := core.NewRecord(c)
 	entry.Set("actor", actor.Name)
 	entry.Set("action", action)
@@ -168,7 +183,7 @@ func writeEntry(txApp core.App, action string, r *core.Record, actor Actor, chan
 	entry.Set("changes", changes)
 	entry.Set("request_id", actor.RequestID)
 	entry.Set("ip", actor.IP)
-	return txApp.Save(entry)
+	return entry
 }
 
 // Collections lists the audited collections (a copy): every create,

@@ -70,6 +70,9 @@ type demoLoader struct {
 	begun    time.Time
 	hash     string // bcrypt hash of demoPassword
 	result   demoResult
+	// noBulk writes a grid's lessons through Save like every other size's
+	// (the tests compare the two).
+	noBulk bool
 
 	// ids by key, filled phase by phase
 	instrumentIds, userIds, teacherIds, priceIds, studentIds, enrollmentIds map[string]string
@@ -81,28 +84,12 @@ type demoLoader struct {
 // log, validation, the calendar rules) run on every write as they do for
 // the API. It starts app's workflow engine; the caller stops it.
 func loadDemo(app core.App, size demoSize, anchor time.Time, out io.Writer) (*demoPlan, demoResult, error) {
-	settings, err := loadAcademySettings(app)
+	l, err := newDemoLoader(app, size, anchor, out)
 	if err != nil {
 		return nil, demoResult{}, err
-	}
-	// One hash for every demo account: bcrypt costs ~80 ms, which would
-	// turn 3,000 families into minutes. Sharing a salt is fine for demo
-	// accounts with a published password.
-	hash, err := bcrypt.GenerateFromPassword([]byte(demoPassword), bcrypt.DefaultCost)
-	if err != nil {
-		return nil, demoResult{}, err
-	}
-	l := &demoLoader{
-		app:      app,
-		plan:     newDemoPlan(size, settings.Zone, anchor, time.Now(), settings.BufferMinutes),
-		settings: settings,
-		out:      out,
-		begun:    time.Now(),
-		hash:     string(hash),
-		result:   demoResult{Created: map[string]int{}, Existing: map[string]int{}},
 	}
 	fmt.Fprintf(out, "Loading the %q academy (time zone %s, lessons from %s for %d weeks)\n",
-		size.Name, settings.Zone, l.plan.TermStart.Format(time.DateOnly), size.Weeks)
+		size.Name, l.settings.Zone, l.plan.TermStart.Format(time.DateOnly), size.Weeks)
 
 	for _, phase := range []func() error{
 		l.instruments, l.users, l.teachers, l.availability, l.prices, l.closures,
@@ -114,6 +101,30 @@ func loadDemo(app core.App, size demoSize, anchor time.Time, out io.Writer) (*de
 	}
 	l.result.Elapsed = time.Since(l.begun)
 	return l.plan, l.result, nil
+}
+
+// newDemoLoader plans the academy of size for app.
+func newDemoLoader(app core.App, size demoSize, anchor time.Time, out io.Writer) (*demoLoader, error) {
+	settings, err := loadAcademySettings(app)
+	if err != nil {
+		return nil, err
+	}
+	// One hash for every demo account: bcrypt costs ~80 ms, which would
+	// turn 3,000 families into minutes. Sharing a salt is fine for demo
+	// accounts with a published password.
+	hash, err := bcrypt.GenerateFromPassword([]byte(demoPassword), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, err
+	}
+	return &demoLoader{
+		app:      app,
+		plan:     newDemoPlan(size, settings.Zone, anchor, time.Now(), settings.BufferMinutes),
+		settings: settings,
+		out:      out,
+		begun:    time.Now(),
+		hash:     string(hash),
+		result:   demoResult{Created: map[string]int{}, Existing: map[string]int{}},
+	}, nil
 }
 
 // demoRow is one record to write unless its key exists.
@@ -361,23 +372,34 @@ func (l *demoLoader) students() error {
 }
 
 func (l *demoLoader) enrollments() error {
-	ids, err := l.keyed("enrollments", columns("student", "teacher"), "student", "teacher")
+	ids, err := l.keyed("enrollments", columns("student", "teacher", "weekday", "start_time"), "student", "teacher", "weekday", "start_time")
 	if err != nil {
 		return err
 	}
 	var rows []demoRow
 	for _, s := range l.plan.Students {
-		if s.Slot == nil {
-			continue
+		student := l.studentIds[l.studentKey(s)]
+		for _, placed := range s.Placements() {
+			teacher := l.teacherId(placed.Teacher)
+			rows = append(rows, demoRow{key: enrollmentKey(student, teacher, placed.Slot), data: map[string]any{
+				"student": student, "teacher": teacher, "plan": l.priceIds[placed.Plan], "status": "active",
+				"weekday": int(placed.Slot.Weekday), "start_time": placed.Slot.Start.String(), "start_date": l.plan.TermStart,
+			}})
 		}
-		student, teacher := l.studentIds[l.studentKey(s)], l.teacherId(s.Teacher)
-		rows = append(rows, demoRow{key: student + "|" + teacher, data: map[string]any{
-			"student": student, "teacher": teacher, "plan": l.priceIds[s.Plan], "status": "active",
-			"weekday": int(s.Slot.Weekday), "start_time": s.Slot.Start.String(), "start_date": l.plan.TermStart,
-		}})
 	}
 	l.enrollmentIds = ids
 	return l.insertMissing("enrollments", "enrollments", ids, rows)
+}
+
+// enrollmentKey keys an enrollment by its student, teacher and weekly
+// slot (a student of the grid has several with one teacher).
+func enrollmentKey(student, teacher string, slot demoSlot) string {
+	return fmt.Sprintf("%s|%s|%d|%s", student, teacher, slot.Weekday, slot.Start)
+}
+
+// enrollmentOf is the id of the student's enrollment for its own slot.
+func (l *demoLoader) enrollmentOf(s demoStudent) string {
+	return l.enrollmentIds[enrollmentKey(l.studentIds[l.studentKey(s)], l.teacherId(s.Teacher), *s.Slot)]
 }
 
 func (l *demoLoader) lessons() error {
@@ -385,22 +407,30 @@ func (l *demoLoader) lessons() error {
 	if err != nil {
 		return err
 	}
+	if l.plan.Size.Grid != nil && !l.noBulk {
+		return l.bulkLessons(ids)
+	}
 	var rows []demoRow
+	l.eachLesson(func(row demoRow) { rows = append(rows, row) })
+	return l.insertMissing("lessons", "lessons", ids, rows)
+}
+
+// eachLesson calls fn with every lesson of the plan, student by student.
+func (l *demoLoader) eachLesson(fn func(demoRow)) {
 	for i, s := range l.plan.Students {
-		if s.Slot == nil {
-			continue
-		}
-		student, teacher := l.studentIds[l.studentKey(s)], l.teacherId(s.Teacher)
-		series := l.enrollmentIds[student+"|"+teacher]
-		instrument := l.instrumentIds[s.Instrument]
-		for _, lesson := range l.plan.Lessons(s, i) {
-			rows = append(rows, demoRow{key: student + "|" + dbDateTime(lesson.Start), lessonSeed: lesson.Seed, data: map[string]any{
-				"teacher": teacher, "student": student, "instrument": instrument,
-				"start": lesson.Start, "end": lesson.End, "kind": "regular", "status": lesson.Status, "series": series,
-			}})
+		student := l.studentIds[l.studentKey(s)]
+		for j, placed := range s.Placements() {
+			teacher := l.teacherId(placed.Teacher)
+			series := l.enrollmentIds[enrollmentKey(student, teacher, placed.Slot)]
+			instrument := l.instrumentIds[placed.Instrument]
+			for _, lesson := range l.plan.slotLessons(placed.Slot, i+1000*j) {
+				fn(demoRow{key: student + "|" + dbDateTime(lesson.Start), lessonSeed: lesson.Seed, data: map[string]any{
+					"teacher": teacher, "student": student, "instrument": instrument,
+					"start": lesson.Start, "end": lesson.End, "kind": "regular", "status": lesson.Status, "series": series,
+				}})
+			}
 		}
 	}
-	return l.insertMissing("lessons", "lessons", ids, rows)
 }
 
 // dbDateTime formats t as PocketBase stores dates, so keys built here

@@ -45,7 +45,7 @@ func (l *demoLoader) payments() error {
 			}
 			if p.Student >= 0 {
 				s := l.plan.Students[p.Student]
-				in.Enrollment = l.enrollmentIds[l.studentIds[l.studentKey(s)]+"|"+l.teacherId(s.Teacher)]
+				in.Enrollment = l.enrollmentOf(s)
 				in.Description = s.First + "'s " + s.Plan
 			}
 			rec, err := billing.RecordPayment(l.app, in)

@@ -19,11 +19,18 @@ type demoSize struct {
 	// start instead of the current term.
 	Weeks      int
 	SchoolYear bool
+	// Grid, when set, lays the timetable on demoGrid (many weekly lessons
+	// per student) and the loader writes the lessons in bulk.
+	Grid *demoGrid
 }
 
 var demoSizes = map[string]demoSize{
 	"demo":  {Name: "demo", Teachers: 8, Families: 60, Students: 100, Weeks: 15},
 	"bench": {Name: "bench", Teachers: 50, Families: 3000, Students: 5000, Weeks: 52, SchoolYear: true},
+	// Ten times the seed (issue 14): 1,000 teachers give ten lessons every
+	// day of the week, 10,000 lessons a day, for the school year.
+	"scale": {Name: "scale", Teachers: 1000, Families: 3000, Students: 5000, Weeks: 52, SchoolYear: true,
+		Grid: &demoGrid{Places: 10, First: 10 * 60, Step: 70}},
 }
 
 // demoDomain keeps every demo account apart from real ones; ".test" is
@@ -80,6 +87,8 @@ type demoStudent struct {
 	Teacher    int       // index into Teachers, -1 for none
 	Slot       *demoSlot // set for enrolled (active) students only
 	Plan       string    // pricing plan name of the enrollment
+	// Extra are the student's other weekly lessons (grid sizes only).
+	Extra []demoPlacement
 }
 
 type demoPrice struct {
@@ -159,7 +168,16 @@ func newDemoPlan(size demoSize, zone *time.Location, anchor, now time.Time, buff
 	p.Prices = demoPrices()
 	p.Closures = closuresBetween(p.TermStart, p.TermStart.AddDate(0, 0, 7*size.Weeks-1))
 
+	var grid demoGrid
+	if size.Grid != nil {
+		grid = *size.Grid
+		grid.Step = max(grid.Step, 60+bufferMinutes) // the longest lesson and the buffer fit a place
+	}
 	for i := range size.Teachers {
+		if size.Grid != nil {
+			p.Teachers = append(p.Teachers, gridTeacher(i, grid))
+			continue
+		}
 		p.Teachers = append(p.Teachers, newDemoTeacher(i))
 	}
 	for f := range size.Families {
@@ -170,6 +188,10 @@ func newDemoPlan(size demoSize, zone *time.Location, anchor, now time.Time, buff
 			Role:  "parent",
 			Phone: fmt.Sprintf("+1 604 555 %04d", f%10000),
 		})
+	}
+	if size.Grid != nil {
+		p.placeStudentsOnGrid(grid)
+		return p
 	}
 	p.placeStudents(bufferMinutes)
 	return p
@@ -310,6 +332,12 @@ func (p *demoPlan) Lessons(s demoStudent, seed int) []demoLesson {
 	if s.Slot == nil {
 		return nil
 	}
+	return p.slotLessons(*s.Slot, seed)
+}
+
+// slotLessons are one weekly slot's lessons over the plan's weeks.
+func (p *demoPlan) slotLessons(slot demoSlot, seed int) []demoLesson {
+	s := struct{ Slot demoSlot }{slot}
 	offset := (int(s.Slot.Weekday) + 6) % 7 // days after Monday
 	out := make([]demoLesson, 0, p.Size.Weeks)
 	for w := range p.Size.Weeks {

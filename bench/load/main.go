@@ -40,7 +40,11 @@ type config struct {
 	// scheduling figures (issue 3)
 	checks    int
 	checkRate float64
+	weekRate  float64
 	schedFor  time.Duration
+	// the academy's size, and a loaded data dir to reuse (issue 14)
+	size, stamp string
+	reuse       bool
 }
 
 func main() {
@@ -57,7 +61,19 @@ func main() {
 	flag.IntVar(&cfg.checks, "checks", 2000, "lessons the in-process conflict check is timed on")
 	flag.Float64Var(&cfg.checkRate, "check-rate", 50, "req/s of the check-conflicts and week-view runs")
 	flag.DurationVar(&cfg.schedFor, "sched-duration", 15*time.Second, "length of each scheduling run")
+	flag.Float64Var(&cfg.weekRate, "week-rate", 50, "req/s of the week-view run")
+	flag.StringVar(&cfg.size, "size", "bench", "the demo size to load: bench, or scale (ten times the seed)")
+	flag.BoolVar(&cfg.reuse, "reuse", false, "with -data: the data dir is loaded already; do not run the demo again")
+	flag.StringVar(&cfg.stamp, "stamp", "", "with -data: write this to <data>/.loaded after a load (make bench-scale's cache key)")
+	checkOnly := flag.Bool("check-only", false, "with -data: only time the in-process conflict check on the loaded data and exit")
 	flag.Parse()
+	if *checkOnly && cfg.dataDir != "" {
+		if err := checkOnlyRun(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if cfg.bin == "" {
 		flag.Usage()
 		os.Exit(2)
@@ -93,13 +109,18 @@ func main() {
 }
 
 func run(cfg config, srv server) error {
-	r := &report{Started: time.Now(), Size: "bench", Reused: cfg.dataDir != "", LoadAvg: loadAvg()}
-	logf("loading the benchmark data (demo --size bench)…")
-	loaded, err := srv.Prepare(r.Size, false)
+	r := &report{Started: time.Now(), Size: cfg.size, Reused: cfg.dataDir != "", LoadAvg: loadAvg()}
+	logf("loading the benchmark data (demo --size %s)…", cfg.size)
+	loaded, err := srv.Prepare(r.Size, cfg.reuse)
 	if err != nil {
 		return err
 	}
-	r.LoadTime = loaded
+	r.LoadTime, r.Cached = loaded, cfg.reuse
+	if cfg.stamp != "" && !cfg.reuse {
+		if err := os.WriteFile(filepath.Join(srv.Dir, ".loaded"), []byte(cfg.stamp), 0o644); err != nil {
+			return err
+		}
+	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -171,6 +192,8 @@ func run(cfg config, srv server) error {
 	if err != nil {
 		return err
 	}
+
+	r.Footprint = measureFootprint(srv)
 
 	table := r.markdown()
 	fmt.Println(table)

@@ -31,6 +31,8 @@ type report struct {
 	LoginEndpoint             endpoint
 
 	Scheduling *schedulingReport
+	Cached     bool // -reuse: a data dir loaded by an earlier run
+	Footprint  footprint
 }
 
 // Targets of issue 2, the ratio raised by issue 14: every /api/v1 list
@@ -50,12 +52,16 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "Load average before the run: %s (anything else running on the cores skews the figures).  \n", r.LoadAvg)
 	}
 	loaded := "loaded in " + r.LoadTime.Round(100*time.Millisecond).String()
-	if r.Reused {
+	switch {
+	case r.Cached:
+		loaded = "loaded by an earlier run (its load time is in that run's report)"
+	case r.Reused:
 		loaded = "already loaded (re-run in " + r.LoadTime.Round(100*time.Millisecond).String() + ")"
 	}
 	fmt.Fprintf(&b, "Data: `demo --size %s` (%s students, %s teachers, %s lessons), %s; rate limiter off.  \n",
 		r.Size, count(r.Students), count(r.Teachers), count(r.Lessons), loaded)
-	fmt.Fprintf(&b, "Routes: %s.\n\n", r.Routes)
+	fmt.Fprintf(&b, "Routes: %s.  \n", r.Routes)
+	fmt.Fprintf(&b, "%s\n\n", r.Footprint)
 
 	b.WriteString("| Test | Endpoint | Rate (req/s) | p50 ms | p95 ms | p99 ms | Success | Result |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---|\n")

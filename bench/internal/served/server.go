@@ -132,6 +132,14 @@ func (s *Server) Stop() {
 	}
 }
 
+// Pid is the server process's id (0 before Start).
+func (s *Server) Pid() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // LogTail is the end of the server's log, for error messages.
 func (s *Server) LogTail() string {
 	b, _ := os.ReadFile(s.logPath)
