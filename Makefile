@@ -103,6 +103,14 @@ bench: build mailpit
 	go build -o bin/crash-server ./tests/crash/server
 	go run ./bench/workflows -bin bin/crash-server $(BENCH_FLAGS) && CRASH_TRIALS=$${CRASH_TRIALS:-12} go test -count=1 -run TestKillNineMidRun ./tests/crash
 
+# The soak (not a test, not part of make bench): the seed's load for
+# DURATION with the workflow workers busy; 0 errors, 0 "database is locked",
+# memory flat, p95 per endpoint and minute. Writes bench/out/soak.md.
+DURATION ?= 10m
+.PHONY: soak
+soak: build mailpit
+	go run ./bench/soak -bin $(BIN) -duration $(DURATION) $(SOAK_FLAGS)
+
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	go vet ./...
