@@ -357,6 +357,43 @@ func (s *soak) startReminders() {
 		Want: []int{200, 202}}, nil)
 }
 
+// withWriteShare scales the writes' weights so that they make share of the
+// requests (a write action's slot lookup counts as a write's request: it is
+// part of booking).
+func withWriteShare(as []action, share float64) []action {
+	var reads, writes float64
+	for _, a := range as {
+		if a.Write {
+			writes += float64(a.Weight) * a.Requests
+		} else {
+			reads += float64(a.Weight) * a.Requests
+		}
+	}
+	scale := share / (1 - share) * reads / writes
+	out := make([]action, len(as))
+	for i, a := range as {
+		if a.Write {
+			a.Weight = max(1, int(float64(a.Weight)*scale*10+0.5))
+		} else {
+			a.Weight *= 10
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// writeShare is the share of requests the writes of as make.
+func writeShare(as []action) float64 {
+	var all, writes float64
+	for _, a := range as {
+		all += float64(a.Weight) * a.Requests
+		if a.Write {
+			writes += float64(a.Weight) * a.Requests
+		}
+	}
+	return writes / all
+}
+
 // chooser returns a picker of actions by weight, and the mean number of
 // requests per action (to pace actions so that requests come at the rate).
 func chooser(as []action) (func() action, float64) {

@@ -39,7 +39,7 @@ type config struct {
 	bin, data, out, size string
 	reuse, keep          bool
 	duration             time.Duration
-	rate                 float64
+	rate, writes         float64
 	users                users
 }
 
@@ -48,6 +48,7 @@ func main() {
 	flag.StringVar(&cfg.bin, "bin", "", "the built academy binary (make soak builds bin/cedarheights)")
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Minute, "how long the load runs")
 	flag.Float64Var(&cfg.rate, "rate", 200, "requests per second, about (actions are paced to make it)")
+	flag.Float64Var(&cfg.writes, "writes", 0.10, "the share of requests that write (bookings with their slot lookups, students, enrollments, runs)")
 	flag.StringVar(&cfg.size, "size", "bench", "the demo size to load (bench: 5,000 students, 50 teachers, a school year of lessons)")
 	flag.StringVar(&cfg.data, "data", "", "the data dir to load into (default: a temporary one, removed afterwards)")
 	flag.BoolVar(&cfg.reuse, "reuse", false, "with -data: serve it as it is instead of loading the demo")
@@ -149,8 +150,9 @@ func run(cfg config) (bool, error) {
 	rec := &recorder{}
 	t := &traffic{base: srv.Base, rec: rec}
 	s := newSoak(t, c)
-	next, reqsPerAction := chooser(s.actions())
-	r.ActionRate = cfg.rate / reqsPerAction
+	mix := withWriteShare(s.actions(), cfg.writes)
+	next, reqsPerAction := chooser(mix)
+	r.ActionRate, r.WriteShare = cfg.rate/reqsPerAction, writeShare(mix)
 
 	w := newWatcher(srv.PID(), srv.Base, c.Admin.Token)
 	w.start(5 * time.Second)

@@ -12,7 +12,7 @@ import (
 // report.go turns the samples and probes into per-minute tables and the
 // verdicts.
 
-// flatWithin is how far the last minute's RSS may sit above the baseline
+// flatWithin is how far the last minute's mean RSS may sit above the baseline
 // minute's and still count as flat: caches (SQLite's page cache, PocketBase's
 // collection cache, Go's heap target) fill during the first minute and
 // then hold.
@@ -20,7 +20,8 @@ const flatWithin = 0.10
 
 type minuteRow struct {
 	Requests, Errors, Conflicts, Locked int
-	RSS, PeakRSS                        int64 // KiB, at the minute's end and the highest seen in it
+	RSS, PeakRSS                        int64 // KiB: the mean of the minute's probes, and the highest
+	rssSum, rssN                        int64
 	Threads                             int
 	CPU                                 float64 // % of one core
 	Load1                               string
@@ -34,6 +35,7 @@ type result struct {
 	Duration              time.Duration
 	Rate                  float64
 	ActionRate            float64
+	WriteShare            float64
 	Size                  string
 	LoadTime              time.Duration
 	Users                 users
@@ -115,7 +117,10 @@ func (r *result) build() {
 			m = n - 1
 		}
 		row := &r.Minutes[m]
-		row.RSS, row.Threads, row.Load1 = p.RSS, p.Threads, p.Load1
+		row.Threads, row.Load1 = p.Threads, p.Load1
+		if p.RSS > 0 {
+			row.rssSum, row.rssN = row.rssSum+p.RSS, row.rssN+1
+		}
 		if p.Pending >= 0 {
 			row.Pending = p.Pending
 		}
@@ -132,6 +137,9 @@ func (r *result) build() {
 			span = r.Duration % time.Minute
 		}
 		r.Minutes[i].CPU = 100 * r.Minutes[i].CPU / span.Seconds()
+		if r.Minutes[i].rssN > 0 {
+			r.Minutes[i].RSS = r.Minutes[i].rssSum / r.Minutes[i].rssN
+		}
 		if r.After != nil && i < len(r.After.Minutes) {
 			r.Minutes[i].Workers = r.After.Minutes[i]
 		}
@@ -206,8 +214,9 @@ func (r *result) markdown() string {
 		"mail to mailpit over SMTP, the generator on the same two cores. ", r.Size, loaded)
 	fmt.Fprintf(&b, "%d simulated users, each with its own token: %d parents, %d teachers, 1 admin and %d anonymous visitors; a superuser token stands for the office's automation (workflow runs). ",
 		r.Users.Parents+r.Users.Teachers+1+r.Users.Anonymous, r.Users.Parents, r.Users.Teachers, r.Users.Anonymous)
-	fmt.Fprintf(&b, "Open loop: %.1f actions/s (a booking is a slot lookup and the booking) for about %.0f requests/s; sent: %.1f requests/s. Stripe's webhooks (%d deliveries) come on top.\n\n",
-		r.ActionRate, r.Rate, float64(r.Totals.Requests)/r.Duration.Seconds(), r.WebhookDeliveries)
+	fmt.Fprintf(&b, "Open loop: %.1f actions/s (a booking is a slot lookup and the booking) for about %.0f requests/s, %.0f %% of them writes (with their slot lookups); "+
+		"sent: %.1f requests/s, the Stripe stand-in's %d webhook deliveries included.\n\n",
+		r.ActionRate, r.Rate, 100*r.WriteShare, float64(r.Totals.Requests)/r.Duration.Seconds(), r.WebhookDeliveries)
 
 	lockedTotal := r.Totals.Locked + r.LogLocked
 	if r.After != nil {
@@ -223,11 +232,11 @@ func (r *result) markdown() string {
 	}
 	fmt.Fprintf(&b, "| 0 \"database is locked\" | %s |\n", check(lockedTotal == 0,
 		fmt.Sprintf("%d in answers, %d in the server's output, %d in PocketBase's log table", r.Totals.Locked, r.LogLocked, logLocked)))
-	fmt.Fprintf(&b, "| Memory flat | %s |\n", check(flat, fmt.Sprintf("RSS %s MiB at the end of minute %d, %s MiB at the end of the last (×%.2f; flat: ≤ ×%.2f); slope %+.1f MiB/min over those minutes",
+	fmt.Fprintf(&b, "| Memory flat | %s |\n", check(flat, fmt.Sprintf("mean RSS %s MiB in minute %d, %s MiB in the last (×%.2f; flat: ≤ ×%.2f); slope %+.1f MiB/min from minute %[2]d on",
 		mib(r.Minutes[r.BaselineMinute-1].RSS), r.BaselineMinute, mib(r.Minutes[len(r.Minutes)-1].RSS), r.FlatRatio, 1+flatWithin, r.SlopeMB)))
 	fmt.Fprintf(&b, "| Conflicts (409, expected in races; not errors) | %d |\n\n", r.Totals.Conflicts)
 
-	b.WriteString("Per minute (RSS and threads at the minute's end; CPU is the server's, % of one core; pending = outbox messages waiting; steps and mails from the database afterwards):\n\n")
+	b.WriteString("Per minute (RSS: the mean of the server's VmRSS sampled every 5 s, and the highest; threads and outbox pending at the minute's end; CPU is the server's, % of one core; workflow steps finished and mails queued and handed to SMTP, from the database afterwards):\n\n")
 	b.WriteString("| Minute | Requests | req/s | Errors | 409s | Locked | RSS MiB | Peak MiB | Threads | Server CPU | Load 1m | Workflow steps | Mails queued | Mails sent | Outbox pending |\n")
 	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for i, m := range r.Minutes {
