@@ -33,7 +33,7 @@ type afterReport struct {
 	Runs        []runCount
 	RunErrors   []logCount // failed runs' errors, most common first
 	PendingMail int        // outbox messages still pending at the end
-	LogErrors   []logCount // PocketBase log entries at level ERROR, by message
+	LogErrors   []logCount // the server's own errors in PocketBase's log (not the request log), by message
 	LogLocked   int        // log entries that mention "database is locked"
 }
 
@@ -85,7 +85,8 @@ func readAfterwards(dir string, from time.Time, minutes int) (*afterReport, erro
 		return nil, err
 	}
 	if err := app.AuxDB().NewQuery(`SELECT substr(message, 1, 160) AS message, COUNT(*) AS n FROM _logs
-		WHERE created >= {:from} AND level >= 8 GROUP BY message ORDER BY n DESC LIMIT 8`).Bind(window).All(&r.LogErrors); err != nil {
+		WHERE created >= {:from} AND level >= 8
+		AND json_extract(data, '$.type') IS NOT 'request' GROUP BY message ORDER BY n DESC LIMIT 8`).Bind(window).All(&r.LogErrors); err != nil {
 		return nil, err
 	}
 	if err := app.AuxDB().NewQuery(`SELECT COUNT(*) FROM _logs WHERE created >= {:from}

@@ -310,7 +310,7 @@ func (r *result) markdown() string {
 			fmt.Fprintf(&b, "- failed runs: %d × %s\n", e.N, e.Message)
 		}
 		for _, e := range a.LogErrors {
-			fmt.Fprintf(&b, "- PocketBase log, level ERROR: %d × %s\n", e.N, e.Message)
+			fmt.Fprintf(&b, "- logged by the server (PocketBase's log, level ERROR, not a request's line): %d × %s\n", e.N, e.Message)
 		}
 	}
 	return b.String()
