@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"cedarheights/academy"
+	"cedarheights/bench/internal/benchmail"
 	"cedarheights/billing"
 	"cedarheights/billing/stripestub"
 	"cedarheights/internal/testapp"
@@ -48,15 +49,15 @@ const (
 	webhookSecret = "whsec_enrollment_bench"
 )
 
-func newAcademy(mail *mailpit) (*academyEnv, error) {
+func newAcademy(mail *benchmail.Mailpit) (*academyEnv, error) {
 	dir, err := os.MkdirTemp("", "cedarheights-enrollment-bench-")
 	if err != nil {
 		return nil, err
 	}
 	env := &academyEnv{dir: dir}
 	// SMTP_* are read by the wiring: the outbox delivers to mailpit.
-	os.Setenv("SMTP_HOST", mail.smtpHost)
-	os.Setenv("SMTP_PORT", strconv.Itoa(mail.smtpPort))
+	os.Setenv("SMTP_HOST", mail.SMTPHost)
+	os.Setenv("SMTP_PORT", strconv.Itoa(mail.SMTPPort))
 	os.Setenv("ACADEMY_RATE_LIMIT", "off")
 	env.app = core.NewBaseApp(core.BaseAppConfig{DataDir: dir})
 	if err := env.app.Bootstrap(); err != nil {

@@ -22,6 +22,7 @@
 package main
 
 import (
+	"cedarheights/bench/internal/benchmail"
 	"flag"
 	"fmt"
 	"os"
@@ -72,11 +73,11 @@ type row struct {
 
 func run(cfg config) (string, error) {
 	loadBefore := loadAvg()
-	mail, err := startMailpit()
+	mail, err := benchmail.Start()
 	if err != nil {
 		return "", err
 	}
-	defer mail.stop()
+	defer mail.Stop()
 	env, err := newAcademy(mail)
 	if err != nil {
 		return "", err

@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/mailer"
 	"github.com/pocketbase/pocketbase/tools/security"
 
+	"cedarheights/bench/internal/benchmail"
 	"cedarheights/notify"
 	"cedarheights/workflows"
 )
@@ -102,7 +103,7 @@ func waitOutbox(app core.App, done func() bool, timeout time.Duration) error {
 	return nil
 }
 
-func measureReminderDay(env *academyEnv, mp *mailpit, cfg config) ([]row, error) {
+func measureReminderDay(env *academyEnv, mp *benchmail.Mailpit, cfg config) ([]row, error) {
 	app := env.app
 	fmt.Fprintf(os.Stderr, "writing a day of %d lessons…\n", cfg.lessons)
 	midnight, err := env.seedDay(cfg.lessons)
@@ -113,7 +114,7 @@ func measureReminderDay(env *academyEnv, mp *mailpit, cfg config) ([]row, error)
 	if err := waitOutbox(app, func() bool { return outboxCount(app, "status = 'pending'") == 0 }, 5*time.Minute); err != nil {
 		return nil, err
 	}
-	if err := mp.clear(); err != nil {
+	if err := mp.Clear(); err != nil {
 		return nil, err
 	}
 
@@ -157,7 +158,7 @@ func measureReminderDay(env *academyEnv, mp *mailpit, cfg config) ([]row, error)
 		return nil, err
 	}
 	handed := time.Since(began)
-	received, err := mp.count()
+	received, err := mp.Count()
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +168,7 @@ func measureReminderDay(env *academyEnv, mp *mailpit, cfg config) ([]row, error)
 
 	// Baseline: the same kind of message sent straight to mailpit with
 	// PocketBase's mail client, one after another as the outbox does.
-	if err := mp.clear(); err != nil {
+	if err := mp.Clear(); err != nil {
 		return nil, err
 	}
 	from := mail.Address{Name: app.Settings().Meta.SenderName, Address: app.Settings().Meta.SenderAddress}

@@ -24,7 +24,7 @@ func measureFootprint(srv server) footprint {
 	for _, name := range []string{"auxiliary.db", "auxiliary.db-wal"} {
 		f.AuxBytes += fileSize(filepath.Join(srv.Dir, name))
 	}
-	if pid := srv.Pid(); pid > 0 {
+	if pid := srv.PID(); pid > 0 {
 		f.RSS, f.PeakRSS = procStatus(pid, "VmRSS"), procStatus(pid, "VmHWM")
 	}
 	return f

@@ -132,13 +132,17 @@ func (s *Server) Stop() {
 	}
 }
 
-// Pid is the server process's id (0 before Start).
-func (s *Server) Pid() int {
+// PID is the server process's id (0 before Start), for the benchmarks that
+// watch its memory.
+func (s *Server) PID() int {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return 0
 	}
 	return s.cmd.Process.Pid
 }
+
+// LogPath is the file the server's stdout and stderr go to.
+func (s *Server) LogPath() string { return s.logPath }
 
 // LogTail is the end of the server's log, for error messages.
 func (s *Server) LogTail() string {
