@@ -12,7 +12,7 @@
 // threads and CPU, the outbox, the workflow steps and mails done, and the
 // p95 of each endpoint; then three verdicts: 0 errors, 0 "database is
 // locked" (in answers, in the server's output and in PocketBase's log
-// table), memory flat (the last minute's RSS within 10 % of minute 2's).
+// table), memory flat (the last minute's RSS within 10 % of the first minute of the second half: the first half is warm-up).
 // It exits 1 when one of them fails. The table is written to
 // bench/out/soak.md.
 //

@@ -13,9 +13,10 @@ import (
 // verdicts.
 
 // flatWithin is how far the last minute's mean RSS may sit above the baseline
-// minute's and still count as flat: caches (SQLite's page cache, PocketBase's
-// collection cache, Go's heap target) fill during the first minute and
-// then hold.
+// minute's and still count as flat. The first half of the run is warm-up:
+// caches (SQLite's page cache on each new read connection, PocketBase's
+// collection cache, Go's heap target) filled for five minutes in the first
+// ten-minute runs and then held; a leak keeps growing in the second half.
 const flatWithin = 0.10
 
 type minuteRow struct {
@@ -145,10 +146,10 @@ func (r *result) build() {
 		}
 	}
 
-	// Memory: the last minute against minute 2 (minute 1 against itself in
-	// a run shorter than three minutes), and a least-squares slope over the
-	// minutes from the baseline on.
-	r.BaselineMinute = 2
+	// Memory: the last minute against the first minute of the run's second
+	// half (minute 6 of 10; minute 1 in a run of one or two minutes), and a
+	// least-squares slope over the minutes from that baseline on.
+	r.BaselineMinute = n/2 + 1
 	if n < 3 {
 		r.BaselineMinute = 1
 	}

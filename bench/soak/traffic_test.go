@@ -62,12 +62,12 @@ func TestOutcomes(t *testing.T) {
 func TestMemoryVerdictUsesTheBaselineMinute(t *testing.T) {
 	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
 	r := &result{Started: start, Duration: 4 * time.Minute}
-	for m, rss := range []int64{400_000, 200_000, 210_000, 215_000} { // KiB
+	for m, rss := range []int64{100_000, 400_000, 200_000, 214_000} { // KiB: warm-up, then the second half
 		r.Probes = append(r.Probes, probe{At: start.Add(time.Duration(m)*time.Minute + 30*time.Second), RSS: rss, Pending: -1})
 	}
 	r.build()
-	if r.BaselineMinute != 2 || r.FlatRatio < 1.07 || r.FlatRatio > 1.08 {
-		t.Fatalf("baseline minute %d, ratio %.3f; want minute 2 and 215/200", r.BaselineMinute, r.FlatRatio)
+	if r.BaselineMinute != 3 || r.FlatRatio < 1.069 || r.FlatRatio > 1.071 {
+		t.Fatalf("baseline minute %d, ratio %.3f; want minute 3 (the second half's first) and 214/200", r.BaselineMinute, r.FlatRatio)
 	}
 	if r.SlopeMB <= 0 {
 		t.Fatalf("slope %.2f MiB/min, want > 0", r.SlopeMB)
