@@ -29,6 +29,9 @@ func load() {
 		loadErr = fmt.Errorf("apispec: openapi.yaml: %w", loadErr)
 		return
 	}
+	if loadErr = addRouterAnswers(tree); loadErr != nil {
+		return
+	}
 	if docJSON, loadErr = json.Marshal(tree); loadErr != nil {
 		loadErr = fmt.Errorf("apispec: openapi.yaml to JSON: %w", loadErr)
 		return
@@ -53,4 +56,69 @@ func JSON() ([]byte, error) {
 func Doc() (*openapi3.T, error) {
 	loadOnce.Do(load)
 	return doc, loadErr
+}
+
+// addRouterAnswers gives every operation what PocketBase's router and our
+// guards give every route, so the YAML need not repeat it: the `fields`
+// parameter (PocketBase trims any JSON answer with it), the 400 of a
+// `fields`, `filter`, `sort` or `expand` the guards refuse, and query
+// parameters whose empty value means left out.
+func addRouterAnswers(tree any) error {
+	root, _ := tree.(map[string]any)
+	paths, ok := root["paths"].(map[string]any)
+	if !ok {
+		return fmt.Errorf("apispec: openapi.yaml has no paths")
+	}
+	if components, ok := root["components"].(map[string]any); ok {
+		if params, ok := components["parameters"].(map[string]any); ok {
+			for _, p := range params {
+				emptyIsAbsent(p)
+			}
+		}
+	}
+	fields := map[string]any{"$ref": "#/components/parameters/fields"}
+	badRequest := map[string]any{"$ref": "#/components/responses/BadRequest"}
+	for path, item := range paths {
+		ops, _ := item.(map[string]any)
+		for method, raw := range ops {
+			op, ok := raw.(map[string]any)
+			if !ok || !operationMethods[method] {
+				continue
+			}
+			responses, ok := op["responses"].(map[string]any)
+			if !ok {
+				return fmt.Errorf("apispec: %s %s has no responses", method, path)
+			}
+			if _, ok := responses["400"]; !ok {
+				responses["400"] = badRequest
+			}
+			params, _ := op["parameters"].([]any)
+			for _, p := range params {
+				emptyIsAbsent(p)
+			}
+			if !hasRef(params, fields["$ref"].(string)) {
+				op["parameters"] = append(params[:len(params):len(params)], fields)
+			}
+		}
+	}
+	return nil
+}
+
+// emptyIsAbsent marks a query parameter as the routes read it: `?sort=` is
+// `sort` left out.
+func emptyIsAbsent(param any) {
+	if p, ok := param.(map[string]any); ok && p["in"] == "query" {
+		p["allowEmptyValue"] = true
+	}
+}
+
+var operationMethods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "patch": true}
+
+func hasRef(params []any, ref string) bool {
+	for _, p := range params {
+		if m, ok := p.(map[string]any); ok && m["$ref"] == ref {
+			return true
+		}
+	}
+	return false
 }

@@ -352,3 +352,19 @@ func TestLessonTooLong(t *testing.T) {
 		t.Fatalf("codes %v", codes)
 	}
 }
+
+// A window edited in place (its hours, not its teacher) leaves an audit
+// entry without a teacher change; doctor read that as a NULL teacher and
+// could not finish (found by the HTTP fuzz driver).
+func TestAvailabilityEditedInPlace(t *testing.T) {
+	app, f := cleanApp(t)
+	window := testapp.Record(t, app, "availability", f.AvailabilityX)
+	window.Set("end_time", "20:00")
+	if err := app.Save(window); err != nil {
+		t.Fatal(err)
+	}
+	if rep := check(t, app); rep.Violations != 0 {
+		logFindings(t, rep)
+		t.Fatalf("%d violations after widening a window", rep.Violations)
+	}
+}

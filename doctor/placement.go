@@ -171,7 +171,8 @@ func loadPlacementTeachers(c *checker) (map[string]placementTeacher, error) {
 		t.changed = max(t.changed, w.Updated)
 		out[w.Teacher] = t
 	}
-	// A deleted window leaves only its audit entry.
+	// A deleted window leaves only its audit entry. An update names the
+	// teacher only when it moved the window to another one.
 	var deleted []struct {
 		Teacher string `db:"teacher"`
 		At      string `db:"at"`
@@ -179,6 +180,7 @@ func loadPlacementTeachers(c *checker) (map[string]placementTeacher, error) {
 	if err := c.app.DB().NewQuery(`
 		SELECT json_extract(changes, '$.teacher.before') AS teacher, MAX(created) AS at
 		FROM audit_logs INDEXED BY idx_audit_logs_record WHERE collection = 'availability' AND action IN ('delete', 'update')
+		  AND json_extract(changes, '$.teacher.before') IS NOT NULL
 		GROUP BY 1`).All(&deleted); err != nil {
 		return nil, err
 	}

@@ -111,11 +111,12 @@ func TestAuthMe(t *testing.T) {
 		},
 		{
 			// found by the HTTP fuzz driver: EnrichRecord reads the body too,
-			// and its failure was answered as a 500
-			Name: "a body PocketBase cannot decode is 400, not 500", Method: http.MethodGet, URL: url,
+			// and its failure was answered as a 500, then a 400; a GET's
+			// body is now ignored (request_body.go)
+			Name: "a GET's body PocketBase cannot decode is ignored", Method: http.MethodGet, URL: url,
 			Headers:        map[string]string{"Authorization": f.ParentA.Token, "Content-Type": "application/xml"},
 			Body:           strings.NewReader(`<?xml version="1.0"?><a>x</a>`),
-			ExpectedStatus: 400, ExpectedContent: []string{`"status":400`, `"message":"Failed to read the submitted data."`},
+			ExpectedStatus: 200, ExpectedContent: []string{`"id":"` + f.ParentA.ID + `"`},
 		},
 	})
 }

@@ -12,7 +12,7 @@ func bindMiddlewares(app core.App) {
 	bindRateLimitSwitch(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Unbind(apis.DefaultSecurityHeadersMiddlewareId)
-		se.Router.Bind(requestLog(), securityHeaders(), queryCostGuard(), queryDeadline(queryDeadlineFromEnv(se.App)))
+		se.Router.Bind(requestLog(), securityHeaders(), queryCostGuard(), fieldsGuard(), queryDeadline(queryDeadlineFromEnv(se.App)))
 		return se.Next()
 	})
 	app.OnRealtimeSubscribeRequest().BindFunc(guardRealtimeOptions)

@@ -23,6 +23,7 @@ import (
 func Register(app core.App) {
 	bindRequestBodyRestore(app)
 	bindMiddlewares(app)
+	refuseBadRecordIds(app)
 	bindRoutes(app)
 	bindStatic(app)
 }

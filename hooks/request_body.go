@@ -3,6 +3,7 @@ package hooks
 import (
 	"net/http"
 
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 )
@@ -47,4 +48,22 @@ func RestoreRequestBody(next http.Handler) http.Handler {
 		defer func() { r.Body = body }()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// ignoreBody takes the place of PocketBase's body limit on our GET routes: a
+// GET's body means nothing (RFC 9110, 9.3.1), so it is dropped before
+// anything reads it, rather than answered with a 413 when large or a 400
+// when its content type is unknown. What is left unread is net/http's to
+// discard, with the server's request body put back (above).
+func ignoreBody() *hook.Handler[*core.RequestEvent] {
+	return &hook.Handler[*core.RequestEvent]{
+		Id:       apis.DefaultBodyLimitMiddlewareId,
+		Priority: apis.DefaultBodyLimitMiddlewarePriority,
+		Func: func(e *core.RequestEvent) error {
+			e.Request.Body = http.NoBody
+			e.Request.ContentLength = 0
+			e.Request.Header.Del("Content-Type")
+			return e.Next()
+		},
+	}
 }

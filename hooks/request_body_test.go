@@ -48,6 +48,7 @@ func TestUnreadBodyClosesConnection(t *testing.T) {
 			map[string]string{"Authorization": f.Admin.Token, "Content-Type": "application/json"}, 413},
 		{"unknown route", http.MethodPost, "/api/v1/no-such-route", nil, 404},
 		{"POST to a GET-only route", http.MethodPost, "/api/v1/health", nil, 404},
+		{"GET route (its body ignored)", http.MethodGet, "/api/v1/public/pricing", nil, 200},
 		{"record API, create", http.MethodPost, "/api/collections/students/records",
 			map[string]string{"Content-Type": "application/json"}, 0},
 		{"record API, update", http.MethodPatch, "/api/collections/students/records/" + f.StudentA1,

@@ -140,7 +140,10 @@ func bindRoutes(app core.App) {
 			if r.who == signedIn {
 				bound.Bind(apis.RequireAuth())
 			}
-			if r.body > 0 {
+			switch {
+			case r.method == http.MethodGet:
+				bound.Bind(ignoreBody())
+			case r.body > 0:
 				bound.Bind(apis.BodyLimit(r.body))
 			}
 		}

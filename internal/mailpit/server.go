@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,10 +54,19 @@ type Server struct {
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	s := Prepare(t, opts)
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
+	// A port free when picked can be taken before mailpit binds it (tests
+	// run side by side): pick again rather than fail.
+	for attempt := 1; ; attempt++ {
+		err := s.Start()
+		if err == nil {
+			return s
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		s.SMTPPort, s.httpPort = localbin.Port(t), localbin.Port(t)
+		s.URL = "http://127.0.0.1:" + strconv.Itoa(s.httpPort)
 	}
-	return s
 }
 
 // Prepare finds the binary and picks the ports without starting mailpit:

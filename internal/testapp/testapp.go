@@ -68,13 +68,14 @@ func New(t testing.TB, opts ...wiring.Option) (*tests.TestApp, *Fixtures) {
 	return app, fixtures
 }
 
-// NewUnchecked is New without the OpenAPI description check, for a driver
-// whose requests step outside the description on purpose (the HTTP fuzz
-// driver: undeclared parameters, bodies on GET routes) and that checks
-// the answers itself.
-func NewUnchecked(t testing.TB, opts ...wiring.Option) (*tests.TestApp, *Fixtures) {
+// NewAnswersChecked is New whose description check looks at the answers
+// alone, for a driver whose requests step outside the description on
+// purpose (the HTTP fuzz driver: undeclared parameters, nulls, bodies on GET
+// routes): whatever it sends, every answer must be one the description lists.
+func NewAnswersChecked(t testing.TB, opts ...wiring.Option) (*tests.TestApp, *Fixtures) {
 	t.Helper()
 	app := buildApp(t, opts...)
+	checkAgainstDescription(t, app, true)
 	t.Cleanup(app.Cleanup)
 	return app, fixtures
 }
@@ -100,7 +101,7 @@ func Get(t testing.TB) *Fixtures {
 func newApp(t testing.TB, opts ...wiring.Option) *tests.TestApp {
 	t.Helper()
 	app := buildApp(t, opts...)
-	checkAgainstDescription(t, app)
+	checkAgainstDescription(t, app, false)
 	return app
 }
 
