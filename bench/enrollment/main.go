@@ -23,6 +23,7 @@ package main
 
 import (
 	"cedarheights/bench/internal/benchmail"
+	"cedarheights/bench/internal/machine"
 	"flag"
 	"fmt"
 	"os"
@@ -72,7 +73,7 @@ type row struct {
 }
 
 func run(cfg config) (string, error) {
-	loadBefore := loadAvg()
+	loadBefore := machine.LoadAvg()
 	mail, err := benchmail.Start()
 	if err != nil {
 		return "", err
@@ -95,7 +96,7 @@ func run(cfg config) (string, error) {
 		return "", err
 	}
 	rows = append(rows, got...)
-	return render(rows, loadBefore, loadAvg()), nil
+	return render(rows, loadBefore, machine.LoadAvg()), nil
 }
 
 func render(rows []row, loadBefore, loadAfter string) string {
@@ -104,7 +105,7 @@ func render(rows []row, loadBefore, loadAfter string) string {
 	fmt.Fprintf(&b, "Machine: %d × %s, %s %s/%s; load average before %s, after %s (the machine may be shared). "+
 		"One process: the academy served on loopback (engine with 4 workers, SQLite in WAL), billing online against "+
 		"the Stripe stand-in, mail to mailpit over SMTP.\n\n",
-		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadBefore, loadAfter)
+		runtime.NumCPU(), machine.CPUModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadBefore, loadAfter)
 	b.WriteString("| Measure | Result | Target | Notes |\n|---|---:|---|---|\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.measure, r.value, r.target, r.note)
@@ -127,29 +128,4 @@ func check(ok bool, target string) string {
 		return "✓ " + target
 	}
 	return "✗ " + target
-}
-
-func loadAvg() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(raw))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func cpuModel() string {
-	raw, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if name, ok := strings.CutPrefix(line, "model name"); ok {
-			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
-		}
-	}
-	return "unknown CPU"
 }

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"cedarheights/bench/internal/benchmail"
+	"cedarheights/bench/internal/machine"
 	"cedarheights/bench/internal/served"
 	"cedarheights/billing/stripestub"
 )
@@ -80,7 +81,7 @@ func logf(format string, args ...any) {
 const webhookSecret = "whsec_soak"
 
 func run(cfg config) (bool, error) {
-	r := &result{Duration: cfg.duration, Rate: cfg.rate, Size: cfg.size, Users: cfg.users, LoadBefore: loadAvg()}
+	r := &result{Duration: cfg.duration, Rate: cfg.rate, Size: cfg.size, Users: cfg.users, LoadBefore: machine.LoadAvg()}
 
 	mail, err := benchmail.Start()
 	if err != nil {
@@ -166,7 +167,7 @@ func run(cfg config) (bool, error) {
 	r.Dropped = t.dropped
 	r.WebhookDeliveries, r.WebhookErrors = hooks.stop()
 	r.Probes = w.finish()
-	r.LoadAfter = loadAvg()
+	r.LoadAfter = machine.LoadAvg()
 
 	srv.Stop()
 	if r.LogLocked, r.LogLockedLines, err = lockedInLog(srv.LogPath()); err != nil {
@@ -212,6 +213,6 @@ func progress(started time.Time, d time.Duration, rec *recorder) {
 				errs++
 			}
 		}
-		logf("minute %d: %d requests so far, %d errors, load average %s", m, len(all), errs, loadAvg())
+		logf("minute %d: %d requests so far, %d errors, load average %s", m, len(all), errs, machine.LoadAvg())
 	}
 }

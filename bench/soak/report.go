@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"cedarheights/bench/internal/machine"
 )
 
 // report.go turns the samples and probes into per-minute tables and the
@@ -206,7 +208,7 @@ func (r *result) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Soak, %s, %s\n\n", r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Duration)
 	fmt.Fprintf(&b, "Machine: %d × %s, %s %s/%s; load average before %s, after %s (the machine is shared: other jobs ran beside the soak). ",
-		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, r.LoadBefore, r.LoadAfter)
+		runtime.NumCPU(), machine.CPUModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, r.LoadBefore, r.LoadAfter)
 	loaded := fmt.Sprintf("loaded in %s", r.LoadTime.Round(time.Second))
 	if r.LoadTime == 0 {
 		loaded = "a data dir loaded before the run"

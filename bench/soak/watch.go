@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"cedarheights/bench/internal/machine"
 	"cedarheights/bench/internal/served"
 )
 
@@ -74,7 +75,7 @@ func (w *watcher) sample() {
 	p := probe{At: time.Now(), Pending: -1}
 	p.RSS, p.Threads = procStatus(w.pid)
 	p.CPUTicks = procCPU(w.pid)
-	p.Load1 = strings.SplitN(loadAvg(), " ", 2)[0]
+	p.Load1 = strings.SplitN(machine.LoadAvg(), " ", 2)[0]
 	p.Pending = w.outboxPending()
 	w.mu.Lock()
 	w.probes = append(w.probes, p)
@@ -142,33 +143,6 @@ func (w *watcher) outboxPending() int {
 		return -1
 	}
 	return h.Mail.Pending
-}
-
-// loadAvg reads the 1, 5 and 15 minute load averages.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-// cpuModel reads the first "model name" of /proc/cpuinfo.
-func cpuModel() string {
-	raw, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }
 
 // lockedInLog counts the lines of the server's log that mention "database
