@@ -114,7 +114,7 @@ func (e *Engine) start(app core.App, sp *spec, input any, opts StartOptions) (*R
 				return err
 			}
 		}
-		if err := insertRun(tx, r, now); err != nil {
+		if err := insertRun(e.statements(), tx, r, now); err != nil {
 			return err
 		}
 		out = r
