@@ -105,7 +105,8 @@ type Engine struct {
 	commitQueue []*commitReq // the leader's request first
 	committing  bool         // a leader is committing; later writes queue
 
-	stmts atomic.Pointer[stmtCache] // the checkpoint's prepared statements (stmts.go)
+	stmts     atomic.Pointer[stmtCache] // the checkpoint's prepared statements (stmts.go)
+	executors atomic.Int32              // runs executing now (execute)
 }
 
 // job is a run to execute; run is set when the lease is already ours.

@@ -89,7 +89,9 @@ func (e *Engine) execute(j job) {
 	e.mu.Lock()
 	e.executing[run.ID] = x
 	e.mu.Unlock()
+	e.executors.Add(1)
 	defer func() {
+		e.executors.Add(-1)
 		e.mu.Lock()
 		delete(e.executing, run.ID)
 		e.mu.Unlock()
