@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -101,8 +103,11 @@ func activate(r *Run, n *nodeSpec, now time.Time) {
 func (x *executor) launch(n *nodeSpec, comp bool) {
 	attempt := x.run.prog.Attempts[n.id] + 1
 	base := x.run.State
-	env := &stepEnv{app: x.e.app, run: x.run, node: n.id, attempt: attempt,
-		logger: x.e.log.With("run", x.run.ID, "workflow", x.sp.name, "node", n.id, "attempt", attempt)}
+	run, name, log := x.run, x.sp.name, x.e.log
+	env := &stepEnv{app: x.e.app, run: run, node: n.id, attempt: attempt,
+		logger: sync.OnceValue(func() *slog.Logger {
+			return log.With("run", run.ID, "workflow", name, "node", n.id, "attempt", attempt)
+		})}
 	x.running[n.id] = true
 	ctx, cancel := context.WithTimeout(x.ctx, n.timeout)
 	env.ctx = ctx

@@ -43,8 +43,8 @@ func (e *Engine) publishSteps(steps []*StepRecord) {
 		setField(rec, "status", s.Status)
 		setField(rec, "output", rawText(s.Output))
 		setField(rec, "error", truncate(s.Error, 5000))
-		setField(rec, "started", fmtTime(s.Started))
-		setField(rec, "finished", fmtTime(s.Finished))
+		setField(rec, "started", dateValue(s.Started))
+		setField(rec, "finished", dateValue(s.Finished))
 		setField(rec, "duration_ms", s.DurationMS)
 		rec.Id = s.ID
 		rec.MarkAsNotNew()

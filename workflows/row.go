@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // row.go: a run's mutable columns as written, in a fixed order, so a
@@ -147,6 +148,16 @@ func insertRunArgs(r *Run, w *runRow) []any {
 	return args
 }
 
+// dateValue is what a date column written by fmtTime reads back as: UTC,
+// to the millisecond.
+func dateValue(t time.Time) types.DateTime {
+	if t.IsZero() {
+		return types.DateTime{}
+	}
+	d, _ := types.ParseDateTime(t.UTC().Truncate(time.Millisecond))
+	return d
+}
+
 // runRecord is the run as the record PocketBase would load from its row
 // (for the after-save hooks: publish.go).
 func runRecord(col *core.Collection, r *Run, w *runRow) *core.Record {
@@ -160,6 +171,23 @@ func runRecord(col *core.Collection, r *Run, w *runRow) *core.Record {
 	set("idempotency_key", r.IdempotencyKey)
 	set("input", rawText(r.Input))
 	for i, v := range w {
+		var t *time.Time
+		switch i {
+		case colLeaseUntil:
+			t = &r.LeaseUntil
+		case colWakeAt:
+			t = &r.WakeAt
+		case colWaitDeadline:
+			t = &r.WaitDeadline
+		case colStarted:
+			t = &r.Started
+		case colFinished:
+			t = &r.Finished
+		}
+		if t != nil {
+			set(colNames[i], dateValue(*t)) // what the column's text parses to, without parsing it
+			continue
+		}
 		set(colNames[i], v)
 	}
 	rec.Id = r.ID
