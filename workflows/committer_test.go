@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/workflows"
 )
 
 // TestGroupCommitUndoesOnlyTheFailedWrite: a write that fails (a lost
@@ -37,5 +39,23 @@ func TestGroupCommitUndoesOnlyTheFailedWrite(t *testing.T) {
 	}
 	if len(got) != 2 || got[0] != 1 || got[1] != 3 {
 		t.Errorf("committed %v; want [1 3]", got)
+	}
+}
+
+// TestStatementsOutsideATransaction: the engine's statements (? for each
+// argument) also run on an app that is not in a transaction, through dbx.
+func TestStatementsOutsideATransaction(t *testing.T) {
+	t.Parallel()
+	app, _ := newEngine(t, registry(t))
+	if _, err := app.DB().NewQuery("CREATE TABLE outside_probe (a TEXT, b INTEGER)").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if err := workflows.ExecOutsideTx(app, "INSERT INTO outside_probe (a, b) VALUES (?, ?)", "x?", 7); err != nil {
+		t.Fatal(err)
+	}
+	var a string
+	var b int
+	if err := app.DB().NewQuery("SELECT a, b FROM outside_probe").Row(&a, &b); err != nil || a != "x?" || b != 7 {
+		t.Errorf("row %q %d (%v); want x? 7", a, b, err)
 	}
 }

@@ -62,3 +62,10 @@ func (e *Engine) CommitBatch(fns ...func(core.App) error) []error {
 	}
 	return e.commitBatch(batch)
 }
+
+// ExecOutsideTx runs query through execSQL's path for an app that is not in
+// a transaction.
+func ExecOutsideTx(app core.App, query string, args ...any) error {
+	_, err := execSQL(nil, app, query, args...)
+	return err
+}

@@ -3,8 +3,9 @@ package workflows
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/pocketbase/dbx"
@@ -137,10 +138,22 @@ func sqlTx(txApp core.App) *sql.Tx {
 func execSQL(c *stmtCache, txApp core.App, query string, args ...any) (sql.Result, error) {
 	stx := sqlTx(txApp)
 	if stx == nil {
-		if db, ok := txApp.NonconcurrentDB().(*dbx.DB); ok {
-			return db.DB().Exec(query, args...) // not in a transaction
+		// Not in a transaction, or dbx keeps its *sql.Tx out of reach:
+		// through dbx, its placeholders named.
+		var b strings.Builder
+		params := dbx.Params{}
+		n := 0
+		for _, part := range strings.SplitAfter(query, "?") {
+			if strings.HasSuffix(part, "?") && n < len(args) {
+				name := "p" + strconv.Itoa(n)
+				b.WriteString(part[:len(part)-1] + "{:" + name + "}")
+				params[name] = args[n]
+				n++
+				continue
+			}
+			b.WriteString(part)
 		}
-		return nil, errors.New("workflows: unexpected database type under the app")
+		return txApp.NonconcurrentDB().NewQuery(b.String()).Bind(params).Execute()
 	}
 	if s := c.prepared(query); s != nil {
 		return stx.StmtContext(context.Background(), s).Exec(args...)
