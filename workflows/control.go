@@ -156,7 +156,7 @@ func control(app core.App, id string, change func(r *Run, sp *spec, now time.Tim
 		if err := change(r, sp, now); err != nil {
 			return err
 		}
-		if err := saveRun(tx, r, "", now); err != nil {
+		if err := saveRun(eng.statements(), tx, r, "", now); err != nil {
 			return err
 		}
 		out = r

@@ -99,9 +99,14 @@ type Engine struct {
 	scanKick  chan struct{}
 	mailKick  chan struct{}
 
-	commits       chan *commitReq // to the committer; nil when it does not run
-	committerDone chan struct{}
-	stopCommitter context.CancelFunc
+	grouping bool // writes are group-committed (committer.go); under mu
+
+	cmu         sync.Mutex   // guards the group commit's queue
+	commitQueue []*commitReq // the leader's request first
+	committing  bool         // a leader is committing; later writes queue
+
+	stmts     atomic.Pointer[stmtCache] // the checkpoint's prepared statements (stmts.go)
+	executors atomic.Int32              // runs executing now (execute)
 }
 
 // job is a run to execute; run is set when the lease is already ours.
@@ -182,11 +187,9 @@ func (e *Engine) Start() error {
 	e.started = true
 	e.runCtx, e.cancelRun = context.WithCancel(context.Background())
 	e.bgCtx, e.cancelBg = context.WithCancel(context.Background())
-	e.commits, e.committerDone = make(chan *commitReq), make(chan struct{})
-	committerCtx, stopCommitter := context.WithCancel(context.Background())
-	e.stopCommitter = stopCommitter
+	e.grouping = true
+	e.stmts.Store(newStmtCache(e.app))
 	e.mu.Unlock()
-	go e.commitLoop(committerCtx)
 
 	e.takeOver(true)
 	for range e.opts.Workers {
@@ -239,11 +242,10 @@ func (e *Engine) Stop() {
 	e.cancelRun()
 	e.cancelBg()
 	e.bg.Wait()
-	e.stopCommitter()
-	<-e.committerDone
 	e.mu.Lock()
-	e.commits = nil
+	e.grouping = false
 	e.mu.Unlock()
+	e.stmts.Load().close()
 	if _, err := e.app.NonconcurrentDB().Update(runsTable,
 		dbx.Params{"lease_owner": "", "lease_until": ""}, ownerRange(e.owner)).Execute(); err != nil {
 		e.log.Error("workflows: releasing leases on shutdown failed", "error", err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -29,9 +28,9 @@ const maxStateSize = 4 << 20
 type executor struct {
 	e       *Engine
 	sp      *spec
-	run     *Run       // last committed checkpoint (plus in-memory activations)
-	stored  dbx.Params // the run's columns as last written
-	fence   string     // the lease token this executor commits under
+	run     *Run   // last committed checkpoint (plus in-memory activations)
+	stored  runRow // the run's columns as last written
+	fence   string // the lease token this executor commits under
 	ctx     context.Context
 	cancel  context.CancelFunc
 	running map[string]bool
@@ -83,14 +82,16 @@ func (e *Engine) execute(j job) {
 	ctx, cancel := context.WithCancel(e.runCtx)
 	defer cancel()
 	x := &executor{
-		e: e, sp: sp, run: run, stored: run.mutableColumns(run.Updated), fence: run.LeaseOwner, ctx: ctx, cancel: cancel,
+		e: e, sp: sp, run: run, stored: run.row(run.Updated), fence: run.LeaseOwner, ctx: ctx, cancel: cancel,
 		running: map[string]bool{},
 		results: make(chan nodeResult, len(sp.nodes)+1),
 	}
 	e.mu.Lock()
 	e.executing[run.ID] = x
 	e.mu.Unlock()
+	e.executors.Add(1)
 	defer func() {
+		e.executors.Add(-1)
 		e.mu.Lock()
 		delete(e.executing, run.ID)
 		e.mu.Unlock()

@@ -53,14 +53,14 @@ func (x *executor) completeEmpty(now time.Time) {
 func (x *executor) commit(next *Run, steps []*StepRecord, writes []func(core.App) error, extra func(core.App) error, now time.Time) error {
 	began := time.Now()
 	next.Updated = now
-	cols := next.mutableColumns(now)
-	changed := changedColumns(x.stored, cols)
+	row := next.row(now)
+	changed := row.changed(&x.stored)
 	err := x.e.write(len(writes) > 0, func(tx core.App) error {
-		if err := saveColumns(tx, next.ID, changed, x.fence); err != nil {
+		if err := saveRow(x.e.statements(), tx, next.ID, &row, changed, x.fence); err != nil {
 			return err
 		}
 		for _, s := range steps {
-			if err := insertStep(tx, s); err != nil {
+			if err := insertStep(x.e.statements(), tx, s); err != nil {
 				return err
 			}
 		}
@@ -84,8 +84,8 @@ func (x *executor) commit(next *Run, steps []*StepRecord, writes []func(core.App
 	if err != nil {
 		return err
 	}
-	x.run, x.stored = next, cols
-	x.e.publishRun(next, false)
+	x.run, x.stored = next, row
+	x.e.publishRow(next, &row, false)
 	x.e.publishSteps(steps)
 	if next.Status.Terminal() {
 		x.e.notify(next.ID)

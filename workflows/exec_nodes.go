@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -94,44 +97,49 @@ func activate(r *Run, n *nodeSpec, now time.Time) {
 	}
 }
 
-// launch runs a task attempt in its own goroutine under the node's timeout.
+// launch runs a task attempt in its own goroutine under the node's
+// timeout. Whichever comes first answers: the task, or the timeout (a task
+// that ignores its context is left behind and its result dropped).
 func (x *executor) launch(n *nodeSpec, comp bool) {
 	attempt := x.run.prog.Attempts[n.id] + 1
 	base := x.run.State
-	env := &stepEnv{app: x.e.app, run: x.run, node: n.id, attempt: attempt,
-		logger: x.e.log.With("run", x.run.ID, "workflow", x.sp.name, "node", n.id, "attempt", attempt)}
+	run, name, log := x.run, x.sp.name, x.e.log
+	env := &stepEnv{app: x.e.app, run: run, node: n.id, attempt: attempt,
+		logger: sync.OnceValue(func() *slog.Logger {
+			return log.With("run", run.ID, "workflow", name, "node", n.id, "attempt", attempt)
+		})}
 	x.running[n.id] = true
-	go func() {
-		ctx, cancel := context.WithTimeout(x.ctx, n.timeout)
-		defer cancel()
-		env.ctx = ctx
-		res := nodeResult{node: n.id, attempt: attempt, comp: comp, base: base, started: time.Now()}
-		type outcome struct {
-			state []byte
-			err   error
+	ctx, cancel := context.WithTimeout(x.ctx, n.timeout)
+	env.ctx = ctx
+	started := time.Now()
+	var answered atomic.Bool
+	answer := func(state []byte, writes []func(core.App) error, err error) {
+		if !answered.CompareAndSwap(false, true) {
+			return
 		}
-		done := make(chan outcome, 1)
-		go func() {
+		res := nodeResult{node: n.id, attempt: attempt, comp: comp, base: base, started: started,
+			state: state, writes: writes, err: err, finished: time.Now(), abandoned: x.ctx.Err() != nil}
+		x.results <- res
+	}
+	// Runs only if ctx ends first (timeout, cancellation, shutdown).
+	stopTimeout := context.AfterFunc(ctx, func() {
+		answer(nil, nil, fmt.Errorf("timed out after %s", n.timeout))
+	})
+	go func() {
+		defer cancel()
+		var state []byte
+		var err error
+		func() {
 			defer func() {
 				if p := recover(); p != nil {
-					done <- outcome{err: Permanentf("panic: %v", p)}
+					err = Permanentf("panic: %v", p)
 				}
 			}()
-			state, err := n.task(env, base)
-			done <- outcome{state, err}
+			state, err = n.task(env, base)
 		}()
-		select {
-		case out := <-done:
-			res.state, res.err = out.state, out.err
-			res.writes = env.writes
-		case <-ctx.Done():
-			res.err = fmt.Errorf("timed out after %s", n.timeout)
+		if stopTimeout() {
+			answer(state, env.writes, err)
 		}
-		res.finished = time.Now()
-		if x.ctx.Err() != nil {
-			res.abandoned = true
-		}
-		x.results <- res
 	}()
 }
 

@@ -125,7 +125,7 @@ func (e *Engine) versionMissing(r *Run, msg string) {
 	next.Error = msg
 	next.LeaseOwner, next.LeaseUntil = "", time.Time{}
 	err := e.write(false, func(tx core.App) error {
-		return saveRun(tx, next, r.LeaseOwner, now)
+		return saveRun(e.statements(), tx, next, r.LeaseOwner, now)
 	})
 	if err == nil {
 		e.publishRun(next, false)

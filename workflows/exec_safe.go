@@ -3,8 +3,6 @@ package workflows
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/pocketbase/pocketbase/core"
 )
 
 // exec_safe.go: step records, and the workflow's own pure functions run
@@ -15,7 +13,7 @@ func (x *executor) stepRecord(node string, attempt int, status, output, errText 
 		output = "null"
 	}
 	return &StepRecord{
-		ID: core.GenerateDefaultRandomId(), Run: x.run.ID, Node: node, Attempt: max(attempt, 1), Status: status,
+		ID: newID(), Run: x.run.ID, Node: node, Attempt: max(attempt, 1), Status: status,
 		Output: json.RawMessage(output), Error: errText, Started: started, Finished: finished,
 		DurationMS: float64(finished.Sub(started).Microseconds()) / 1000, Created: now,
 	}

@@ -78,7 +78,7 @@ func (e *Engine) start(app core.App, sp *spec, input any, opts StartOptions) (*R
 	}
 	now := time.Now()
 	r := &Run{
-		ID: core.GenerateDefaultRandomId(), Name: sp.name, Version: sp.version, Status: StatusPending,
+		ID: newID(), Name: sp.name, Version: sp.version, Status: StatusPending,
 		Subject: opts.Subject, Owner: opts.Owner, IdempotencyKey: opts.IdempotencyKey,
 		Input: inJSON, State: stateJSON, Result: json.RawMessage("null"),
 		Ready: []string{sp.start}, Done: []string{}, Created: now,
@@ -114,7 +114,7 @@ func (e *Engine) start(app core.App, sp *spec, input any, opts StartOptions) (*R
 				return err
 			}
 		}
-		if err := insertRun(tx, r, now); err != nil {
+		if err := insertRun(e.statements(), tx, r, now); err != nil {
 			return err
 		}
 		out = r

@@ -27,7 +27,7 @@ type stepEnv struct {
 	attempt int
 	writes  []func(txApp core.App) error
 	mails   int
-	logger  *slog.Logger
+	logger  func() *slog.Logger // made on first use: most tasks never log
 }
 
 // App is the app for reads outside the checkpoint. Do not write through
@@ -81,4 +81,4 @@ func (s *Step[S]) Mail(m Mail) {
 }
 
 // Logger logs with the run and node attached.
-func (s *Step[S]) Logger() *slog.Logger { return s.env.logger }
+func (s *Step[S]) Logger() *slog.Logger { return s.env.logger() }

@@ -13,8 +13,8 @@ import (
 )
 
 // store.go: the engine's rows. Checkpoints write workflow_runs and
-// workflow_steps with plain SQL (one UPDATE and one INSERT, several times
-// cheaper than two record saves) and, once committed, fire the
+// workflow_steps with plain SQL (one UPDATE and one INSERT, prepared once:
+// stmts.go; several times cheaper than two record saves) and, once committed, fire the
 // after-success hooks a save would fire (publish.go), so realtime
 // subscribers and record hooks still see every change.
 
@@ -125,59 +125,6 @@ func rawText(b json.RawMessage) string {
 	return string(b)
 }
 
-// changedColumns are the mutable columns whose values differ from before
-// (with updated always): a checkpoint writes only those.
-func changedColumns(before, after dbx.Params) dbx.Params {
-	out := dbx.Params{}
-	for k, v := range after {
-		if k == "updated" || before[k] != v {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// mutableColumns are the columns a checkpoint may change.
-func (r *Run) mutableColumns(now time.Time) dbx.Params {
-	ready, done := r.Ready, r.Done
-	if ready == nil {
-		ready = []string{}
-	}
-	if done == nil {
-		done = []string{}
-	}
-	return dbx.Params{
-		"status":        string(r.Status),
-		"state":         rawText(r.State),
-		"result":        rawText(r.Result),
-		"error":         truncate(r.Error, 5000),
-		"ready":         jsonText(ready),
-		"done":          jsonText(done),
-		"progress":      jsonText(r.prog),
-		"lease_owner":   r.LeaseOwner,
-		"lease_until":   fmtTime(r.LeaseUntil),
-		"wake_at":       fmtTime(r.WakeAt),
-		"wait_key":      r.WaitKey,
-		"wait_deadline": fmtTime(r.WaitDeadline),
-		"started":       fmtTime(r.Started),
-		"finished":      fmtTime(r.Finished),
-		"updated":       fmtTime(now),
-	}
-}
-
-func (r *Run) allColumns(now time.Time) dbx.Params {
-	p := r.mutableColumns(now)
-	p["id"] = r.ID
-	p["name"] = r.Name
-	p["version"] = r.Version
-	p["subject"] = r.Subject
-	p["owner"] = r.Owner
-	p["idempotency_key"] = r.IdempotencyKey
-	p["input"] = rawText(r.Input)
-	p["created"] = fmtTime(r.Created)
-	return p
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -198,27 +145,26 @@ func loadRun(app core.App, id string) (*Run, error) {
 	return d.decode()
 }
 
-func insertRun(txApp core.App, r *Run, now time.Time) error {
+func insertRun(c *stmtCache, txApp core.App, r *Run, now time.Time) error {
 	r.Updated = now
-	_, err := txApp.DB().Insert(runsTable, r.allColumns(now)).Execute()
+	w := r.row(now)
+	_, err := execSQL(c, txApp, insertRunSQL, insertRunArgs(r, &w)...)
 	return err
 }
 
 // saveRun writes r's mutable columns. With fence set, only while the run's
 // lease is still fence's: otherwise errFenced, and the caller's transaction
 // rolls back with everything the node wrote.
-func saveRun(txApp core.App, r *Run, fence string, now time.Time) error {
+func saveRun(c *stmtCache, txApp core.App, r *Run, fence string, now time.Time) error {
 	r.Updated = now
-	return saveColumns(txApp, r.ID, r.mutableColumns(now), fence)
+	w := r.row(now)
+	return saveRow(c, txApp, r.ID, &w, allCols, fence)
 }
 
-// saveColumns is saveRun for the columns given (the ones that changed).
-func saveColumns(txApp core.App, id string, cols dbx.Params, fence string) error {
-	where := dbx.HashExp{"id": id}
-	if fence != "" {
-		where["lease_owner"] = fence
-	}
-	res, err := txApp.DB().Update(runsTable, cols, where).Execute()
+// saveRow is saveRun for the columns in set (the ones that changed).
+func saveRow(c *stmtCache, txApp core.App, id string, w *runRow, set colSet, fence string) error {
+	q, args := updateRunSQL(id, w, set, fence)
+	res, err := execSQL(c, txApp, q, args...)
 	if err != nil {
 		return err
 	}
@@ -231,26 +177,14 @@ func saveColumns(txApp core.App, id string, cols dbx.Params, fence string) error
 	return nil
 }
 
-func insertStep(txApp core.App, s *StepRecord) error {
-	_, err := txApp.DB().Insert(stepsTable, s.columns()).Execute()
+func insertStep(c *stmtCache, txApp core.App, s *StepRecord) error {
+	_, err := execSQL(c, txApp, insertStepSQL, s.ID, s.Run, s.Node, s.Attempt, s.Status, rawText(s.Output),
+		truncate(s.Error, 5000), fmtTime(s.Started), fmtTime(s.Finished), s.DurationMS, fmtTime(s.Created))
 	return err
 }
 
-func (s *StepRecord) columns() dbx.Params {
-	return dbx.Params{
-		"id":          s.ID,
-		"run":         s.Run,
-		"node":        s.Node,
-		"attempt":     s.Attempt,
-		"status":      s.Status,
-		"output":      rawText(s.Output),
-		"error":       truncate(s.Error, 5000),
-		"started":     fmtTime(s.Started),
-		"finished":    fmtTime(s.Finished),
-		"duration_ms": s.DurationMS,
-		"created":     fmtTime(s.Created),
-	}
-}
+const insertStepSQL = "INSERT INTO `" + stepsTable + "` (`id`, `run`, `node`, `attempt`, `status`, `output`, `error`, " +
+	"`started`, `finished`, `duration_ms`, `created`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 // Get returns the run with that id (ErrNotFound if none).
 func Get(app core.App, id string) (*Run, error) { return loadRun(app, id) }

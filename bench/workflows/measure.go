@@ -120,11 +120,19 @@ func measureThroughput(env *inProcess, cfg config) ([]row, error) {
 	if err := <-errs; err != nil {
 		return nil, err
 	}
-	if err := waitAll(env.app, ids, 10*time.Minute); err != nil {
+	// Timed to the last run's end as announced; the runs are read (and
+	// checked) only afterwards: reading each one while the engine runs
+	// (4,000 SELECTs and decodes) took about a tenth of the CPU the engine
+	// had, which the creates baseline below does not pay.
+	last, err := waitEnded(&env.ended, ids, 10*time.Minute)
+	if err != nil {
 		return nil, err
 	}
-	elapsed := time.Since(began)
+	elapsed := last.Sub(began)
 	ds := env.recordCheckpoints(false)
+	if err := waitAll(env.app, ids, time.Minute); err != nil {
+		return nil, err
+	}
 	perSec := float64(cfg.throughput) / elapsed.Seconds()
 	env.fiveNodePerSec = perSec
 
@@ -149,7 +157,7 @@ func measureThroughput(env *inProcess, cfg config) ([]row, error) {
 			measure: "Five-node runs per second",
 			value:   fmt.Sprintf("%.0f runs/s", perSec),
 			target:  check(perSec >= 700, "≥ 700"),
-			note:    fmt.Sprintf("%d runs started from 4 goroutines, start to last completion %.1f s", cfg.throughput, elapsed.Seconds()),
+			note:    fmt.Sprintf("%d runs started from 4 goroutines, first start to last completion %.1f s", cfg.throughput, elapsed.Seconds()),
 		},
 		{
 			measure: "Per-checkpoint overhead under that load",
@@ -278,6 +286,28 @@ func measureConcurrent16(env *inProcess, cfg config) ([]row, error) {
 		target:  "",
 		note:    fmt.Sprintf("%d rounds of 16 runs started at once on %d workers", cfg.rounds, cfg.workers),
 	}}, nil
+}
+
+// waitEnded waits until every run in ids has ended (as announced) and
+// returns when the last one did.
+func waitEnded(m *sync.Map, ids []string, timeout time.Duration) (time.Time, error) {
+	deadline := time.Now().Add(timeout)
+	var last time.Time
+	for i := 0; i < len(ids); {
+		v, ok := m.Load(ids[i])
+		if !ok {
+			if time.Now().After(deadline) {
+				return last, fmt.Errorf("run %s did not end within %s", ids[i], timeout)
+			}
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if t := v.(time.Time); t.After(last) {
+			last = t
+		}
+		i++
+	}
+	return last, nil
 }
 
 func waitNoted(m *sync.Map, id string) (time.Time, error) {
