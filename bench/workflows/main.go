@@ -30,6 +30,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/bench/internal/machine"
 	_ "cedarheights/pb_migrations"
 	"cedarheights/wiring"
 	"cedarheights/workflows"
@@ -262,26 +263,13 @@ func render(cfg config, rows []row, locked int) string {
 	fmt.Fprintf(&b, "### Workflow engine benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Machine: %d × %s, %s %s/%s; engine with %d workers, SQLite in WAL (PocketBase's defaults); "+
 		"the DAG is five tasks in a row, each changing one field of the state.\n\n",
-		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, cfg.workers)
+		runtime.NumCPU(), machine.CPUModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, cfg.workers)
 	b.WriteString("| Measure | Result | Target | Notes |\n|---|---:|---|---|\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.measure, r.value, r.target, r.note)
 	}
 	fmt.Fprintf(&b, "\n\"database is locked\" errors seen: %d.\n", locked)
 	return b.String()
-}
-
-func cpuModel() string {
-	raw, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if name, ok := strings.CutPrefix(line, "model name"); ok {
-			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
-		}
-	}
-	return "unknown CPU"
 }
 
 func check(ok bool, target string) string {
