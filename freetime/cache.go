@@ -71,6 +71,15 @@ func For(app core.App) *Cache {
 // value come from memory; the others are derived in one load and kept if
 // the counter did not move while they were read.
 func (c *Cache) Slots(app core.App, settings academy.Settings, teachers []string, q scheduling.SlotQuery) (map[string][]scheduling.Interval, error) {
+	s, err := c.At(app)
+	if err != nil {
+		return nil, err
+	}
+	return s.Slots(settings, teachers, q)
+}
+
+// Slots is Cache.Slots at the snapshot's counter value.
+func (s *Snapshot) Slots(settings academy.Settings, teachers []string, q scheduling.SlotQuery) (map[string][]scheduling.Interval, error) {
 	if q.Step <= 0 {
 		q.Step = 15 * time.Minute // FreeSlots' default
 	}
@@ -84,33 +93,31 @@ func (c *Cache) Slots(app core.App, settings academy.Settings, teachers []string
 			zone: settings.Zone.String(), buffer: settings.Buffer}
 	}
 
-	if !c.Active(app) {
-		derived, err := derive(app, settings, teachers, dates, q, key)
+	if !s.active {
+		derived, err := derive(s.app, settings, teachers, dates, q, key)
 		if err != nil {
 			return nil, err
 		}
 		return pick(derived, teachers, dates, q, key), nil
 	}
 
-	v, err := version(app)
-	if err != nil {
-		return nil, err
-	}
+	c := s.c
 	days := make(map[dayKey][]scheduling.Interval, len(teachers)*len(dates))
 	var missing []string
 	c.mu.Lock()
-	if c.version != v {
-		c.reset(v)
-	}
+	current := s.current()
 	if len(c.days) > maxEntries {
 		c.days = map[dayKey][]scheduling.Interval{}
 	}
 	for _, t := range teachers {
-		complete := true
+		complete := current // an older snapshot derives everything afresh
 		for _, d := range dates {
+			if !complete {
+				break
+			}
 			k := key(t, d)
-			if s, ok := c.days[k]; ok {
-				days[k] = s
+			if slots, ok := c.days[k]; ok {
+				days[k] = slots
 			} else {
 				complete = false
 			}
@@ -122,20 +129,20 @@ func (c *Cache) Slots(app core.App, settings academy.Settings, teachers []string
 	c.mu.Unlock()
 
 	if len(missing) > 0 {
-		derived, err := derive(app, settings, missing, dates, q, key)
+		derived, err := derive(s.app, settings, missing, dates, q, key)
 		if err != nil {
 			return nil, err
 		}
-		for k, s := range derived {
-			days[k] = s
+		for k, slots := range derived {
+			days[k] = slots
 		}
 		// Kept only if nothing that free time is made of was committed
 		// while it was read: the counter would have moved.
-		if after, err := version(app); err == nil && after == v {
+		if current && s.unchanged() {
 			c.mu.Lock()
-			if c.version == v {
-				for k, s := range derived {
-					c.days[k] = s
+			if c.version == s.version {
+				for k, slots := range derived {
+					c.days[k] = slots
 				}
 			}
 			c.mu.Unlock()
