@@ -25,30 +25,34 @@ type answer struct {
 // the clock leaves its answer unchanged (a free slot drops out once it
 // has begun). A nil cache derives every time.
 func (c *Cache) Answer(app core.App, key string, derive func() (body []byte, until time.Time, err error)) ([]byte, error) {
-	if !c.Active(app) {
-		body, _, err := derive()
-		return body, err
-	}
-	v, err := version(app)
+	s, err := c.At(app)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if c.version != v {
-		c.reset(v)
+	return s.Answer(key, derive)
+}
+
+// Answer is Cache.Answer at the snapshot's counter value.
+func (s *Snapshot) Answer(key string, derive func() (body []byte, until time.Time, err error)) ([]byte, error) {
+	if !s.active {
+		body, _, err := derive()
+		return body, err
 	}
+	c := s.c
+	c.mu.Lock()
+	current := s.current()
 	a, ok := c.answers[key]
 	c.mu.Unlock()
-	if ok && (a.until.IsZero() || !time.Now().After(a.until)) {
+	if current && ok && (a.until.IsZero() || !time.Now().After(a.until)) {
 		return a.body, nil
 	}
 	body, until, err := derive()
 	if err != nil {
 		return nil, err
 	}
-	if after, err := version(app); err == nil && after == v {
+	if current && s.unchanged() {
 		c.mu.Lock()
-		if c.version == v {
+		if c.version == s.version {
 			if len(c.answers) >= maxAnswers || c.answerBytes+len(body) > maxAnswerBytes {
 				c.answers, c.answerBytes = map[string]answer{}, 0
 			}

@@ -71,84 +71,107 @@ func For(app core.App) *Cache {
 // value come from memory; the others are derived in one load and kept if
 // the counter did not move while they were read.
 func (c *Cache) Slots(app core.App, settings academy.Settings, teachers []string, q scheduling.SlotQuery) (map[string][]scheduling.Interval, error) {
-	if q.Step <= 0 {
-		q.Step = 15 * time.Minute // FreeSlots' default
-	}
-	out := make(map[string][]scheduling.Interval, len(teachers))
-	if len(teachers) == 0 || !q.To.After(q.From) {
-		return out, nil
-	}
-	dates := localDates(q.From, q.To, settings.Zone)
-	key := func(teacher string, date time.Time) dayKey {
-		return dayKey{teacher: teacher, date: date.Format(time.DateOnly), minutes: q.Minutes, step: q.Step,
-			zone: settings.Zone.String(), buffer: settings.Buffer}
-	}
-
-	if !c.Active(app) {
-		derived, err := derive(app, settings, teachers, dates, q, key)
-		if err != nil {
-			return nil, err
-		}
-		return pick(derived, teachers, dates, q, key), nil
-	}
-
-	v, err := version(app)
+	s, err := c.At(app)
 	if err != nil {
 		return nil, err
 	}
-	days := make(map[dayKey][]scheduling.Interval, len(teachers)*len(dates))
+	return s.Slots(settings, teachers, q)
+}
+
+// Slots is Cache.Slots at the snapshot's counter value.
+func (s *Snapshot) Slots(settings academy.Settings, teachers []string, q scheduling.SlotQuery) (map[string][]scheduling.Interval, error) {
+	if q.Step <= 0 {
+		q.Step = 15 * time.Minute // FreeSlots' default
+	}
+	if len(teachers) == 0 || !q.To.After(q.From) {
+		return make(map[string][]scheduling.Interval, len(teachers)), nil
+	}
+	dates := localDates(q.From, q.To, settings.Zone)
+	// Keys are built once per teacher and day: names and zone formatted once.
+	names := make([]string, len(dates))
+	for i, d := range dates {
+		names[i] = d.Format(time.DateOnly)
+	}
+	zone := settings.Zone.String()
+	key := func(teacher, date string) dayKey {
+		return dayKey{teacher: teacher, date: date, minutes: q.Minutes, step: q.Step, zone: zone, buffer: settings.Buffer}
+	}
+	// rows holds each teacher's days in dates' order.
+	rows := make(map[string][][]scheduling.Interval, len(teachers))
+	fill := func(derived map[dayKey][]scheduling.Interval, teachers []string) {
+		for _, t := range teachers {
+			row := make([][]scheduling.Interval, len(names))
+			for i, name := range names {
+				row[i] = derived[key(t, name)]
+			}
+			rows[t] = row
+		}
+	}
+
+	if !s.active {
+		derived, err := derive(s.app, settings, teachers, dates, names, q, key)
+		if err != nil {
+			return nil, err
+		}
+		fill(derived, teachers)
+		return pick(rows, teachers, q), nil
+	}
+
+	c := s.c
 	var missing []string
 	c.mu.Lock()
-	if c.version != v {
-		c.reset(v)
-	}
+	current := s.current()
 	if len(c.days) > maxEntries {
 		c.days = map[dayKey][]scheduling.Interval{}
 	}
 	for _, t := range teachers {
-		complete := true
-		for _, d := range dates {
-			k := key(t, d)
-			if s, ok := c.days[k]; ok {
-				days[k] = s
-			} else {
-				complete = false
-			}
-		}
-		if !complete {
+		if !current { // an older snapshot derives everything afresh
 			missing = append(missing, t)
+			continue
+		}
+		row := make([][]scheduling.Interval, len(names))
+		for i, name := range names {
+			slots, ok := c.days[key(t, name)]
+			if !ok {
+				row = nil
+				break
+			}
+			row[i] = slots
+		}
+		if row == nil {
+			missing = append(missing, t)
+		} else {
+			rows[t] = row
 		}
 	}
 	c.mu.Unlock()
 
 	if len(missing) > 0 {
-		derived, err := derive(app, settings, missing, dates, q, key)
+		derived, err := derive(s.app, settings, missing, dates, names, q, key)
 		if err != nil {
 			return nil, err
 		}
-		for k, s := range derived {
-			days[k] = s
-		}
+		fill(derived, missing)
 		// Kept only if nothing that free time is made of was committed
 		// while it was read: the counter would have moved.
-		if after, err := version(app); err == nil && after == v {
+		if current && s.unchanged() {
 			c.mu.Lock()
-			if c.version == v {
-				for k, s := range derived {
-					c.days[k] = s
+			if c.version == s.version {
+				for k, slots := range derived {
+					c.days[k] = slots
 				}
 			}
 			c.mu.Unlock()
 		}
 	}
-	return pick(days, teachers, dates, q, key), nil
+	return pick(rows, teachers, q), nil
 }
 
-// derive loads the teachers' calendars around dates and lists each day's
-// free slots, ignoring the past (which Slots applies when it answers) and
-// q's bounds within the day.
-func derive(app core.App, settings academy.Settings, teachers []string, dates []time.Time, q scheduling.SlotQuery,
-	key func(string, time.Time) dayKey) (map[dayKey][]scheduling.Interval, error) {
+// derive loads the teachers' calendars around dates (named names) and lists
+// each day's free slots, ignoring the past (which Slots applies when it
+// answers) and q's bounds within the day.
+func derive(app core.App, settings academy.Settings, teachers []string, dates []time.Time, names []string, q scheduling.SlotQuery,
+	key func(teacher, date string) dayKey) (map[dayKey][]scheduling.Interval, error) {
 	// A slot starts on its date and lasts at most a few hours; 50 hours
 	// past the last midnight covers any day length around a DST change.
 	span := scheduling.Interval{Start: dates[0].UTC(), End: dates[len(dates)-1].Add(50 * time.Hour).UTC()}
@@ -156,11 +179,11 @@ func derive(app core.App, settings academy.Settings, teachers []string, dates []
 	if err != nil {
 		return nil, err
 	}
-	first, last := dates[0].Format(time.DateOnly), dates[len(dates)-1].Format(time.DateOnly)
+	first, last := names[0], names[len(names)-1]
 	out := make(map[dayKey][]scheduling.Interval, len(teachers)*len(dates))
 	for _, t := range teachers {
-		for _, d := range dates {
-			out[key(t, d)] = []scheduling.Interval{} // a day without a free slot is derived too
+		for _, name := range names {
+			out[key(t, name)] = []scheduling.Interval{} // a day without a free slot is derived too
 		}
 		cal, ok := cals[t]
 		if !ok {
@@ -172,22 +195,22 @@ func derive(app core.App, settings academy.Settings, teachers []string, dates []
 			if date < first || date > last {
 				continue
 			}
-			k := key(t, s.Start.In(settings.Zone))
+			k := key(t, date)
 			out[k] = append(out[k], s)
 		}
 	}
 	return out, nil
 }
 
-// pick answers q from derived days: within q's bounds and not in the past.
-func pick(days map[dayKey][]scheduling.Interval, teachers []string, dates []time.Time, q scheduling.SlotQuery,
-	key func(string, time.Time) dayKey) map[string][]scheduling.Interval {
+// pick answers q from each teacher's derived days: within q's bounds and
+// not in the past.
+func pick(rows map[string][][]scheduling.Interval, teachers []string, q scheduling.SlotQuery) map[string][]scheduling.Interval {
 	now := time.Now()
 	out := make(map[string][]scheduling.Interval, len(teachers))
 	for _, t := range teachers {
 		var slots []scheduling.Interval
-		for _, d := range dates {
-			for _, s := range days[key(t, d)] {
+		for _, day := range rows[t] {
+			for _, s := range day {
 				if s.Start.Before(q.From) || s.End.After(q.To) || s.Start.Before(now) {
 					continue
 				}

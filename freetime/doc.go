@@ -11,8 +11,10 @@
 // counter value and drops everything when the value moves, so an answer is
 // always the one a fresh computation would give.
 //
-// The cache serves read-only answers (public timeslots, the alternatives
-// of check-conflicts). The check that decides a write stays in the write's
+// The cache serves read-only answers (public timeslots, check-conflicts'
+// alternatives and its teacher profiles, the week and month views of callers
+// who see every lesson). A request takes a Snapshot and reads the counter
+// once. The check that decides a write stays in the write's
 // transaction (lessons/guard.go) and never reads this cache.
 //
 // freetime imports lessons (to load calendars), scheduling, academy and

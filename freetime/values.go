@@ -8,31 +8,37 @@ import (
 // current counter value, deriving it once per value: the settings, a
 // teacher's profile and windows, the teachers of an instrument. derive must
 // read nothing the counter does not watch. A nil cache derives every time.
+// A request that asks for several things takes a Snapshot and uses
+// ValueAt.
 func Value[T any](c *Cache, app core.App, key string, derive func() (T, error)) (T, error) {
-	if !c.Active(app) {
-		return derive()
-	}
-	v, err := version(app)
+	s, err := c.At(app)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	c.mu.Lock()
-	if c.version != v {
-		c.reset(v)
+	return ValueAt(s, key, derive)
+}
+
+// ValueAt is Value at the snapshot's counter value.
+func ValueAt[T any](s *Snapshot, key string, derive func() (T, error)) (T, error) {
+	if !s.active {
+		return derive()
 	}
+	c := s.c
+	c.mu.Lock()
+	current := s.current()
 	got, ok := c.values[key]
 	c.mu.Unlock()
-	if ok {
+	if current && ok {
 		return got.(T), nil
 	}
 	value, err := derive()
 	if err != nil {
 		return value, err
 	}
-	if after, err := version(app); err == nil && after == v {
+	if current && s.unchanged() {
 		c.mu.Lock()
-		if c.version == v {
+		if c.version == s.version {
 			if len(c.values) >= maxAnswers {
 				c.values = map[string]any{}
 			}

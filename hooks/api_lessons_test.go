@@ -67,6 +67,18 @@ func TestCheckConflicts(t *testing.T) {
 			TestAppFactory: testapp.Factory,
 		},
 		{
+			Name: "parent A: clash with its own family's A1 names the lesson", Method: http.MethodPost, URL: url, Headers: auth(f.ParentA),
+			Body:           strings.NewReader(lessonJSON(f, f.StudentA2, 0, 30, "")),
+			ExpectedStatus: 200, ExpectedContent: []string{`"ok":false`, `"reason":"teacher_busy"`, `"lesson_id":"` + f.LessonA1 + `"`},
+			TestAppFactory: testapp.Factory,
+		},
+		{
+			Name: "teacher X: clash with the lesson it teaches names it", Method: http.MethodPost, URL: url, Headers: auth(f.TeacherXUser),
+			Body:           strings.NewReader(lessonJSON(f, f.StudentA1, 0, 30, "")),
+			ExpectedStatus: 200, ExpectedContent: []string{`"ok":false`, `"reason":"teacher_busy"`, `"lesson_id":"` + f.LessonA1 + `"`},
+			TestAppFactory: testapp.Factory,
+		},
+		{
 			Name: "fits", Method: http.MethodPost, URL: url, Headers: auth(f.ParentA),
 			Body:           strings.NewReader(lessonJSON(f, f.StudentA1, time.Hour, 45, "")),
 			ExpectedStatus: 200, ExpectedContent: []string{`"ok":true`, `"conflicts":[]`, `"alternatives":[]`},

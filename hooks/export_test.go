@@ -38,3 +38,8 @@ func Routes() []Route {
 	}
 	return out
 }
+
+// CanView is canView, for TestFoldedViewRuleAnswersAsCanAccessRecord.
+func CanView(app core.App, info *core.RequestInfo, record *core.Record) (bool, error) {
+	return canView(app, info, record)
+}

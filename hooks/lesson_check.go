@@ -25,6 +25,9 @@ const alternativesAround = 14 * 24 * time.Hour
 
 // placement is a lesson request resolved against the database.
 type placement struct {
+	// Free is the free-time cache at the counter value read once when the
+	// request began: every kept value the request uses comes from it.
+	Free     *freetime.Snapshot
 	Settings academy.Settings
 	Input    lessonInput
 	Request  scheduling.Request
@@ -36,7 +39,11 @@ type placement struct {
 // student and the room exist and that the caller may see them (under the
 // collections' view rules); unknown or hidden ones are a 400 on that field.
 func resolvePlacement(e *core.RequestEvent) (*placement, error) {
-	settings, err := freetime.Settings(e.App)
+	free, err := freetime.For(e.App).At(e.App)
+	if err != nil {
+		return nil, e.InternalServerError("", err)
+	}
+	settings, err := free.Settings()
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
@@ -68,7 +75,7 @@ func resolvePlacement(e *core.RequestEvent) (*placement, error) {
 		in.Instrument = defaultInstrument(teacher, student)
 	}
 	starts, _ := in.occurrences(settings.Zone) // validated above
-	p := &placement{Settings: settings, Input: in, Request: in.request(settings.Zone), Starts: starts, Student: student}
+	p := &placement{Free: free, Settings: settings, Input: in, Request: in.request(settings.Zone), Starts: starts, Student: student}
 	return p, nil
 }
 
@@ -119,7 +126,7 @@ func checkLessonConflicts(e *core.RequestEvent) error {
 // alternatives for the first one that does not fit.
 func (p *placement) check(e *core.RequestEvent) (*checkResult, error) {
 	span := scheduling.Interval{Start: p.Starts[0], End: p.Starts[len(p.Starts)-1].Add(time.Duration(p.Request.Minutes) * time.Minute)}
-	cals, err := freetime.For(e.App).Calendars(e.App, p.Settings, lessons.CalendarScope{Teachers: []string{p.Request.Teacher}, Student: p.Request.Student, Room: p.Request.Room, Span: span})
+	cals, err := p.Free.Calendars(p.Settings, lessons.CalendarScope{Teachers: []string{p.Request.Teacher}, Student: p.Request.Student, Room: p.Request.Room, Span: span})
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
@@ -146,17 +153,18 @@ func (p *placement) check(e *core.RequestEvent) (*checkResult, error) {
 			return nil, err
 		}
 	}
-	redactConflicts(e, result.Conflicts)
+	lists := [][]scheduling.Conflict{result.Conflicts}
 	for i := range result.Occurrences {
-		redactConflicts(e, result.Occurrences[i].Conflicts)
+		lists = append(lists, result.Occurrences[i].Conflicts)
 	}
+	redactConflicts(e, lists...)
 	return result, nil
 }
 
 // alternatives ranks free slots around req: the same teacher first, then
 // active teachers who teach the instrument (and the student's level).
 func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) ([]alternativeView, error) {
-	others, err := freetime.Value(freetime.For(e.App), e.App, "alternative-teachers:"+req.Instrument+":"+req.Teacher, func() ([]otherTeacher, error) {
+	others, err := freetime.ValueAt(p.Free, "alternative-teachers:"+req.Instrument+":"+req.Teacher, func() ([]otherTeacher, error) {
 		return loadOtherTeachers(e.App, req)
 	})
 	if err != nil {
@@ -168,7 +176,7 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 		ids = append(ids, t.ID)
 		names[t.ID] = t.Name
 	}
-	if own, err := freetime.Value(freetime.For(e.App), e.App, "teacher-name:"+req.Teacher, func() (string, error) {
+	if own, err := freetime.ValueAt(p.Free, "teacher-name:"+req.Teacher, func() (string, error) {
 		r, err := e.App.FindRecordById("teachers", req.Teacher)
 		if err != nil {
 			return "", err
@@ -201,7 +209,7 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 	var freeErr error
 	source := func(cal scheduling.Calendar, q scheduling.SlotQuery, r scheduling.Request) []scheduling.Interval {
 		if free == nil && freeErr == nil { // every call asks the same query: derive all teachers at once
-			free, freeErr = freetime.For(e.App).Slots(e.App, p.Settings, ids, q)
+			free, freeErr = p.Free.Slots(p.Settings, ids, q)
 		}
 		var out []scheduling.Interval
 		for _, s := range free[cal.Teacher.ID] {
@@ -261,20 +269,26 @@ func studentBusy(busy []scheduling.Booking, r scheduling.Request, slot schedulin
 
 // redactConflicts blanks the id of every conflicting lesson the caller may
 // not view (another family's lesson), keeping the reason and the window.
-func redactConflicts(e *core.RequestEvent, conflicts []scheduling.Conflict) {
-	seen := map[string]bool{}
-	for i, c := range conflicts {
-		if c.LessonID == "" {
-			continue
+// The ids of all the lists are decided together, in at most one query; if
+// it fails, every id is blanked.
+func redactConflicts(e *core.RequestEvent, lists ...[]scheduling.Conflict) {
+	var ids []string
+	for _, conflicts := range lists {
+		for _, c := range conflicts {
+			if c.LessonID != "" && !slices.Contains(ids, c.LessonID) {
+				ids = append(ids, c.LessonID)
+			}
 		}
-		visible, ok := seen[c.LessonID]
-		if !ok {
-			_, err := findVisible(e, "lessons", c.LessonID)
-			visible = err == nil
-			seen[c.LessonID] = visible
-		}
-		if !visible {
-			conflicts[i].LessonID = ""
+	}
+	visible, err := visibleIDs(e, "lessons", ids)
+	if err != nil {
+		visible = nil
+	}
+	for _, conflicts := range lists {
+		for i, c := range conflicts {
+			if c.LessonID != "" && !visible[c.LessonID] {
+				conflicts[i].LessonID = ""
+			}
 		}
 	}
 }

@@ -2,6 +2,8 @@ package hooks
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ganigeorgiev/fexpr"
 	"github.com/pocketbase/pocketbase/core"
@@ -34,7 +36,7 @@ const (
 // row, the truth says which way it went and the text is "". A rule it does
 // not fully understand (functions, a parse error) comes back unchanged.
 func foldRule(rule string, auth *core.Record) (string, truth) {
-	groups, err := fexpr.Parse(rule)
+	groups, err := parseRule(rule)
 	if err != nil {
 		return rule, dependsOnRow
 	}
@@ -44,6 +46,32 @@ func foldRule(rule string, auth *core.Record) (string, truth) {
 		return rule, dependsOnRow
 	}
 	return text, t
+}
+
+// parsedRules keeps each rule's parse: the rules are the collections' few
+// texts, folded on every request, and parsing is most of a fold's cost.
+// The parsed groups are only read.
+var parsedRules sync.Map // rule text → []fexpr.ExprGroup
+
+// maxParsedRules bounds parsedRules should rules ever be built per request.
+const maxParsedRules = 512
+
+var parsedRulesCount atomic.Int64
+
+func parseRule(rule string) ([]fexpr.ExprGroup, error) {
+	if groups, ok := parsedRules.Load(rule); ok {
+		return groups.([]fexpr.ExprGroup), nil
+	}
+	groups, err := fexpr.Parse(rule)
+	if err != nil {
+		return nil, err
+	}
+	if parsedRulesCount.Load() < maxParsedRules {
+		if _, loaded := parsedRules.LoadOrStore(rule, groups); !loaded {
+			parsedRulesCount.Add(1)
+		}
+	}
+	return groups, nil
 }
 
 type folder struct {

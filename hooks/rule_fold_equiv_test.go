@@ -78,3 +78,57 @@ func visibleIDs(t *testing.T, app core.App, c *core.Collection, info *core.Reque
 	}
 	return ids
 }
+
+// TestFoldedViewRuleAnswersAsCanAccessRecord asks, for every record of
+// every collection and every fixture caller, whether the caller may view
+// it: findVisible's answer (the ViewRule folded for the caller, a query
+// only when the row matters) must be PocketBase's own CanAccessRecord's.
+func TestFoldedViewRuleAnswersAsCanAccessRecord(t *testing.T) {
+	t.Parallel()
+	app, f := testapp.New(t)
+	callers := map[string]*core.Record{"anonymous": nil, "superuser": testapp.Record(t, app, core.CollectionNameSuperusers, f.Superuser.ID)}
+	for name, id := range map[string]string{
+		"admin": f.Admin.ID, "parent A": f.ParentA.ID, "parent B": f.ParentB.ID,
+		"teacher X": f.TeacherXUser.ID, "teacher Y": f.TeacherYUser.ID,
+	} {
+		callers[name] = testapp.Record(t, app, "users", id)
+	}
+	collections, err := app.FindAllCollections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, seen := 0, 0
+	for _, c := range collections {
+		if c.IsView() {
+			continue
+		}
+		records, err := app.FindAllRecords(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range records {
+			for name, auth := range callers {
+				info := &core.RequestInfo{Auth: auth, Context: core.RequestInfoContextDefault}
+				want, err := app.CanAccessRecord(r, info, c.ViewRule)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := hooks.CanView(app, info, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Errorf("%s %s as %s: canView says %t, CanAccessRecord %t", c.Name, r.Id, name, got, want)
+				}
+				checked++
+				if want {
+					seen++
+				}
+			}
+		}
+	}
+	if checked < 300 || seen < 100 {
+		t.Fatalf("only %d record × caller pairs, %d of them visible", checked, seen)
+	}
+	t.Logf("%d record × caller pairs, %d visible", checked, seen)
+}

@@ -75,14 +75,19 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 	}
 	slotQuery := SlotQuery{From: from, To: req.Start.Add(q.Around), Minutes: req.Minutes}
 
-	var out []Alternative
+	// Every fitting slot is scored, but only the best Limit are written
+	// out with their reasons: a wide search scores thousands of slots.
+	type scored struct {
+		teacher string
+		slot    Interval
+		score   float64
+		base    []string
+	}
+	var all []scored
 	collect := func(cal Calendar, base float64, reasons []string) {
 		for _, s := range source(cal, slotQuery, req) {
-			score, why := proximity(req.Start.In(own.Zone), s.Start.In(own.Zone))
-			out = append(out, Alternative{
-				Teacher: cal.Teacher.ID, Start: s.Start, End: s.End,
-				Score: math.Round((base+score)*10) / 10, Reasons: append(slices.Clone(reasons), why...),
-			})
+			score := proximityScore(req.Start.In(own.Zone), s.Start.In(own.Zone))
+			all = append(all, scored{teacher: cal.Teacher.ID, slot: s, score: math.Round((base+score)*10) / 10, base: reasons})
 		}
 	}
 
@@ -99,29 +104,47 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 		collect(c.Calendar, base, reasons)
 	}
 
-	slices.SortStableFunc(out, func(a, b Alternative) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
+	slices.SortStableFunc(all, func(a, b scored) int {
+		if a.score != b.score {
+			if a.score > b.score {
 				return -1
 			}
 			return 1
 		}
-		return a.Start.Compare(b.Start)
+		return a.slot.Start.Compare(b.slot.Start)
 	})
-	if len(out) > q.Limit {
-		out = out[:q.Limit]
+	if len(all) > q.Limit {
+		all = all[:q.Limit]
+	}
+	var out []Alternative
+	for _, a := range all {
+		out = append(out, Alternative{
+			Teacher: a.teacher, Start: a.slot.Start, End: a.slot.End, Score: a.score,
+			Reasons: append(slices.Clone(a.base), proximityReasons(req.Start.In(own.Zone), a.slot.Start.In(own.Zone))...),
+		})
 	}
 	return out
 }
 
-// proximity scores how close a slot is to the requested local time: the
-// same weekday and time of day matter more than the date.
-func proximity(want, got time.Time) (float64, []string) {
-	var reasons []string
+// proximityScore scores how close a slot is to the requested local time:
+// the same weekday and time of day matter more than the date.
+func proximityScore(want, got time.Time) float64 {
 	score := 0.0
 	days := math.Abs(float64(dateOf(got).Sub(dateOf(want)) / (24 * time.Hour)))
 	if got.Weekday() == want.Weekday() {
 		score += 20
+	}
+	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
+	score -= minutes / 15 // a quarter hour costs one point
+	score -= days         // a day costs one point
+	return score
+}
+
+// proximityReasons says in words what proximityScore counted.
+func proximityReasons(want, got time.Time) []string {
+	var reasons []string
+	days := math.Abs(float64(dateOf(got).Sub(dateOf(want)) / (24 * time.Hour)))
+	if got.Weekday() == want.Weekday() {
 		reasons = append(reasons, "same weekday")
 	}
 	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
@@ -130,10 +153,8 @@ func proximity(want, got time.Time) (float64, []string) {
 	} else {
 		reasons = append(reasons, fmt.Sprintf("%d min from the requested time", int(minutes)))
 	}
-	score -= minutes / 15 // a quarter hour costs one point
-	score -= days         // a day costs one point
 	if days != 0 {
 		reasons = append(reasons, fmt.Sprintf("%d days away", int(days)))
 	}
-	return score, reasons
+	return reasons
 }

@@ -1,0 +1,119 @@
+package scheduling
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestRankAlternativesWritesOutOnlyTheBest holds the ranking, which scores
+// every slot and writes reasons for the best Limit only, to the plain
+// reading of the rule: every slot written out with its reasons, sorted
+// (stably) by score then start, cut at Limit. Random requests, teachers,
+// levels and limits; equal scores and starts across teachers included.
+func TestRankAlternativesWritesOutOnlyTheBest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 3))
+	ranked := 0 // cases with more than one alternative: the order is tested
+	for i := range 300 {
+		own := testCalendar()
+		own.Now = local(2026, 1, 20, 0, 0)
+		var others []Candidate
+		for j := range rng.IntN(5) {
+			c := testCalendar()
+			c.Now = own.Now
+			c.Teacher.ID = fmt.Sprintf("U%d", j)
+			c.Teacher.Lengths = [][]int{{30}, {45}, {30, 60}}[rng.IntN(3)]
+			c.Teacher.Availability = []WeeklyWindow{{Weekday: time.Weekday(rng.IntN(7)), Start: Clock(9*60 + 15*rng.IntN(20)), End: 17 * 60}}
+			others = append(others, Candidate{Calendar: c, Level: rng.IntN(2) == 0})
+		}
+		req := Request{Teacher: "T", Student: "S" + fmt.Sprint(rng.IntN(3)), Minutes: []int{30, 45}[rng.IntN(2)],
+			Start: local(2026, 2, 2+rng.IntN(28), 15+rng.IntN(4), 15*rng.IntN(4))}
+		q := AlternativesQuery{Request: req, Around: time.Duration(1+rng.IntN(14)) * 24 * time.Hour, Limit: rng.IntN(40)}
+		got := RankAlternatives(own, others, q)
+		want := rankEverySlot(own, others, q)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d (%+v):\ngot  %+v\nwant %+v", i, q, got, want)
+		}
+		if len(want) > 1 {
+			ranked++
+		}
+	}
+	if ranked < 150 {
+		t.Fatalf("only %d of 300 cases ranked more than one slot", ranked)
+	}
+}
+
+// rankEverySlot is the ranking written out in full: each slot an
+// Alternative with its reasons, then sorted and cut.
+func rankEverySlot(own Calendar, others []Candidate, q AlternativesQuery) []Alternative {
+	if q.Limit <= 0 {
+		q.Limit = 5
+	}
+	req := q.Request
+	from := req.Start.Add(-q.Around)
+	if from.Before(own.Now) {
+		from = own.Now
+	}
+	slotQuery := SlotQuery{From: from, To: req.Start.Add(q.Around), Minutes: req.Minutes}
+	var out []Alternative
+	collect := func(cal Calendar, base float64, reasons []string) {
+		for _, s := range FittingSlots(cal, slotQuery, req) {
+			score, why := proximityTogether(req.Start.In(own.Zone), s.Start.In(own.Zone))
+			out = append(out, Alternative{Teacher: cal.Teacher.ID, Start: s.Start, End: s.End,
+				Score: math.Round((base+score)*10) / 10, Reasons: append(slices.Clone(reasons), why...)})
+		}
+	}
+	collect(own, 100, []string{"same teacher"})
+	for _, c := range others {
+		if c.Calendar.Teacher.ID == req.Teacher || !slices.Contains(c.Calendar.Teacher.Lengths, req.Minutes) {
+			continue
+		}
+		base, reasons := 50.0, []string{"teaches the instrument"}
+		if c.Level {
+			base += 10
+			reasons = append(reasons, "teaches the student's level")
+		}
+		collect(c.Calendar, base, reasons)
+	}
+	slices.SortStableFunc(out, func(a, b Alternative) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return a.Start.Compare(b.Start)
+	})
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out
+}
+
+// proximityTogether is the score and its reasons worked out together, as
+// one function did before they were split.
+func proximityTogether(want, got time.Time) (float64, []string) {
+	var reasons []string
+	score := 0.0
+	days := math.Abs(float64(dateOf(got).Sub(dateOf(want)) / (24 * time.Hour)))
+	if got.Weekday() == want.Weekday() {
+		score += 20
+		reasons = append(reasons, "same weekday")
+	}
+	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
+	if minutes == 0 {
+		reasons = append(reasons, "same time of day")
+	} else {
+		reasons = append(reasons, fmt.Sprintf("%d min from the requested time", int(minutes)))
+	}
+	score -= minutes / 15
+	score -= days
+	if days != 0 {
+		reasons = append(reasons, fmt.Sprintf("%d days away", int(days)))
+	}
+	return score, reasons
+}
