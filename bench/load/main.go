@@ -54,7 +54,7 @@ type config struct {
 
 func main() {
 	var cfg config
-	quick := flag.Bool("quick", false, "short steps and fewer bisections (about 6 minutes of load instead of ~20)")
+	quick := flag.Bool("quick", false, "short steps and fewer bisections (about 8 minutes of load instead of ~25)")
 	flag.StringVar(&cfg.bin, "bin", "", "the built academy binary (make bench builds bin/cedarheights)")
 	flag.StringVar(&cfg.dataDir, "data", "", "reuse this data dir (kept afterwards) instead of a temporary one")
 	flag.StringVar(&cfg.out, "out", "bench/out/latest.md", "where to write the table")
