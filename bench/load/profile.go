@@ -29,13 +29,15 @@ import (
 func profileRun(cfg config, names []string, outDir string) error {
 	os.Setenv(hooks.RateLimitEnv, "off")
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: cfg.dataDir})
+	// Wired before bootstrap, as main does: the settings hooks (the rate
+	// limiter's switch) must see the first load.
+	if err := wiring.Register(app, wiring.WithoutEngine()); err != nil {
+		return err
+	}
 	if err := app.Bootstrap(); err != nil {
 		return fmt.Errorf("open the data dir in process: %w", err)
 	}
 	defer app.ResetBootstrapState()
-	if err := wiring.Register(app, wiring.WithoutEngine()); err != nil {
-		return err
-	}
 	router, err := apis.NewRouter(app)
 	if err != nil {
 		return err
