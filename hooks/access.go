@@ -324,6 +324,14 @@ func visibleQuery(e *core.RequestEvent, collectionName string, q listQuery) (*db
 	}
 
 	query := e.App.RecordQuery(collection)
+	if !superuser {
+		// Only superusers receive hidden fields, so nobody else's list
+		// reads them: a workflow run's state is up to megabytes of JSON
+		// that PocketBase would parse for every row only to leave out.
+		if columns := shownColumns(collection); columns != nil {
+			query.Select(columns...)
+		}
+	}
 	resolver := core.NewRecordFieldResolver(e.App, collection, info, true)
 	if !superuser && *collection.ListRule != "" {
 		rule, verdict := foldRule(*collection.ListRule, info.Auth)
@@ -349,6 +357,21 @@ func visibleQuery(e *core.RequestEvent, collectionName string, q listQuery) (*db
 		query.AndWhere(w)
 	}
 	return query, resolver, nil
+}
+
+// shownColumns are the columns of collection's fields that are not hidden,
+// or nil when none is (then the query keeps its `*`).
+func shownColumns(collection *core.Collection) []string {
+	columns := make([]string, 0, len(collection.Fields))
+	for _, f := range collection.Fields {
+		if !f.GetHidden() {
+			columns = append(columns, "[["+collection.Name+"."+f.GetName()+"]]")
+		}
+	}
+	if len(columns) == len(collection.Fields) {
+		return nil
+	}
+	return columns
 }
 
 // writeTx runs a handler's check-and-write in one transaction; fn must use

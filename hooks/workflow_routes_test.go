@@ -148,6 +148,16 @@ func TestWorkflowRunList(t *testing.T) {
 			ExpectedContent: []string{`"totalItems":1`}, AfterTestFunc: apiExpectIDs(runParentB),
 		},
 		{
+			// The list reads no hidden column for them (access.go); a
+			// superuser's still reads and gets every one.
+			Name: "an admin's list leaves state and input out", Method: http.MethodGet, URL: url + "?status=completed&owner=" + f.ParentA.ID, Headers: apiAs(f.Admin),
+			ExpectedStatus: 200, ExpectedContent: []string{`"id":"` + runParentA + `"`, `"status":"completed"`}, NotExpectedContent: []string{`"state"`, `"input"`},
+		},
+		{
+			Name: "a superuser's list has state and input", Method: http.MethodGet, URL: url + "?status=completed&owner=" + f.ParentA.ID, Headers: apiAs(f.Superuser),
+			ExpectedStatus: 200, ExpectedContent: []string{`"id":"` + runParentA + `"`, `"state":{"fail":false}`, `"input":{"amount":1}`},
+		},
+		{
 			Name: "filters narrow the list", Method: http.MethodGet, URL: url + "?status=waiting&name=route_test&owner=" + f.ParentA.ID, Headers: apiAs(f.Admin),
 			ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":1`}, AfterTestFunc: apiExpectIDs(runWaitingA),
 		},

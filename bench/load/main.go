@@ -1,7 +1,10 @@
 // Command load benchmarks the academy server the way the seed's users load
 // it: it loads the benchmark data set (`demo --size bench`) into a temporary
 // data dir, serves it on a loopback port and drives it with vegeta (as a
-// library) from the same machine. It prints one markdown table and writes it
+// library) from the same machine: open loop, each capacity searched as the
+// highest arrival rate held; then closed loop (closedloop.go), each of the
+// same endpoints saturated by a fixed number of clients, three runs, the
+// median beside the open-loop figure. It prints the tables and writes them
 // to bench/out/latest.md.
 //
 // It is not a test: it never fails on a timing, only when the server cannot
@@ -33,7 +36,7 @@ type config struct {
 	bin, dataDir, out string
 	atLoadRate        float64
 	atLoadFor         time.Duration
-	parents           int
+	parents, teachers int
 	search            searchPlan
 	loginFor          time.Duration
 	loginSearch       searchPlan
@@ -45,11 +48,13 @@ type config struct {
 	// the academy's size, and a loaded data dir to reuse (issue 14)
 	size, stamp string
 	reuse       bool
+	// closed-loop saturation beside every capacity search
+	closed closedPlan
 }
 
 func main() {
 	var cfg config
-	quick := flag.Bool("quick", false, "short steps and fewer bisections (about 1 minute of load instead of ~8)")
+	quick := flag.Bool("quick", false, "short steps and fewer bisections (about 8 minutes of load instead of ~25)")
 	flag.StringVar(&cfg.bin, "bin", "", "the built academy binary (make bench builds bin/cedarheights)")
 	flag.StringVar(&cfg.dataDir, "data", "", "reuse this data dir (kept afterwards) instead of a temporary one")
 	flag.StringVar(&cfg.out, "out", "bench/out/latest.md", "where to write the table")
@@ -58,6 +63,10 @@ func main() {
 	flag.DurationVar(&cfg.search.Step, "step", 4*time.Second, "length of one capacity step")
 	flag.Float64Var(&cfg.search.Max, "max-rate", 20000, "highest rate the capacity search tries")
 	flag.IntVar(&cfg.parents, "parents", 20, "parents whose tokens the load rotates through")
+	flag.IntVar(&cfg.teachers, "teachers", 10, "teachers whose tokens the teachers' lists rotate through")
+	flag.IntVar(&cfg.closed.Clients, "clients", 16, "closed-loop clients, each sending its next request when the last is answered")
+	flag.DurationVar(&cfg.closed.For, "closed-duration", 3*time.Second, "measured length of one closed-loop run")
+	flag.IntVar(&cfg.closed.Runs, "closed-runs", 3, "closed-loop runs per endpoint (the median is reported)")
 	flag.IntVar(&cfg.checks, "checks", 2000, "lessons the in-process conflict check is timed on")
 	flag.Float64Var(&cfg.checkRate, "check-rate", 50, "req/s of the check-conflicts and week-view runs")
 	flag.DurationVar(&cfg.schedFor, "sched-duration", 15*time.Second, "length of each scheduling run")
@@ -66,7 +75,17 @@ func main() {
 	flag.BoolVar(&cfg.reuse, "reuse", false, "with -data: the data dir is loaded already; do not run the demo again")
 	flag.StringVar(&cfg.stamp, "stamp", "", "with -data: write this to <data>/.loaded after a load (make bench-scale's cache key)")
 	checkOnly := flag.Bool("check-only", false, "with -data: only time the in-process conflict check on the loaded data and exit")
+	profile := flag.String("profile", "", "with -data: profile these endpoints (names as in the table, comma-separated) in process, closed loop, and exit")
+	profileOut := flag.String("profile-out", "bench/out/profiles", "where -profile writes its CPU profiles")
 	flag.Parse()
+	cfg.closed.WarmUp, cfg.closed.Pause = 500*time.Millisecond, 300*time.Millisecond
+	if *profile != "" && cfg.dataDir != "" {
+		if err := profileRun(cfg, strings.Split(*profile, ","), *profileOut); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *checkOnly && cfg.dataDir != "" {
 		if err := checkOnlyRun(cfg); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -83,10 +102,12 @@ func main() {
 	cfg.loginSearch = searchPlan{Start: 4, Max: 400, Step: 5 * time.Second, Pause: 2 * time.Second, Precision: 0.15}
 	if *quick {
 		cfg.atLoadFor = min(cfg.atLoadFor, 5*time.Second)
-		cfg.search.Step, cfg.search.Pause, cfg.search.Precision = 1500*time.Millisecond, time.Second, 0.3
+		// Quick: start nearer the figures and bisect less (closed loop gives the steadier figure).
+		cfg.search.Start, cfg.search.Step, cfg.search.Pause, cfg.search.Precision = 100, 1500*time.Millisecond, time.Second, 0.5
 		cfg.loginFor = 3 * time.Second
 		cfg.loginSearch.Step, cfg.loginSearch.Pause, cfg.loginSearch.Precision = 2*time.Second, time.Second, 0.3
 		cfg.checks, cfg.schedFor = min(cfg.checks, 300), min(cfg.schedFor, 4*time.Second)
+		cfg.closed.For, cfg.closed.WarmUp, cfg.closed.Pause = min(cfg.closed.For, time.Second), 250*time.Millisecond, 100*time.Millisecond
 	}
 
 	srv := server{&served.Server{Bin: cfg.bin, Dir: cfg.dataDir}}
@@ -131,17 +152,17 @@ func run(cfg config, srv server) error {
 	if err != nil {
 		return err
 	}
-	var parents []string
-	for i := 1; i <= cfg.parents; i++ {
-		token, err := srv.Login("users", fmt.Sprintf("parent%04d@demo.cedarheights.test", i), benchPassword)
-		if err != nil {
-			return err
-		}
-		parents = append(parents, token)
+	parents, err := signIn(srv, "parent%04d@demo.cedarheights.test", cfg.parents)
+	if err != nil {
+		return err
+	}
+	teachers, err := signIn(srv, "teacher%02d@demo.cedarheights.test", cfg.teachers)
+	if err != nil {
+		return err
 	}
 	r.Students, r.Lessons, r.Teachers = srv.total("students", admin), srv.total("lessons", admin), srv.total("teachers", admin)
 
-	set := endpointsFor(srv, admin, parents)
+	set := endpointsFor(srv, admin, parents, teachers)
 	r.Routes = set.Routes
 	mix := []endpoint{set.StudentsAdmin, set.StudentsParent, set.PublicTeachers, set.PublicPricing}
 
@@ -188,10 +209,23 @@ func run(cfg config, srv server) error {
 	r.LoginEndpoint = set.Login
 
 	settle(time.Second)
-	r.Scheduling, err = runScheduling(cfg, srv, admin, within, sustained(r.Capacity[len(r.Capacity)-1]))
+	var schedEndpoints []endpoint
+	r.Scheduling, schedEndpoints, err = runScheduling(cfg, srv, admin, within, sustained(r.Capacity[len(r.Capacity)-1]))
 	if err != nil {
 		return err
 	}
+
+	// Closed loop: every endpoint that had a capacity search, the baseline
+	// first in each round.
+	settle(time.Second)
+	closedSet := append([]endpoint{set.Baseline}, measured...)
+	closedSet = append(append(closedSet, schedEndpoints...), set.Login)
+	r.ClosedPlan = cfg.closed
+	r.Closed = closedLoopAll(closedSet, cfg.closed)
+	for _, e := range closedSet {
+		r.ClosedOrder = append(r.ClosedOrder, e.Name)
+	}
+	r.ClosedLoad = loadAvg()
 
 	r.Footprint = measureFootprint(srv)
 
@@ -240,7 +274,29 @@ type endpointSet struct {
 	Routes string // "api/v1" or a note on stand-ins
 }
 
-func endpointsFor(srv server, admin string, parents []string) endpointSet {
+// caller is a signed-in user the load speaks for: a token and its user id.
+type caller struct{ token, id string }
+
+// signIn logs in n demo users (email pattern with their number from 1).
+func signIn(srv server, pattern string, n int) ([]caller, error) {
+	var out []caller
+	for i := 1; i <= n; i++ {
+		token, err := srv.Login("users", fmt.Sprintf(pattern, i), benchPassword)
+		if err != nil {
+			return nil, err
+		}
+		var me struct {
+			ID string `json:"id"`
+		}
+		if err := srv.call(http.MethodGet, "/auth/me", token, nil, &me); err != nil {
+			return nil, err
+		}
+		out = append(out, caller{token, me.ID})
+	}
+	return out, nil
+}
+
+func endpointsFor(srv server, admin string, parents, teachers []caller) endpointSet {
 	get := func(path, token string) vegeta.Target {
 		h := http.Header{}
 		if token != "" {
@@ -271,11 +327,11 @@ func endpointsFor(srv server, admin string, parents []string) endpointSet {
 	}
 	set.StudentsParent = endpoint{Name: "students (parents)", Path: students}
 	for _, p := range parents {
-		set.StudentsParent.Targets = append(set.StudentsParent.Targets, get(students, p))
+		set.StudentsParent.Targets = append(set.StudentsParent.Targets, get(students, p.token))
 	}
-	teachers := pick("/api/v1/public/teachers", "/api/collections/teachers/records?filter=(public=true%26%26active=true)", "")
-	note(teachers)
-	set.PublicTeachers = endpoint{Name: "public teachers", Path: teachers, Targets: []vegeta.Target{get(teachers, "")}}
+	catalogue := pick("/api/v1/public/teachers", "/api/collections/teachers/records?filter=(public=true%26%26active=true)", "")
+	note(catalogue)
+	set.PublicTeachers = endpoint{Name: "public teachers", Path: catalogue, Targets: []vegeta.Target{get(catalogue, "")}}
 	pricing := pick("/api/v1/public/pricing", "/api/collections/pricing_plans/records", "")
 	note(pricing)
 	set.PublicPricing = endpoint{Name: "public pricing", Path: pricing, Targets: []vegeta.Target{get(pricing, "")}}
@@ -284,29 +340,40 @@ func endpointsFor(srv server, admin string, parents []string) endpointSet {
 	withTotal := "/api/collections/students/records?perPage=20"
 	set.BaselineTotal = endpoint{Name: builtinWithTotal, Path: withTotal, Targets: []vegeta.Target{get(withTotal, admin)}}
 
-	// The other /api/v1 lists, each as its usual caller opens it, without
-	// the total (like the baseline); a route the server lacks is left out.
-	for _, l := range []struct{ name, path, token string }{
-		{"teachers (admin)", "/api/v1/teachers?per_page=20&skip_total=1", admin},
-		{"lessons (admin)", "/api/v1/lessons?per_page=20&skip_total=1", admin},
-		{"lessons (parents)", "/api/v1/lessons?per_page=20&skip_total=1", ""},
-		{"payments (admin)", "/api/v1/payments?per_page=20&skip_total=1", admin},
-		{"workflow runs (admin)", "/api/v1/workflows/runs?per_page=20&skip_total=1", admin},
+	// The other /api/v1 lists (every GET under /api/v1 in hooks/routes.go
+	// that answers a list; the scheduling ones are timed in scheduling.go),
+	// each as its usual callers open it, without the total (like the
+	// baseline); a route the server lacks is left out.
+	office := []caller{{token: admin}}
+	page := "per_page=20&skip_total=1"
+	same := func(path string) func(caller) string { return func(caller) string { return path } }
+	ownLedger := func(c caller) string { return "/api/v1/billing/families/" + c.id + "/ledger" }
+	for _, l := range []struct {
+		name    string
+		callers []caller
+		path    func(caller) string
+	}{
+		{"students (teachers)", teachers, same("/api/v1/students?" + page)},
+		{"teachers (admin)", office, same("/api/v1/teachers?" + page)},
+		{"lessons (admin)", office, same("/api/v1/lessons?" + page)},
+		{"lessons (parents)", parents, same("/api/v1/lessons?" + page)},
+		{"lessons (teachers)", teachers, same("/api/v1/lessons?" + page)},
+		{"payments (admin)", office, same("/api/v1/payments?" + page)},
+		{"payments (parents)", parents, same("/api/v1/payments?" + page)},
+		{"family ledger (parents)", parents, ownLedger},
+		{"family ledger (admin)", billedFamilies(srv, admin), ownLedger},
+		{"workflow runs (admin)", office, same("/api/v1/workflows/runs?" + page)},
+		{"workflow runs (parents)", parents, same("/api/v1/workflows/runs?" + page)},
 	} {
-		probe := l.token
-		if probe == "" && len(parents) > 0 {
-			probe = parents[0]
-		}
-		if srv.Status(l.path, probe) != http.StatusOK {
+		if len(l.callers) == 0 || srv.Status(l.path(l.callers[0]), l.callers[0].token) != http.StatusOK {
 			continue
 		}
-		e := endpoint{Name: l.name, Path: l.path}
-		if l.token != "" {
-			e.Targets = []vegeta.Target{get(l.path, l.token)}
-		} else {
-			for _, p := range parents {
-				e.Targets = append(e.Targets, get(l.path, p))
-			}
+		e := endpoint{Name: l.name, Path: l.path(l.callers[0])}
+		for _, c := range l.callers {
+			e.Targets = append(e.Targets, get(l.path(c), c.token))
+		}
+		if p := l.path(caller{id: "{id}"}); p != e.Path {
+			e.Path = p // one path per caller: show its shape
 		}
 		set.Lists = append(set.Lists, e)
 	}
@@ -320,6 +387,28 @@ func endpointsFor(srv server, admin string, parents []string) endpointSet {
 		set.Routes = "built-in stand-ins for routes not served yet: " + strings.Join(standIns, ", ")
 	}
 	return set
+}
+
+// billedFamilies are the families with payments, as the office opens
+// their ledgers: the admin's token with each family's id.
+func billedFamilies(srv server, admin string) []caller {
+	var page struct {
+		Items []struct {
+			Family string `json:"family"`
+		} `json:"items"`
+	}
+	if err := srv.call(http.MethodGet, "/api/v1/payments?per_page=200&skip_total=1", admin, nil, &page); err != nil {
+		return nil
+	}
+	var out []caller
+	seen := map[string]bool{}
+	for _, p := range page.Items {
+		if p.Family != "" && !seen[p.Family] {
+			seen[p.Family] = true
+			out = append(out, caller{token: admin, id: p.Family})
+		}
+	}
+	return out
 }
 
 // loginEndpoint rotates through parents' logins, on /auth/login when the

@@ -31,8 +31,14 @@ type report struct {
 	LoginEndpoint             endpoint
 
 	Scheduling *schedulingReport
-	Cached     bool // -reuse: a data dir loaded by an earlier run
-	Footprint  footprint
+
+	// Closed loop, by endpoint name: every endpoint with a capacity search.
+	Closed      map[string]closedFigure
+	ClosedPlan  closedPlan
+	ClosedLoad  string   // load average after the closed-loop phase
+	ClosedOrder []string // endpoint names in the order measured
+	Cached      bool     // -reuse: a data dir loaded by an earlier run
+	Footprint   footprint
 }
 
 // Targets of issue 2, the ratio raised by issue 14: every /api/v1 list
@@ -63,11 +69,10 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "Routes: %s.  \n", r.Routes)
 	fmt.Fprintf(&b, "%s\n\n", r.Footprint)
 
-	b.WriteString("| Test | Endpoint | Rate (req/s) | p50 ms | p95 ms | p99 ms | Success | Result |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---|\n")
-	row := func(test, path string, rate string, s step, result string) {
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %.2f | %.2f | %.2f | %.2f%% | %s |\n",
-			test, path, rate, s.P50(), s.P95(), s.P99(), 100*s.Metrics.Success, result)
+	b.WriteString(tableHead(r.ClosedPlan))
+	row := func(test, path string, rate string, s step, result, name string) {
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %.2f | %.2f | %.2f | %.2f%% | %s | %s |\n",
+			test, path, rate, s.P50(), s.P95(), s.P99(), 100*s.Metrics.Success, result, r.closedCells(name))
 	}
 
 	for i, s := range r.AtLoad {
@@ -76,7 +81,7 @@ func (r *report) markdown() string {
 		if s.TimedOut > 0 {
 			result += fmt.Sprintf("; %d of %d timed out (10 s)", s.TimedOut, s.Metrics.Requests)
 		}
-		row(fmt.Sprintf("Seed load (%.0f req/s mix): %s", r.AtLoadRate, e.Name), e.Path, fmt.Sprintf("%.0f", s.Rate), s, result)
+		row(fmt.Sprintf("Seed load (%.0f req/s mix): %s", r.AtLoadRate, e.Name), e.Path, fmt.Sprintf("%.0f", s.Rate), s, result, "")
 	}
 
 	baseline := sustained(r.Capacity[len(r.Capacity)-1])
@@ -105,18 +110,20 @@ func (r *report) markdown() string {
 				result += fmt.Sprintf("; %.2f× the built-in list with its total", sustained(s)/withTotal)
 			}
 		}
-		row("Capacity: "+e.Name, e.Path, rate, s, result)
+		row("Capacity: "+e.Name, e.Path, rate, s, result, e.Name)
 	}
 
-	row("Login, light load", r.LoginEndpoint.Path, fmt.Sprintf("%.0f", r.LoginLight.Rate), r.LoginLight, "bcrypt-bound, reported apart")
+	row("Login, light load", r.LoginEndpoint.Path, fmt.Sprintf("%.0f", r.LoginLight.Rate), r.LoginLight, "bcrypt-bound, reported apart", "")
 	row("Login capacity", r.LoginEndpoint.Path, capacityRate(r.LoginCapacity), r.LoginCapacity,
-		fmt.Sprintf("highest rate with p95 ≤ %d ms", r.LoginCriteria.MaxP95.Milliseconds()))
+		fmt.Sprintf("highest rate with p95 ≤ %d ms", r.LoginCriteria.MaxP95.Milliseconds()), r.LoginEndpoint.Name)
 
 	fmt.Fprintf(&b, "\nCapacity = highest offered rate (open loop, steps doubling then bisected) with p95 ≤ %d ms, ≥ 99%% success and the generator keeping up; its latencies are those of that step (\"< r\": not even r req/s held, with that step's latencies).\n",
 		capacityMaxP95.Milliseconds())
+	b.WriteString(r.closedNote())
 	if r.Scheduling != nil {
-		b.WriteString(r.Scheduling.markdown())
+		b.WriteString(r.Scheduling.markdown(r))
 	}
+	b.WriteString(r.closedRuns())
 	return b.String()
 }
 
@@ -181,4 +188,80 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// tableHead is the header of the load and scheduling tables: the open-loop
+// columns, then the closed-loop ones.
+func tableHead(plan closedPlan) string {
+	return fmt.Sprintf("| Test | Endpoint | Rate (req/s) | p50 ms | p95 ms | p99 ms | Success | Result | Closed loop, %d clients (req/s) | CL p50 / p95 / p99 ms | CL × baseline |\n", plan.Clients) +
+		"|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|\n"
+}
+
+// closedCells are the closed-loop cells of the endpoint named name (empty
+// name: a row without a capacity search).
+func (r *report) closedCells(name string) string {
+	f, ok := r.Closed[name]
+	if name == "" || !ok || !f.measured() {
+		return "— | — | —"
+	}
+	m := f.Median
+	cells := fmt.Sprintf("%.0f | %.2f / %.2f / %.2f | ", m.Throughput, ms(m.P50), ms(m.P95), ms(m.P99))
+	if m.Failed > 0 {
+		cells = fmt.Sprintf("%.0f (%.2f%% ok) | %.2f / %.2f / %.2f | ", m.Throughput, 100*m.Success(), ms(m.P50), ms(m.P95), ms(m.P99))
+	}
+	base := r.Closed[r.baselineName()].Median.Throughput
+	switch {
+	case name == r.baselineName():
+		return cells + "the baseline"
+	case base == 0:
+		return cells + "no baseline figure"
+	case name == builtinWithTotal || name == r.LoginEndpoint.Name:
+		return cells + fmt.Sprintf("%.2f×", m.Throughput/base)
+	}
+	ratio := m.Throughput / base
+	return cells + fmt.Sprintf("%.2f× (%s)", ratio, verdict(ratio >= targetRatio, "≥ 1×"))
+}
+
+// baselineName is the built-in list's endpoint name (the last capacity row).
+func (r *report) baselineName() string {
+	if len(r.CapacityEndpoints) == 0 {
+		return ""
+	}
+	return r.CapacityEndpoints[len(r.CapacityEndpoints)-1].Name
+}
+
+func (r *report) closedNote() string {
+	if len(r.Closed) == 0 {
+		return ""
+	}
+	p := r.ClosedPlan
+	note := fmt.Sprintf("Closed loop = %d clients, each sending its next request as soon as the last is answered, for %s (after %s not counted); %d runs per endpoint in rounds (every endpoint once per round, the baseline first), the run of median throughput shown with its latencies; CL × baseline = its median throughput over the baseline's.",
+		p.Clients, p.For, p.WarmUp, p.Runs)
+	if r.ClosedLoad != "" {
+		note += fmt.Sprintf(" Load average after the closed-loop phase: %s.", r.ClosedLoad)
+	}
+	return note + "\n"
+}
+
+// closedRuns lists every closed-loop run, so the median can be checked
+// against its spread.
+func (r *report) closedRuns() string {
+	if len(r.ClosedOrder) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n#### Closed-loop runs (req/s)\n\n| Endpoint | Runs | Median | × baseline, per run |\n|---|---|---:|---|\n")
+	base := r.Closed[r.baselineName()]
+	for _, name := range r.ClosedOrder {
+		f := r.Closed[name]
+		var runs, ratios []string
+		for i, run := range f.Runs {
+			runs = append(runs, fmt.Sprintf("%.0f", run.Throughput))
+			if i < len(base.Runs) && base.Runs[i].Throughput > 0 {
+				ratios = append(ratios, fmt.Sprintf("%.2f", run.Throughput/base.Runs[i].Throughput))
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %s |\n", name, strings.Join(runs, ", "), f.Median.Throughput, strings.Join(ratios, ", "))
+	}
+	return b.String()
 }

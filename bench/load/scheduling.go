@@ -40,6 +40,7 @@ type schedulingReport struct {
 type schedulingRow struct {
 	Test, Path, Rate, Result string
 	Step                     step
+	Name                     string // the endpoint's, on capacity rows (its closed-loop figure)
 }
 
 // sample is what the targets are built from: real ids of the bench data.
@@ -50,20 +51,22 @@ type sample struct {
 	lessonStart time.Time // a Monday 16:00 (UTC) some weeks ahead
 }
 
-func runScheduling(cfg config, srv server, admin string, within criteria, baselineRate float64) (*schedulingReport, error) {
+// runScheduling also answers the endpoints it searched the capacity of,
+// for the closed-loop phase.
+func runScheduling(cfg config, srv server, admin string, within criteria, baselineRate float64) (*schedulingReport, []endpoint, error) {
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: srv.Dir})
 	if err := app.Bootstrap(); err != nil {
-		return nil, fmt.Errorf("open the data dir in process: %w", err)
+		return nil, nil, fmt.Errorf("open the data dir in process: %w", err)
 	}
 	defer app.ResetBootstrapState()
 
 	s, err := sampleData(app)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := &schedulingReport{}
 	if err := r.measureCheck(app, s, cfg.checks); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	check := checkConflictsEndpoint(srv, admin, s)
@@ -91,7 +94,7 @@ func runScheduling(cfg config, srv server, admin string, within criteria, baseli
 		verdict(st.Metrics.Latencies.P95 <= targetWeekP95, "p95 ≤ 10 ms"))
 	settle(time.Second)
 	r.addCapacity("Capacity: week view", week, capacity(week, within, cfg.search), baselineRate)
-	return r, nil
+	return r, []endpoint{check, slots, week}, nil
 }
 
 func (r *schedulingReport) add(test string, e endpoint, rate string, s step, result string) {
@@ -106,6 +109,7 @@ func (r *schedulingReport) addCapacity(test string, e endpoint, s step, baseline
 		result = fmt.Sprintf("%.2f× the built-in list's capacity (%s)", ratio, verdict(ratio >= targetRatio, "≥ 1×"))
 	}
 	r.add(test, e, capacityRate(s), s, result)
+	r.Rows[len(r.Rows)-1].Name = e.Name
 }
 
 // measureCheck times lessons.CheckLesson (the rules a lesson save runs, with
@@ -233,18 +237,23 @@ func weekViewEndpoint(srv server, admin string, s sample) endpoint {
 	return endpoint{Name: "week view", Path: path, Targets: []vegeta.Target{{Method: http.MethodGet, URL: srv.Base + path, Header: h}}}
 }
 
-func (r *schedulingReport) markdown() string {
+// markdown renders the scheduling table; load (nil for -check-only) holds
+// the closed-loop figures and their baseline.
+func (r *schedulingReport) markdown(load *report) string {
 	var b []byte
-	b = fmt.Appendf(b, "\n#### Scheduling (same run, same data)\n\n")
-	b = fmt.Appendf(b, "| Test | Endpoint | Rate (req/s) | p50 ms | p95 ms | p99 ms | Success | Result |\n|---|---|---:|---:|---:|---:|---:|---|\n")
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	b = fmt.Appendf(b, "| In-process conflict check (`lessons.CheckLesson`: queries + every rule), %d lessons, %d with conflicts | — | one at a time | %.3f | %.3f | %.3f | — | %s |\n",
-		r.CheckCount, r.CheckConflicting, ms(r.CheckP50), ms(r.CheckP95), ms(r.CheckP99), verdict(r.CheckP99 <= targetCheckP99, "p99 ≤ 1 ms"))
-	b = fmt.Appendf(b, "| The same check on %d lessons already in the calendar (random, not cancelled) | — | — | — | — | — | — | %d conflicting |\n",
-		r.Existing, r.ExistingConflicting)
+	cells := func(name string) string { return "— | — | —" }
+	head := "| Test | Endpoint | Rate (req/s) | p50 ms | p95 ms | p99 ms | Success | Result | | | |\n|---|---|---:|---:|---:|---:|---:|---|---|---|---|\n"
+	if load != nil {
+		cells, head = load.closedCells, tableHead(load.ClosedPlan)
+	}
+	b = fmt.Appendf(b, "\n#### Scheduling (same run, same data)\n\n%s", head)
+	b = fmt.Appendf(b, "| In-process conflict check (`lessons.CheckLesson`: queries + every rule), %d lessons, %d with conflicts | — | one at a time | %.3f | %.3f | %.3f | — | %s | %s |\n",
+		r.CheckCount, r.CheckConflicting, ms(r.CheckP50), ms(r.CheckP95), ms(r.CheckP99), verdict(r.CheckP99 <= targetCheckP99, "p99 ≤ 1 ms"), cells(""))
+	b = fmt.Appendf(b, "| The same check on %d lessons already in the calendar (random, not cancelled) | — | — | — | — | — | — | %d conflicting | %s |\n",
+		r.Existing, r.ExistingConflicting, cells(""))
 	for _, row := range r.Rows {
-		b = fmt.Appendf(b, "| %s | `%s` | %s | %.2f | %.2f | %.2f | %.2f%% | %s |\n",
-			row.Test, row.Path, row.Rate, row.Step.P50(), row.Step.P95(), row.Step.P99(), 100*row.Step.Metrics.Success, row.Result)
+		b = fmt.Appendf(b, "| %s | `%s` | %s | %.2f | %.2f | %.2f | %.2f%% | %s | %s |\n",
+			row.Test, row.Path, row.Rate, row.Step.P50(), row.Step.P95(), row.Step.P99(), 100*row.Step.Metrics.Success, row.Result, cells(row.Name))
 	}
 	return string(b)
 }
@@ -265,6 +274,6 @@ func checkOnlyRun(cfg config) error {
 	if err := r.measureCheck(app, s, cfg.checks); err != nil {
 		return err
 	}
-	fmt.Print(r.markdown())
+	fmt.Print(r.markdown(nil))
 	return nil
 }
