@@ -14,6 +14,7 @@
 package main
 
 import (
+	"cedarheights/bench/internal/machine"
 	"cedarheights/bench/internal/served"
 	"flag"
 	"fmt"
@@ -130,7 +131,7 @@ func main() {
 }
 
 func run(cfg config, srv server) error {
-	r := &report{Started: time.Now(), Size: cfg.size, Reused: cfg.dataDir != "", LoadAvg: loadAvg()}
+	r := &report{Started: time.Now(), Size: cfg.size, Reused: cfg.dataDir != "", LoadAvg: machine.LoadAvg()}
 	logf("loading the benchmark data (demo --size %s)…", cfg.size)
 	loaded, err := srv.Prepare(r.Size, cfg.reuse)
 	if err != nil {
@@ -225,7 +226,7 @@ func run(cfg config, srv server) error {
 	for _, e := range closedSet {
 		r.ClosedOrder = append(r.ClosedOrder, e.Name)
 	}
-	r.ClosedLoad = loadAvg()
+	r.ClosedLoad = machine.LoadAvg()
 
 	r.Footprint = measureFootprint(srv)
 
