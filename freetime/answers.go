@@ -46,11 +46,15 @@ func (s *Snapshot) Answer(key string, derive func() (body []byte, until time.Tim
 	if current && ok && (a.until.IsZero() || !time.Now().After(a.until)) {
 		return a.body, nil
 	}
-	body, until, err := derive()
-	if err != nil {
-		return nil, err
+	if !current {
+		body, _, err := derive()
+		return body, err
 	}
-	if current && s.unchanged() {
+	v, err := s.shared("answer "+key, func() (any, error) {
+		body, until, err := derive()
+		if err != nil || !s.unchanged() {
+			return body, err
+		}
 		c.mu.Lock()
 		if c.version == s.version {
 			if len(c.answers) >= maxAnswers || c.answerBytes+len(body) > maxAnswerBytes {
@@ -60,6 +64,10 @@ func (s *Snapshot) Answer(key string, derive func() (body []byte, until time.Tim
 			c.answerBytes += len(body)
 		}
 		c.mu.Unlock()
+		return body, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return body, nil
+	return v.([]byte), nil
 }

@@ -1,6 +1,7 @@
 package freetime
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -43,6 +44,8 @@ type Cache struct {
 
 	checkOnce sync.Once
 	active    bool // the triggers are all there (Active)
+
+	flights map[flightKey]*flight // derivations under way (flights.go)
 }
 
 // reset starts again at counter value v; the caller holds mu.
@@ -53,7 +56,7 @@ func (c *Cache) reset(v int64) {
 
 // Register gives app its cache; For finds it.
 func Register(app core.App) {
-	c := &Cache{}
+	c := &Cache{flights: map[flightKey]*flight{}}
 	c.reset(0)
 	app.Store().Set(storeKey, c)
 }
@@ -147,14 +150,15 @@ func (s *Snapshot) Slots(settings academy.Settings, teachers []string, q schedul
 	c.mu.Unlock()
 
 	if len(missing) > 0 {
-		derived, err := derive(s.app, settings, missing, dates, names, q, key)
-		if err != nil {
-			return nil, err
-		}
-		fill(derived, missing)
-		// Kept only if nothing that free time is made of was committed
-		// while it was read: the counter would have moved.
-		if current && s.unchanged() {
+		// Derived in one load, and kept only if nothing that free time is
+		// made of was committed while it was read: the counter would have
+		// moved. Concurrent requests missing the same days share one
+		// derivation (flights.go).
+		load := func() (any, error) {
+			derived, err := derive(s.app, settings, missing, dates, names, q, key)
+			if err != nil || !current || !s.unchanged() {
+				return derived, err
+			}
 			c.mu.Lock()
 			if c.version == s.version {
 				for k, slots := range derived {
@@ -162,7 +166,19 @@ func (s *Snapshot) Slots(settings academy.Settings, teachers []string, q schedul
 				}
 			}
 			c.mu.Unlock()
+			return derived, nil
 		}
+		var derived any
+		var err error
+		if current {
+			derived, err = s.shared(fmt.Sprint("slots", missing, names[0], names[len(names)-1], q.Minutes, q.Step, zone, settings.Buffer), load)
+		} else {
+			derived, err = load()
+		}
+		if err != nil {
+			return nil, err
+		}
+		fill(derived.(map[dayKey][]scheduling.Interval), missing)
 	}
 	return pick(rows, teachers, q), nil
 }
