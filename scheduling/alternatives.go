@@ -86,7 +86,7 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 	var all []scored
 	collect := func(cal Calendar, base float64, reasons []string) {
 		for _, s := range source(cal, slotQuery, req) {
-			score := proximityScore(req.Start.In(own.Zone), s.Start.In(own.Zone))
+			score, _ := proximity(req.Start.In(own.Zone), s.Start.In(own.Zone), false)
 			all = append(all, scored{teacher: cal.Teacher.ID, slot: s, score: math.Round((base+score)*10) / 10, base: reasons})
 		}
 	}
@@ -118,36 +118,35 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 	}
 	var out []Alternative
 	for _, a := range all {
+		_, why := proximity(req.Start.In(own.Zone), a.slot.Start.In(own.Zone), true)
 		out = append(out, Alternative{
 			Teacher: a.teacher, Start: a.slot.Start, End: a.slot.End, Score: a.score,
-			Reasons: append(slices.Clone(a.base), proximityReasons(req.Start.In(own.Zone), a.slot.Start.In(own.Zone))...),
+			Reasons: append(slices.Clone(a.base), why...),
 		})
 	}
 	return out
 }
 
-// proximityScore scores how close a slot is to the requested local time:
-// the same weekday and time of day matter more than the date.
-func proximityScore(want, got time.Time) float64 {
+// proximity scores how close a slot is to the requested local time (the
+// same weekday and time of day matter more than the date) and, with
+// explain, says so in words: ranking scores every free slot, and only the
+// few shown need their reasons written.
+func proximity(want, got time.Time, explain bool) (float64, []string) {
+	var reasons []string
 	score := 0.0
 	days := math.Abs(float64(dateOf(got).Sub(dateOf(want)) / (24 * time.Hour)))
+	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
 	if got.Weekday() == want.Weekday() {
 		score += 20
+		if explain {
+			reasons = append(reasons, "same weekday")
+		}
 	}
-	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
 	score -= minutes / 15 // a quarter hour costs one point
 	score -= days         // a day costs one point
-	return score
-}
-
-// proximityReasons says in words what proximityScore counted.
-func proximityReasons(want, got time.Time) []string {
-	var reasons []string
-	days := math.Abs(float64(dateOf(got).Sub(dateOf(want)) / (24 * time.Hour)))
-	if got.Weekday() == want.Weekday() {
-		reasons = append(reasons, "same weekday")
+	if !explain {
+		return score, nil
 	}
-	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
 	if minutes == 0 {
 		reasons = append(reasons, "same time of day")
 	} else {
@@ -156,5 +155,5 @@ func proximityReasons(want, got time.Time) []string {
 	if days != 0 {
 		reasons = append(reasons, fmt.Sprintf("%d days away", int(days)))
 	}
-	return reasons
+	return score, reasons
 }

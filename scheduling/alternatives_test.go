@@ -62,7 +62,7 @@ func rankEverySlot(own Calendar, others []Candidate, q AlternativesQuery) []Alte
 	var out []Alternative
 	collect := func(cal Calendar, base float64, reasons []string) {
 		for _, s := range FittingSlots(cal, slotQuery, req) {
-			score, why := proximityTogether(req.Start.In(own.Zone), s.Start.In(own.Zone))
+			score, why := proximity(req.Start.In(own.Zone), s.Start.In(own.Zone), true)
 			out = append(out, Alternative{Teacher: cal.Teacher.ID, Start: s.Start, End: s.End,
 				Score: math.Round((base+score)*10) / 10, Reasons: append(slices.Clone(reasons), why...)})
 		}
@@ -92,28 +92,4 @@ func rankEverySlot(own Calendar, others []Candidate, q AlternativesQuery) []Alte
 		out = out[:q.Limit]
 	}
 	return out
-}
-
-// proximityTogether is the score and its reasons worked out together, as
-// one function did before they were split.
-func proximityTogether(want, got time.Time) (float64, []string) {
-	var reasons []string
-	score := 0.0
-	days := math.Abs(float64(dateOf(got).Sub(dateOf(want)) / (24 * time.Hour)))
-	if got.Weekday() == want.Weekday() {
-		score += 20
-		reasons = append(reasons, "same weekday")
-	}
-	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
-	if minutes == 0 {
-		reasons = append(reasons, "same time of day")
-	} else {
-		reasons = append(reasons, fmt.Sprintf("%d min from the requested time", int(minutes)))
-	}
-	score -= minutes / 15
-	score -= days
-	if days != 0 {
-		reasons = append(reasons, fmt.Sprintf("%d days away", int(days)))
-	}
-	return score, reasons
 }
