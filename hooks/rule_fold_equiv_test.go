@@ -18,13 +18,7 @@ import (
 func TestFoldedRulesSelectTheSameRows(t *testing.T) {
 	t.Parallel()
 	app, f := testapp.New(t)
-	callers := map[string]*core.Record{"anonymous": nil}
-	for name, id := range map[string]string{
-		"admin": f.Admin.ID, "parent A": f.ParentA.ID, "parent B": f.ParentB.ID,
-		"teacher X": f.TeacherXUser.ID, "teacher Y": f.TeacherYUser.ID,
-	} {
-		callers[name] = testapp.Record(t, app, "users", id)
-	}
+	callers := fixtureCallers(t, app, f)
 
 	collections, err := app.FindAllCollections()
 	if err != nil {
@@ -86,13 +80,8 @@ func visibleIDs(t *testing.T, app core.App, c *core.Collection, info *core.Reque
 func TestFoldedViewRuleAnswersAsCanAccessRecord(t *testing.T) {
 	t.Parallel()
 	app, f := testapp.New(t)
-	callers := map[string]*core.Record{"anonymous": nil, "superuser": testapp.Record(t, app, core.CollectionNameSuperusers, f.Superuser.ID)}
-	for name, id := range map[string]string{
-		"admin": f.Admin.ID, "parent A": f.ParentA.ID, "parent B": f.ParentB.ID,
-		"teacher X": f.TeacherXUser.ID, "teacher Y": f.TeacherYUser.ID,
-	} {
-		callers[name] = testapp.Record(t, app, "users", id)
-	}
+	callers := fixtureCallers(t, app, f)
+	callers["superuser"] = testapp.Record(t, app, core.CollectionNameSuperusers, f.Superuser.ID)
 	collections, err := app.FindAllCollections()
 	if err != nil {
 		t.Fatal(err)
@@ -131,4 +120,17 @@ func TestFoldedViewRuleAnswersAsCanAccessRecord(t *testing.T) {
 		t.Fatalf("only %d record × caller pairs, %d of them visible", checked, seen)
 	}
 	t.Logf("%d record × caller pairs, %d visible", checked, seen)
+}
+
+// fixtureCallers are the fixture's users by role, and the anonymous caller.
+func fixtureCallers(t *testing.T, app core.App, f *testapp.Fixtures) map[string]*core.Record {
+	t.Helper()
+	callers := map[string]*core.Record{"anonymous": nil}
+	for name, id := range map[string]string{
+		"admin": f.Admin.ID, "parent A": f.ParentA.ID, "parent B": f.ParentB.ID,
+		"teacher X": f.TeacherXUser.ID, "teacher Y": f.TeacherYUser.ID,
+	} {
+		callers[name] = testapp.Record(t, app, "users", id)
+	}
+	return callers
 }
