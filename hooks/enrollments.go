@@ -352,13 +352,6 @@ func cancelEnrollment(e *core.RequestEvent) error {
 	return awaitAndRespond(e, run, wait)
 }
 
-func isAdminCaller(e *core.RequestEvent) bool {
-	if e.HasSuperuserAuth() {
-		return true
-	}
-	return e.Auth != nil && e.Auth.Collection().Name == "users" && e.Auth.GetString("role") == "admin"
-}
-
 func valueOr(v, fallback string) string {
 	if v == "" {
 		return fallback

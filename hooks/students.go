@@ -238,32 +238,3 @@ func writeStudent(e *core.RequestEvent, id string, bodyFor func(current *core.Re
 	})
 	return record, err
 }
-
-// respondRecord answers one record the way PocketBase's record API does
-// (expand, email visibility, ?fields=).
-func respondRecord(e *core.RequestEvent, status int, record *core.Record) error {
-	if err := apis.EnrichRecord(e, record); err != nil {
-		return enrichError(e, err)
-	}
-	return e.JSON(status, record)
-}
-
-// enrichError answers a failed EnrichRecord(s): a body PocketBase cannot
-// decode (EnrichRecord reads the request info, body included, even on a
-// GET that takes none) is the client's 400, like every other reader of the
-// request; anything else is a 500.
-func enrichError(e *core.RequestEvent, err error) error {
-	if _, infoErr := e.RequestInfo(); infoErr != nil {
-		return requestError(e, infoErr)
-	}
-	return e.InternalServerError("", err)
-}
-
-// saveError answers a failed Save as PocketBase's record API does: field
-// errors (validation, unique indexes) as a 400 naming each field.
-func saveError(e *core.RequestEvent, err error) error {
-	if apiErr := asApiError(err); apiErr != nil {
-		return apiErr
-	}
-	return e.BadRequestError("Failed to save the record.", err)
-}

@@ -355,23 +355,6 @@ func workflowError(e *core.RequestEvent, err error) error {
 	return e.InternalServerError("", err)
 }
 
-// inputFieldErrors names the input's fields where it can.
-func inputFieldErrors(err error) error {
-	var fields validation.Errors
-	if errors.As(err, &fields) {
-		return fields
-	}
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return validation.Errors{typeErr.Field: validation.NewError("validation_invalid_type", "Must be a "+typeErr.Type.Kind().String()+".")}
-	}
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return validation.Errors{strings.Trim(name, `"`): validation.NewError("validation_unknown_field", "Unknown field.")}
-	}
-	return validation.NewError("validation_invalid_input", "Invalid input.")
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
