@@ -23,18 +23,18 @@ func UseSendmail(t testing.TB, path string) {
 	t.Cleanup(func() { findSendmail = old })
 }
 
-// Route is one line of the routes table, for the external tests.
-type Route struct {
+// TableRoute is one line of the routes table, for the external tests.
+type TableRoute struct {
 	Method, Path string
 	SignedIn     bool
 	Body         int64
 }
 
 // Routes is the routes table.
-func Routes() []Route {
-	out := make([]Route, len(routes))
+func Routes() []TableRoute {
+	out := make([]TableRoute, len(routes))
 	for i, r := range routes {
-		out[i] = Route{Method: r.method, Path: r.path, SignedIn: r.who == signedIn, Body: r.body}
+		out[i] = TableRoute{Method: r.Method, Path: r.Path, SignedIn: r.Who == SignedIn, Body: r.Body}
 	}
 	return out
 }

@@ -24,6 +24,6 @@ func Register(app core.App) {
 	bindRequestBodyRestore(app)
 	bindMiddlewares(app)
 	refuseBadRecordIds(app)
-	bindRoutes(app)
+	bindRoutes(app, routes)
 	bindStatic(app)
 }

@@ -3,9 +3,6 @@ package hooks
 import (
 	"net/http"
 
-	"github.com/pocketbase/pocketbase/apis"
-	"github.com/pocketbase/pocketbase/core"
-
 	"cedarheights/offers"
 )
 
@@ -16,23 +13,6 @@ import (
 // route, add a line. PocketBase's own routes (/api/collections/..., the
 // admin UI) and the static files (static.go, registered last) are not here.
 
-// route is one line of the table.
-type route struct {
-	method  string
-	path    string
-	handler func(*core.RequestEvent) error
-	who     gate
-	body    int64 // the body limit in bytes (larger bodies get a 413); 0: PocketBase's default
-}
-
-// gate is who may reach a handler at all.
-type gate int
-
-const (
-	anyone   gate = iota // no sign-in (the handler may still ask for a token, a signature or a feed token)
-	signedIn             // a valid PocketBase auth token, else 401
-)
-
 // Body limits: a student or a week of availability is a few hundred bytes;
 // Stripe's events are rarely over 64 KiB, but an invoice with many lines
 // can be.
@@ -41,112 +21,93 @@ const (
 	webhookBody = 1 << 20
 )
 
-var routes = []route{
+var routes = []Route{
 	// auth.go: PocketBase auth for `users` under the seed's paths
-	{http.MethodPost, "/auth/login", login, anyone, routeBody},
-	{http.MethodGet, "/auth/me", me, signedIn, routeBody},
-	{http.MethodPost, "/auth/refresh", refresh, signedIn, routeBody},
+	{http.MethodPost, "/auth/login", login, Anyone, routeBody},
+	{http.MethodGet, "/auth/me", me, SignedIn, routeBody},
+	{http.MethodPost, "/auth/refresh", refresh, SignedIn, routeBody},
 
 	// health.go
-	{http.MethodGet, "/health", health, anyone, 0},
-	{http.MethodGet, "/api/v1/health", health, anyone, 0},
+	{http.MethodGet, "/health", health, Anyone, 0},
+	{http.MethodGet, "/api/v1/health", health, Anyone, 0},
 
 	// students.go
-	{http.MethodGet, "/api/v1/students", listStudents, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/students", createStudent, signedIn, routeBody},
-	{http.MethodGet, "/api/v1/students/{id}", viewStudent, signedIn, routeBody},
-	{http.MethodPut, "/api/v1/students/{id}", updateStudent, signedIn, routeBody},
-	{http.MethodPatch, "/api/v1/students/{id}", updateStudent, signedIn, routeBody},
-	{http.MethodDelete, "/api/v1/students/{id}", softDeleteStudent, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/students/{id}/restore", restoreStudent, signedIn, routeBody},
+	{http.MethodGet, "/api/v1/students", listStudents, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/students", createStudent, SignedIn, routeBody},
+	{http.MethodGet, "/api/v1/students/{id}", viewStudent, SignedIn, routeBody},
+	{http.MethodPut, "/api/v1/students/{id}", updateStudent, SignedIn, routeBody},
+	{http.MethodPatch, "/api/v1/students/{id}", updateStudent, SignedIn, routeBody},
+	{http.MethodDelete, "/api/v1/students/{id}", softDeleteStudent, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/students/{id}/restore", restoreStudent, SignedIn, routeBody},
 
 	// teachers.go, availability.go
-	{http.MethodGet, "/api/v1/teachers", listTeachers, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/teachers", createTeacher, signedIn, routeBody},
-	{http.MethodPut, "/api/v1/teachers/{id}/availability", replaceAvailability, signedIn, routeBody},
+	{http.MethodGet, "/api/v1/teachers", listTeachers, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/teachers", createTeacher, SignedIn, routeBody},
+	{http.MethodPut, "/api/v1/teachers/{id}/availability", replaceAvailability, SignedIn, routeBody},
 
 	// public.go, public_timeslots.go: the anonymous catalogue
-	{http.MethodGet, "/api/v1/public/teachers", listPublicTeachers, anyone, routeBody},
-	{http.MethodGet, "/api/v1/public/pricing", listPublicPricing, anyone, routeBody},
-	{http.MethodGet, "/api/v1/public/timeslots", listPublicTimeslots, anyone, routeBody},
+	{http.MethodGet, "/api/v1/public/teachers", listPublicTeachers, Anyone, routeBody},
+	{http.MethodGet, "/api/v1/public/pricing", listPublicPricing, Anyone, routeBody},
+	{http.MethodGet, "/api/v1/public/timeslots", listPublicTimeslots, Anyone, routeBody},
 
 	// lessons.go, lesson_check.go, schedule_view.go, lesson_changes.go
-	{http.MethodGet, "/api/v1/lessons", listLessons, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/lessons", createLessons, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/lessons/check-conflicts", checkLessonConflicts, signedIn, routeBody},
-	{http.MethodGet, "/api/v1/lessons/schedule/view", scheduleView, signedIn, routeBody},
-	{http.MethodPatch, "/api/v1/lessons/{id}", updateLessons, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/lessons/{id}/cancel", cancelLessons, signedIn, routeBody},
+	{http.MethodGet, "/api/v1/lessons", listLessons, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/lessons", createLessons, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/lessons/check-conflicts", checkLessonConflicts, SignedIn, routeBody},
+	{http.MethodGet, "/api/v1/lessons/schedule/view", scheduleView, SignedIn, routeBody},
+	{http.MethodPatch, "/api/v1/lessons/{id}", updateLessons, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/lessons/{id}/cancel", cancelLessons, SignedIn, routeBody},
 
 	// calendar_feeds.go: the feed itself needs only its token
-	{http.MethodGet, "/api/v1/calendars/{file}", serveCalendarFeed, anyone, routeBody},
-	{http.MethodPost, "/api/v1/calendars/feed", mintCalendarFeed, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/calendars/feed/rotate", rotateCalendarFeed, signedIn, routeBody},
+	{http.MethodGet, "/api/v1/calendars/{file}", serveCalendarFeed, Anyone, routeBody},
+	{http.MethodPost, "/api/v1/calendars/feed", mintCalendarFeed, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/calendars/feed/rotate", rotateCalendarFeed, SignedIn, routeBody},
 
 	// workflow_routes.go
-	{http.MethodGet, "/api/v1/workflows/runs", listWorkflowRuns, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/workflows/runs", startWorkflowRun, signedIn, routeBody},
-	{http.MethodGet, "/api/v1/workflows/runs/{id}", viewWorkflowRun, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/workflows/runs/{id}/retry", retryWorkflowRun, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/workflows/runs/{id}/resume", resumeWorkflowRun, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/workflows/runs/{id}/cancel", cancelWorkflowRun, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/workflows/events", signalWorkflowEvent, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/workflows/trial-confirmations", confirmTrialLesson, signedIn, routeBody},
+	{http.MethodGet, "/api/v1/workflows/runs", listWorkflowRuns, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/workflows/runs", startWorkflowRun, SignedIn, routeBody},
+	{http.MethodGet, "/api/v1/workflows/runs/{id}", viewWorkflowRun, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/workflows/runs/{id}/retry", retryWorkflowRun, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/workflows/runs/{id}/resume", resumeWorkflowRun, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/workflows/runs/{id}/cancel", cancelWorkflowRun, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/workflows/events", signalWorkflowEvent, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/workflows/trial-confirmations", confirmTrialLesson, SignedIn, routeBody},
 
 	// payments.go
-	{http.MethodGet, "/api/v1/payments", listPayments, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/payments/process", processPayment, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/payments/record", recordPayment, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/payments/{id}/refund", refundPayment, signedIn, routeBody},
+	{http.MethodGet, "/api/v1/payments", listPayments, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/payments/process", processPayment, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/payments/record", recordPayment, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/payments/{id}/refund", refundPayment, SignedIn, routeBody},
 
 	// billing_routes.go
-	{http.MethodPost, "/api/v1/billing/setup-intent", setupIntent, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/billing/portal", portalSession, signedIn, routeBody},
-	{http.MethodGet, "/api/v1/billing/families/{id}/ledger", familyLedger, signedIn, routeBody},
-	{http.MethodGet, "/api/v1/billing/families/{id}/preview", familyPreview, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/enrollments/{id}/subscription", subscription("create"), signedIn, routeBody},
-	{http.MethodPatch, "/api/v1/enrollments/{id}/subscription", subscription("change"), signedIn, routeBody},
-	{http.MethodPost, "/api/v1/enrollments/{id}/subscription/pause", subscription("pause"), signedIn, routeBody},
-	{http.MethodPost, "/api/v1/enrollments/{id}/subscription/resume", subscription("resume"), signedIn, routeBody},
-	{http.MethodPost, "/api/v1/enrollments/{id}/subscription/withdraw", subscription("withdraw"), signedIn, routeBody},
+	{http.MethodPost, "/api/v1/billing/setup-intent", setupIntent, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/billing/portal", portalSession, SignedIn, routeBody},
+	{http.MethodGet, "/api/v1/billing/families/{id}/ledger", familyLedger, SignedIn, routeBody},
+	{http.MethodGet, "/api/v1/billing/families/{id}/preview", familyPreview, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/enrollments/{id}/subscription", subscription("create"), SignedIn, routeBody},
+	{http.MethodPatch, "/api/v1/enrollments/{id}/subscription", subscription("change"), SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/enrollments/{id}/subscription/pause", subscription("pause"), SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/enrollments/{id}/subscription/resume", subscription("resume"), SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/enrollments/{id}/subscription/withdraw", subscription("withdraw"), SignedIn, routeBody},
 
 	// enrollments.go, enrollments_public.go
-	{http.MethodPost, "/api/v1/enrollments", startEnrollment, signedIn, routeBody},
-	{http.MethodGet, "/api/v1/enrollments/match", matchEnrollment, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/enrollments/match", matchEnrollment, signedIn, routeBody},
-	{http.MethodPost, "/api/v1/enrollments/{id}/cancel", cancelEnrollment, signedIn, routeBody},
-	{http.MethodGet, "/api/v1/enrollments/{id}/payment", enrollmentPayment, signedIn, routeBody}, // enrollment_payment.go
-	{http.MethodPost, "/api/v1/public/enrollments", startPublicEnrollment, anyone, routeBody},
+	{http.MethodPost, "/api/v1/enrollments", startEnrollment, SignedIn, routeBody},
+	{http.MethodGet, "/api/v1/enrollments/match", matchEnrollment, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/enrollments/match", matchEnrollment, SignedIn, routeBody},
+	{http.MethodPost, "/api/v1/enrollments/{id}/cancel", cancelEnrollment, SignedIn, routeBody},
+	{http.MethodGet, "/api/v1/enrollments/{id}/payment", enrollmentPayment, SignedIn, routeBody}, // enrollment_payment.go
+	{http.MethodPost, "/api/v1/public/enrollments", startPublicEnrollment, Anyone, routeBody},
 
 	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
-	{http.MethodGet, "/api/v1/openapi.json", serveOpenAPI, anyone, 0},
+	{http.MethodGet, "/api/v1/openapi.json", serveOpenAPI, Anyone, 0},
 
 	// offers/routes.go: a freed slot's link from its mail; the token is the key
-	{http.MethodGet, "/api/v1/offers/{token}", offers.ShowOffer, anyone, routeBody},
-	{http.MethodPost, "/api/v1/offers/{token}/accept", offers.AcceptOffer, anyone, routeBody},
+	{http.MethodGet, "/api/v1/offers/{token}", offers.ShowOffer, Anyone, routeBody},
+	{http.MethodPost, "/api/v1/offers/{token}/accept", offers.AcceptOffer, Anyone, routeBody},
 
 	// doctor.go: the invariant report, admins only
-	{http.MethodGet, "/api/v1/admin/doctor", runDoctor, signedIn, 0},
+	{http.MethodGet, "/api/v1/admin/doctor", runDoctor, SignedIn, 0},
 
 	// stripe_webhooks.go: no sign-in, a valid Stripe-Signature instead
-	{http.MethodPost, "/api/v1/stripe/webhooks", stripeWebhook, anyone, webhookBody},
-}
-
-// bindRoutes registers the table on the router.
-func bindRoutes(app core.App) {
-	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		for _, r := range routes {
-			bound := se.Router.Route(r.method, r.path, r.handler)
-			if r.who == signedIn {
-				bound.Bind(apis.RequireAuth())
-			}
-			switch {
-			case r.method == http.MethodGet:
-				bound.Bind(ignoreBody())
-			case r.body > 0:
-				bound.Bind(apis.BodyLimit(r.body))
-			}
-		}
-		return se.Next()
-	})
+	{http.MethodPost, "/api/v1/stripe/webhooks", stripeWebhook, Anyone, webhookBody},
 }
