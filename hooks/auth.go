@@ -31,12 +31,12 @@ func (f loginForm) validate() error {
 	)
 }
 
-// login is PocketBase's password auth for `users` under the seed's path: it
+// Login is PocketBase's password auth for `users` under the seed's path: it
 // runs the same OnRecordAuthWithPasswordRequest hooks and answers
 // apis.RecordAuthResponse ({token, record}); wrong credentials get the same
 // 400 whether the e-mail exists or not. PocketBase's handler is not public;
 // TestLoginMatchesPasswordAuth pins this copy to its endpoint.
-func login(e *core.RequestEvent) error {
+func Login(e *core.RequestEvent) error {
 	users, err := e.App.FindCachedCollectionByNameOrId("users")
 	if err != nil {
 		return e.InternalServerError("", err)
@@ -88,15 +88,15 @@ func burnPasswordCheck(app core.App, collection *core.Collection) {
 	}
 }
 
-// me answers the caller's own auth record.
-func me(e *core.RequestEvent) error {
+// Me answers the caller's own auth record.
+func Me(e *core.RequestEvent) error {
 	return respondRecord(e, http.StatusOK, e.Auth)
 }
 
-// refresh issues a fresh token for the caller, like PocketBase's
+// Refresh issues a fresh token for the caller, like PocketBase's
 // auth-refresh: same hooks, same response. Tokens minted as
 // non-refreshable (impersonation) are refused rather than extended.
-func refresh(e *core.RequestEvent) error {
+func Refresh(e *core.RequestEvent) error {
 	token := strings.TrimPrefix(e.Request.Header.Get("Authorization"), "Bearer ")
 	claims, _ := security.ParseUnverifiedJWT(token) // already verified by PocketBase's auth middleware
 	if refreshable, _ := claims[core.TokenClaimRefreshable].(bool); !refreshable {

@@ -30,7 +30,7 @@ type windowInput struct {
 	record map[string]any // the availability record's fields
 }
 
-func replaceAvailability(e *core.RequestEvent) error {
+func ReplaceAvailability(e *core.RequestEvent) error {
 	b, err := readBody(e)
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ import (
 // ViewRule) and read the ledger under its own ListRule; subscription routes
 // need the enrollments UpdateRule (admins).
 
-func setupIntent(e *core.RequestEvent) error {
+func SetupIntent(e *core.RequestEvent) error {
 	b, err := readBody(e)
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func setupIntent(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, map[string]any{"client_secret": secret})
 }
 
-func portalSession(e *core.RequestEvent) error {
+func PortalSession(e *core.RequestEvent) error {
 	b, err := readBody(e)
 	if err != nil {
 		return err
@@ -79,9 +79,9 @@ func portalSession(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, map[string]any{"url": link})
 }
 
-// familyLedger lists the family's entries under the ledger's ListRule,
+// FamilyLedger lists the family's entries under the ledger's ListRule,
 // oldest first, with the running and final balance per currency.
-func familyLedger(e *core.RequestEvent) error {
+func FamilyLedger(e *core.RequestEvent) error {
 	family, err := findVisible(e, "users", e.Request.PathValue("id"))
 	if err != nil {
 		return err
@@ -97,7 +97,7 @@ func familyLedger(e *core.RequestEvent) error {
 	})
 }
 
-func familyPreview(e *core.RequestEvent) error {
+func FamilyPreview(e *core.RequestEvent) error {
 	family, err := findVisible(e, "users", e.Request.PathValue("id"))
 	if err != nil {
 		return err
@@ -111,9 +111,9 @@ func familyPreview(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, preview)
 }
 
-// subscription answers one action on an enrollment's subscription: create,
+// Subscription answers one action on an enrollment's subscription: create,
 // change, pause, resume or withdraw.
-func subscription(action string) func(*core.RequestEvent) error {
+func Subscription(action string) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error { return subscriptionAction(e, action) }
 }
 

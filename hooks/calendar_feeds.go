@@ -47,8 +47,8 @@ type feedOwner struct {
 	Family  string `json:"family"`
 }
 
-func mintCalendarFeed(e *core.RequestEvent) error   { return answerFeed(e, false) }
-func rotateCalendarFeed(e *core.RequestEvent) error { return answerFeed(e, true) }
+func MintCalendarFeed(e *core.RequestEvent) error   { return answerFeed(e, false) }
+func RotateCalendarFeed(e *core.RequestEvent) error { return answerFeed(e, true) }
 
 // answerFeed returns the caller's (or, for admins, the named owner's) feed,
 // creating it on first use (201; 200 when it existed); rotate replaces its
@@ -195,9 +195,9 @@ func ownedFeed(txApp core.App, e *core.RequestEvent, owner feedOwner, rotate boo
 	return feed, fresh, nil
 }
 
-// serveCalendarFeed answers GET /api/v1/calendars/{token}.ics. The token is
+// ServeCalendarFeed answers GET /api/v1/calendars/{token}.ics. The token is
 // the only credential, so an unknown one is a plain 404.
-func serveCalendarFeed(e *core.RequestEvent) error {
+func ServeCalendarFeed(e *core.RequestEvent) error {
 	token, ok := strings.CutSuffix(e.Request.PathValue("file"), ".ics")
 	if !ok || !feedTokenPattern.MatchString(token) {
 		return e.NotFoundError("", nil)

@@ -8,10 +8,10 @@ import (
 	"cedarheights/doctor"
 )
 
-// runDoctor answers GET /api/v1/admin/doctor: the invariant report of the
+// RunDoctor answers GET /api/v1/admin/doctor: the invariant report of the
 // live academy (the CLI's doctor), for admins and superusers only. The
 // status is 200 whatever the report holds: violations are its content.
-func runDoctor(e *core.RequestEvent) error {
+func RunDoctor(e *core.RequestEvent) error {
 	if !isAdminCaller(e) {
 		return e.ForbiddenError("Only the academy's admins may run the doctor.", nil)
 	}

@@ -31,7 +31,7 @@ type paymentAnswer struct {
 	billing.PaymentNeed
 }
 
-func enrollmentPayment(e *core.RequestEvent) error {
+func EnrollmentPayment(e *core.RequestEvent) error {
 	enr, err := findVisible(e, "enrollments", e.Request.PathValue("id"))
 	if err != nil {
 		return err

@@ -57,11 +57,11 @@ func (b enrollmentBody) input(source string) enrollment.Input {
 	}
 }
 
-// startEnrollment: POST /api/v1/enrollments. A parent enrolls for its own
+// StartEnrollment: POST /api/v1/enrollments. A parent enrolls for its own
 // family (parent.id, when given, must be its own; it may not pick the
 // teacher over the match); an admin for an existing family (parent.id) or
 // a new one (parent.name, email, phone), and may set teacher.
-func startEnrollment(e *core.RequestEvent) error {
+func StartEnrollment(e *core.RequestEvent) error {
 	var body enrollmentBody
 	if err := readInto(e, &body); err != nil {
 		return err
@@ -272,11 +272,11 @@ func slotTakenAnswer(e *core.RequestEvent, taken *enrollment.SlotTakenError) err
 		map[string]any{"alternatives": taken.Alternatives})
 }
 
-// matchEnrollment: GET|POST /api/v1/enrollments/match, admins: the
+// MatchEnrollment: GET|POST /api/v1/enrollments/match, admins: the
 // teachers scored for a student, each factor in words. GET reads ?body=
 // nothing: the request is JSON in a POST, or the query parameters
 // instrument, plan, level, preferred_teacher, parent and limit in a GET.
-func matchEnrollment(e *core.RequestEvent) error {
+func MatchEnrollment(e *core.RequestEvent) error {
 	if !isAdminCaller(e) {
 		return e.ForbiddenError("Only the academy's admins see the matching.", nil)
 	}
@@ -310,11 +310,11 @@ func matchEnrollment(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, res)
 }
 
-// cancelEnrollment: POST /api/v1/enrollments/{id}/cancel, admins: cancels
+// CancelEnrollment: POST /api/v1/enrollments/{id}/cancel, admins: cancels
 // the enrollment through its own run (stop the enrollment run, cancel the
 // subscription, release the trial, mark it cancelled, tell the family);
 // 200 when done within the bound, 202 otherwise.
-func cancelEnrollment(e *core.RequestEvent) error {
+func CancelEnrollment(e *core.RequestEvent) error {
 	if !isAdminCaller(e) {
 		return e.ForbiddenError("Only the academy's admins cancel enrollments.", nil)
 	}

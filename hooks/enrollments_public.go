@@ -21,7 +21,7 @@ import (
 // fills it gets a 202 that looks like any other and nothing is done, so it
 // learns nothing to adapt to.
 
-func startPublicEnrollment(e *core.RequestEvent) error {
+func StartPublicEnrollment(e *core.RequestEvent) error {
 	var body enrollmentBody
 	if err := readInto(e, &body); err != nil {
 		return err

@@ -23,22 +23,6 @@ func UseSendmail(t testing.TB, path string) {
 	t.Cleanup(func() { findSendmail = old })
 }
 
-// TableRoute is one line of the routes table, for the external tests.
-type TableRoute struct {
-	Method, Path string
-	SignedIn     bool
-	Body         int64
-}
-
-// Routes is the routes table.
-func Routes() []TableRoute {
-	out := make([]TableRoute, len(routes))
-	for i, r := range routes {
-		out[i] = TableRoute{Method: r.Method, Path: r.Path, SignedIn: r.Who == SignedIn, Body: r.Body}
-	}
-	return out
-}
-
 // CanView is canView, for TestFoldedViewRuleAnswersAsCanAccessRecord.
 func CanView(app core.App, info *core.RequestInfo, record *core.Record) (bool, error) {
 	return canView(app, info, record)

@@ -34,7 +34,7 @@ type healthReport struct {
 	Mail     *mailHealth       `json:"mail,omitempty"`
 }
 
-func health(e *core.RequestEvent) error {
+func Health(e *core.RequestEvent) error {
 	ctx, cancel := context.WithTimeout(e.Request.Context(), healthTimeout)
 	defer cancel()
 

@@ -55,7 +55,7 @@ func lessonsInScope(app core.App, lesson *core.Record, scope string) ([]*core.Re
 	return append([]*core.Record{lesson}, later...), nil
 }
 
-func updateLessons(e *core.RequestEvent) error {
+func UpdateLessons(e *core.RequestEvent) error {
 	settings, err := academy.Load(e.App)
 	if err != nil {
 		return e.InternalServerError("", err)
@@ -179,10 +179,10 @@ func dateOnly(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// cancelLessons cancels the lesson (or it and the following ones). The
+// CancelLessons cancels the lesson (or it and the following ones). The
 // make-up policy in lessons/makeup_credits.go decides on credits; the answer shows
 // its decision on each lesson (cancellation_note).
-func cancelLessons(e *core.RequestEvent) error {
+func CancelLessons(e *core.RequestEvent) error {
 	settings, err := academy.Load(e.App)
 	if err != nil {
 		return e.InternalServerError("", err)

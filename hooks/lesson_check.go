@@ -110,7 +110,7 @@ type alternativeView struct {
 	LocalStart  string `json:"local_start"`
 }
 
-func checkLessonConflicts(e *core.RequestEvent) error {
+func CheckLessonConflicts(e *core.RequestEvent) error {
 	p, err := resolvePlacement(e)
 	if err != nil {
 		return err

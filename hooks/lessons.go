@@ -29,7 +29,7 @@ var lessonSorts = map[string]string{
 	"-start": "-start,-id",
 }
 
-func listLessons(e *core.RequestEvent) error {
+func ListLessons(e *core.RequestEvent) error {
 	settings, err := academy.Load(e.App)
 	if err != nil {
 		return e.InternalServerError("", err)
@@ -128,11 +128,11 @@ func localTimes(settings academy.Settings, lesson *core.Record) lessonLocal {
 	return lessonLocal{Zone: settings.Zone.String(), Date: start.Format(time.DateOnly), Start: start.Format("15:04"), End: end.Format("15:04")}
 }
 
-// createLessons places one lesson or a weekly series. A dry run answers the
+// CreateLessons places one lesson or a weekly series. A dry run answers the
 // plan (every occurrence created or skipped, with reasons); otherwise the
 // accepted occurrences are created in one transaction, each re-checked by
 // lessons/guard.go, so a booking that raced in makes the whole call a 409.
-func createLessons(e *core.RequestEvent) error {
+func CreateLessons(e *core.RequestEvent) error {
 	p, err := resolvePlacement(e)
 	if err != nil {
 		return err

@@ -8,9 +8,9 @@ import (
 	"cedarheights/apispec"
 )
 
-// serveOpenAPI serves the OpenAPI description of the /api/v1 and /auth
+// ServeOpenAPI serves the OpenAPI description of the /api/v1 and /auth
 // routes (apispec/openapi.yaml); pb_public/docs/ renders it.
-func serveOpenAPI(e *core.RequestEvent) error {
+func ServeOpenAPI(e *core.RequestEvent) error {
 	doc, err := apispec.JSON()
 	if err != nil {
 		return e.InternalServerError("", err)

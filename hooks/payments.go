@@ -74,7 +74,7 @@ func (f paymentFilters) query() listQuery {
 	return listQuery{Filter: strings.Join(conds, " && "), Params: params}
 }
 
-func listPayments(e *core.RequestEvent) error {
+func ListPayments(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	filters := paymentFilters{Status: q.Get("status"), Kind: q.Get("kind"), Method: q.Get("method"), Family: q.Get("family"), Enrollment: q.Get("enrollment")}
 	page := readPageParams(e)
@@ -93,11 +93,11 @@ func listPayments(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, result)
 }
 
-// processPayment creates and confirms a PaymentIntent. 201 with the
+// ProcessPayment creates and confirms a PaymentIntent. 201 with the
 // payment (and client_secret when 3-D Secure must be completed; 200 for a
 // retry with the same key), 402 when declined, 409 when the key was used
 // for another payment, 503 offline.
-func processPayment(e *core.RequestEvent) error {
+func ProcessPayment(e *core.RequestEvent) error {
 	key := strings.TrimSpace(e.Request.Header.Get("Idempotency-Key"))
 	if key == "" {
 		return e.BadRequestError("The Idempotency-Key header is required: a retried request must not pay twice.",
@@ -163,9 +163,9 @@ func payingFamily(e *core.RequestEvent, family string) (string, error) {
 	return family, nil
 }
 
-// recordPayment records a payment received by hand (201 with the
+// RecordPayment records a payment received by hand (201 with the
 // payment); it works offline.
-func recordPayment(e *core.RequestEvent) error {
+func RecordPayment(e *core.RequestEvent) error {
 	b, err := readBody(e)
 	if err != nil {
 		return err
@@ -199,8 +199,8 @@ func recordPayment(e *core.RequestEvent) error {
 	return respondRecord(e, http.StatusCreated, payment)
 }
 
-// refundPayment refunds all (no amount) or part of a payment.
-func refundPayment(e *core.RequestEvent) error {
+// RefundPayment refunds all (no amount) or part of a payment.
+func RefundPayment(e *core.RequestEvent) error {
 	payment, err := findVisible(e, "payments", e.Request.PathValue("id"))
 	if err != nil {
 		return err

@@ -41,7 +41,7 @@ type publicPlan struct {
 	Currency         string `json:"currency"`
 }
 
-func listPublicTeachers(e *core.RequestEvent) error {
+func ListPublicTeachers(e *core.RequestEvent) error {
 	_, teachers, err := listVisible(e, "teachers", listQuery{
 		Filter:    "public = true && active = true",
 		Sort:      "display_name,id",
@@ -98,7 +98,7 @@ func listPublicTeachers(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, map[string]any{"items": items})
 }
 
-func listPublicPricing(e *core.RequestEvent) error {
+func ListPublicPricing(e *core.RequestEvent) error {
 	_, plans, err := listVisible(e, "pricing_plans", listQuery{
 		Filter:    "public = true && active = true",
 		Sort:      "amount,name,id",

@@ -35,12 +35,12 @@ type timeslot struct {
 	LocalStart  string    `json:"local_start"`
 }
 
-// listPublicTimeslots answers from the free-time cache (freetime/): an
+// ListPublicTimeslots answers from the free-time cache (freetime/): an
 // anonymous caller's answer depends only on the query, the rows the cache's
 // counter watches and the clock, so it is derived once per query and kept
 // until one of those rows changes or its first slot begins. Signed-in
 // callers (whose rules may show more) and field picking derive afresh.
-func listPublicTimeslots(e *core.RequestEvent) error {
+func ListPublicTimeslots(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	if e.Auth != nil || q.Has("fields") {
 		body, _, err := deriveTimeslots(e)

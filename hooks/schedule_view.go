@@ -41,7 +41,7 @@ type scheduleResponse struct {
 // maxScheduleLessons bounds one view (a month of a busy academy fits).
 const maxScheduleLessons = 5000
 
-func scheduleView(e *core.RequestEvent) error {
+func ScheduleView(e *core.RequestEvent) error {
 	free, err := freetime.For(e.App).At(e.App)
 	if err != nil {
 		return e.InternalServerError("", err)

@@ -20,7 +20,7 @@ import (
 // delivery answers 200 and does nothing. With no webhook secret configured
 // every delivery is refused (503, so Stripe retries once it is set).
 
-func stripeWebhook(e *core.RequestEvent) error {
+func StripeWebhook(e *core.RequestEvent) error {
 	svc := billing.From(e.App)
 	payload, err := io.ReadAll(e.Request.Body)
 	if err != nil {

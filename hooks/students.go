@@ -79,7 +79,7 @@ func (f studentFilters) query() listQuery {
 	return listQuery{Filter: strings.Join(conds, " && "), Params: params}
 }
 
-func listStudents(e *core.RequestEvent) error {
+func ListStudents(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	filters := studentFilters{
 		Status: q.Get("status"), Instrument: q.Get("instrument"), Teacher: q.Get("teacher"),
@@ -102,7 +102,7 @@ func listStudents(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, result)
 }
 
-func viewStudent(e *core.RequestEvent) error {
+func ViewStudent(e *core.RequestEvent) error {
 	record, err := findVisible(e, "students", e.Request.PathValue("id"))
 	if err != nil {
 		return err
@@ -110,10 +110,10 @@ func viewStudent(e *core.RequestEvent) error {
 	return respondRecord(e, http.StatusOK, record)
 }
 
-// createStudent creates a student: 201 with the record. A status left out
+// CreateStudent creates a student: 201 with the record. A status left out
 // is prospect (what a parent may create, and where an admin's enquiry
 // starts).
-func createStudent(e *core.RequestEvent) error {
+func CreateStudent(e *core.RequestEvent) error {
 	collection, err := e.App.FindCachedCollectionByNameOrId("students")
 	if err != nil {
 		return e.InternalServerError("", err)
@@ -152,9 +152,9 @@ func createStudent(e *core.RequestEvent) error {
 // defaultStudentStatus is a new student's status when the body leaves it out.
 const defaultStudentStatus = "prospect"
 
-// updateStudent serves PUT and PATCH alike: fields left out keep their
+// UpdateStudent serves PUT and PATCH alike: fields left out keep their
 // values (PocketBase's update semantics).
-func updateStudent(e *core.RequestEvent) error {
+func UpdateStudent(e *core.RequestEvent) error {
 	record, err := findVisible(e, "students", e.Request.PathValue("id"))
 	if err != nil {
 		return err
@@ -173,10 +173,10 @@ func updateStudent(e *core.RequestEvent) error {
 	return respondRecord(e, http.StatusOK, record)
 }
 
-// softDeleteStudent stamps `deleted`; the UpdateRule decides who may, as if
+// SoftDeleteStudent stamps `deleted`; the UpdateRule decides who may, as if
 // the client had sent {"deleted": now}. Deleting twice keeps the first
 // stamp and writes nothing, even when both requests arrive at once.
-func softDeleteStudent(e *core.RequestEvent) error {
+func SoftDeleteStudent(e *core.RequestEvent) error {
 	record, err := findVisible(e, "students", e.Request.PathValue("id"))
 	if err != nil {
 		return err
@@ -193,9 +193,9 @@ func softDeleteStudent(e *core.RequestEvent) error {
 	return e.NoContent(http.StatusNoContent)
 }
 
-// restoreStudent clears `deleted`. Only callers who can see deleted students
+// RestoreStudent clears `deleted`. Only callers who can see deleted students
 // and whose UpdateRule allows clearing the stamp (admins) get this far.
-func restoreStudent(e *core.RequestEvent) error {
+func RestoreStudent(e *core.RequestEvent) error {
 	record, err := findVisible(e, "students", e.Request.PathValue("id"))
 	if err != nil {
 		return err

@@ -42,7 +42,7 @@ func (f teacherFilters) validate() error {
 	)
 }
 
-func listTeachers(e *core.RequestEvent) error {
+func ListTeachers(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	filters := teacherFilters{Instrument: q.Get("instrument"), Q: q.Get("q")}
 	page := readPageParams(e)
@@ -116,10 +116,10 @@ func embedAvailability(e *core.RequestEvent, teachers []*core.Record) error {
 	return nil
 }
 
-// createTeacher creates a teacher profile (the CreateRule: admins): 201
+// CreateTeacher creates a teacher profile (the CreateRule: admins): 201
 // with the record. The linked user must exist, have the teacher role and
 // no profile yet.
-func createTeacher(e *core.RequestEvent) error {
+func CreateTeacher(e *core.RequestEvent) error {
 	collection, err := e.App.FindCachedCollectionByNameOrId("teachers")
 	if err != nil {
 		return e.InternalServerError("", err)

@@ -78,9 +78,9 @@ func (f workflowRunFilters) query() listQuery {
 	return listQuery{Filter: strings.Join(conds, " && "), Params: params}
 }
 
-// listWorkflowRuns: GET /api/v1/workflows/runs, newest first, narrowed by
+// ListWorkflowRuns: GET /api/v1/workflows/runs, newest first, narrowed by
 // status, name, subject and owner within what the ListRule shows.
-func listWorkflowRuns(e *core.RequestEvent) error {
+func ListWorkflowRuns(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	filters := workflowRunFilters{Status: q.Get("status"), Name: q.Get("name"), Subject: q.Get("subject"), Owner: q.Get("owner")}
 	page := readPageParams(e)
@@ -99,9 +99,9 @@ func listWorkflowRuns(e *core.RequestEvent) error {
 	return e.JSON(http.StatusOK, result)
 }
 
-// viewWorkflowRun: GET /api/v1/workflows/runs/{id}, the run with its steps
+// ViewWorkflowRun: GET /api/v1/workflows/runs/{id}, the run with its steps
 // (each attempt, timing and error), both under their collections' rules.
-func viewWorkflowRun(e *core.RequestEvent) error {
+func ViewWorkflowRun(e *core.RequestEvent) error {
 	run, err := findVisible(e, runsCollection, e.Request.PathValue("id"))
 	if err != nil {
 		return err
@@ -121,16 +121,16 @@ func viewWorkflowRun(e *core.RequestEvent) error {
 // retryWorkflowRun, resumeWorkflowRun and cancelWorkflowRun: POST
 // /api/v1/workflows/runs/{id}/retry|resume|cancel.
 var (
-	retryWorkflowRun = controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
+	RetryWorkflowRun = controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
 		from, _ := body["from"].(string)
 		_, err := workflows.Retry(app, id, from)
 		return err
 	})
-	resumeWorkflowRun = controlWorkflowRun(func(app core.App, id string, _ map[string]any) error {
+	ResumeWorkflowRun = controlWorkflowRun(func(app core.App, id string, _ map[string]any) error {
 		_, err := workflows.Resume(app, id)
 		return err
 	})
-	cancelWorkflowRun = controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
+	CancelWorkflowRun = controlWorkflowRun(func(app core.App, id string, body map[string]any) error {
 		reason, _ := body["reason"].(string)
 		_, err := workflows.Cancel(app, id, reason)
 		return err
@@ -172,9 +172,9 @@ func controlWorkflowRun(action func(app core.App, id string, body map[string]any
 	}
 }
 
-// startWorkflowRun: POST /api/v1/workflows/runs starts any registered
+// StartWorkflowRun: POST /api/v1/workflows/runs starts any registered
 // workflow by name (superusers: the collection has no create rule).
-func startWorkflowRun(e *core.RequestEvent) error {
+func StartWorkflowRun(e *core.RequestEvent) error {
 	b, err := readBody(e)
 	if err != nil {
 		return err
@@ -216,10 +216,10 @@ func startWorkflowRun(e *core.RequestEvent) error {
 	return awaitAndRespond(e, run, wait)
 }
 
-// signalWorkflowEvent: POST /api/v1/workflows/events delivers an event
+// SignalWorkflowEvent: POST /api/v1/workflows/events delivers an event
 // (superusers: the inbox has no create rule); 202 when stored, 200 for a
 // repeat of an event id already stored.
-func signalWorkflowEvent(e *core.RequestEvent) error {
+func SignalWorkflowEvent(e *core.RequestEvent) error {
 	b, err := readBody(e)
 	if err != nil {
 		return err
@@ -259,11 +259,11 @@ func signalWorkflowEvent(e *core.RequestEvent) error {
 	})
 }
 
-// confirmTrialLesson: POST /api/v1/workflows/trial-confirmations sends a
+// ConfirmTrialLesson: POST /api/v1/workflows/trial-confirmations sends a
 // trial lesson's confirmations (once per lesson: the record hook that runs
 // when the lesson is booked and this route share the run). Whoever may
 // change the lesson (its UpdateRule: admins, the lesson's teacher) may ask.
-func confirmTrialLesson(e *core.RequestEvent) error {
+func ConfirmTrialLesson(e *core.RequestEvent) error {
 	b, err := readBody(e)
 	if err != nil {
 		return err

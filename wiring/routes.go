@@ -1,0 +1,134 @@
+package wiring
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/hooks"
+	"cedarheights/offers"
+)
+
+// routes.go: every route of the academy's HTTP API, one line each, read top
+// to bottom: method, path, handler (in the package of its group, under
+// hooks/), who may call it, and the largest body it takes. "who" is the gate
+// in front of the handler; inside it the collection's rules decide
+// (hooks/access.go). To add a route, add a line. PocketBase's own routes
+// (/api/collections/..., the admin UI) and the static files
+// (hooks/static.go, registered last) are not here.
+
+// Body limits: a student or a week of availability is a few hundred bytes;
+// Stripe's events are rarely over 64 KiB, but an invoice with many lines
+// can be.
+const (
+	routeBody   = 64 << 10
+	webhookBody = 1 << 20
+)
+
+// Who may reach a handler at all (hooks.Gate).
+const (
+	anyone   = hooks.Anyone   // no sign-in (the handler may still ask for a token, a signature or a feed token)
+	signedIn = hooks.SignedIn // a valid PocketBase auth token, else 401
+)
+
+var routes = []hooks.Route{
+	// auth.go: PocketBase auth for `users` under the seed's paths
+	route(http.MethodPost, "/auth/login", hooks.Login, anyone, routeBody),
+	route(http.MethodGet, "/auth/me", hooks.Me, signedIn, routeBody),
+	route(http.MethodPost, "/auth/refresh", hooks.Refresh, signedIn, routeBody),
+
+	// health.go
+	route(http.MethodGet, "/health", hooks.Health, anyone, 0),
+	route(http.MethodGet, "/api/v1/health", hooks.Health, anyone, 0),
+
+	// students.go
+	route(http.MethodGet, "/api/v1/students", hooks.ListStudents, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/students", hooks.CreateStudent, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/students/{id}", hooks.ViewStudent, signedIn, routeBody),
+	route(http.MethodPut, "/api/v1/students/{id}", hooks.UpdateStudent, signedIn, routeBody),
+	route(http.MethodPatch, "/api/v1/students/{id}", hooks.UpdateStudent, signedIn, routeBody),
+	route(http.MethodDelete, "/api/v1/students/{id}", hooks.SoftDeleteStudent, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/students/{id}/restore", hooks.RestoreStudent, signedIn, routeBody),
+
+	// teachers.go, availability.go
+	route(http.MethodGet, "/api/v1/teachers", hooks.ListTeachers, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/teachers", hooks.CreateTeacher, signedIn, routeBody),
+	route(http.MethodPut, "/api/v1/teachers/{id}/availability", hooks.ReplaceAvailability, signedIn, routeBody),
+
+	// public.go, public_timeslots.go: the anonymous catalogue
+	route(http.MethodGet, "/api/v1/public/teachers", hooks.ListPublicTeachers, anyone, routeBody),
+	route(http.MethodGet, "/api/v1/public/pricing", hooks.ListPublicPricing, anyone, routeBody),
+	route(http.MethodGet, "/api/v1/public/timeslots", hooks.ListPublicTimeslots, anyone, routeBody),
+
+	// lessons.go, lesson_check.go, schedule_view.go, lesson_changes.go
+	route(http.MethodGet, "/api/v1/lessons", hooks.ListLessons, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/lessons", hooks.CreateLessons, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/lessons/check-conflicts", hooks.CheckLessonConflicts, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/lessons/schedule/view", hooks.ScheduleView, signedIn, routeBody),
+	route(http.MethodPatch, "/api/v1/lessons/{id}", hooks.UpdateLessons, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/lessons/{id}/cancel", hooks.CancelLessons, signedIn, routeBody),
+
+	// calendar_feeds.go: the feed itself needs only its token
+	route(http.MethodGet, "/api/v1/calendars/{file}", hooks.ServeCalendarFeed, anyone, routeBody),
+	route(http.MethodPost, "/api/v1/calendars/feed", hooks.MintCalendarFeed, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/calendars/feed/rotate", hooks.RotateCalendarFeed, signedIn, routeBody),
+
+	// workflow_routes.go
+	route(http.MethodGet, "/api/v1/workflows/runs", hooks.ListWorkflowRuns, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/runs", hooks.StartWorkflowRun, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/workflows/runs/{id}", hooks.ViewWorkflowRun, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/runs/{id}/retry", hooks.RetryWorkflowRun, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/runs/{id}/resume", hooks.ResumeWorkflowRun, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/runs/{id}/cancel", hooks.CancelWorkflowRun, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/events", hooks.SignalWorkflowEvent, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/trial-confirmations", hooks.ConfirmTrialLesson, signedIn, routeBody),
+
+	// payments.go
+	route(http.MethodGet, "/api/v1/payments", hooks.ListPayments, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/payments/process", hooks.ProcessPayment, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/payments/record", hooks.RecordPayment, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/payments/{id}/refund", hooks.RefundPayment, signedIn, routeBody),
+
+	// billing_routes.go
+	route(http.MethodPost, "/api/v1/billing/setup-intent", hooks.SetupIntent, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/billing/portal", hooks.PortalSession, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/billing/families/{id}/ledger", hooks.FamilyLedger, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/billing/families/{id}/preview", hooks.FamilyPreview, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription", hooks.Subscription("create"), signedIn, routeBody),
+	route(http.MethodPatch, "/api/v1/enrollments/{id}/subscription", hooks.Subscription("change"), signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/pause", hooks.Subscription("pause"), signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/resume", hooks.Subscription("resume"), signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/withdraw", hooks.Subscription("withdraw"), signedIn, routeBody),
+
+	// enrollments.go, enrollments_public.go
+	route(http.MethodPost, "/api/v1/enrollments", hooks.StartEnrollment, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/enrollments/match", hooks.MatchEnrollment, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/match", hooks.MatchEnrollment, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/cancel", hooks.CancelEnrollment, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/enrollments/{id}/payment", hooks.EnrollmentPayment, signedIn, routeBody), // enrollment_payment.go
+	route(http.MethodPost, "/api/v1/public/enrollments", hooks.StartPublicEnrollment, anyone, routeBody),
+
+	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
+	route(http.MethodGet, "/api/v1/openapi.json", hooks.ServeOpenAPI, anyone, 0),
+
+	// offers/routes.go: a freed slot's link from its mail; the token is the key
+	route(http.MethodGet, "/api/v1/offers/{token}", offers.ShowOffer, anyone, routeBody),
+	route(http.MethodPost, "/api/v1/offers/{token}/accept", offers.AcceptOffer, anyone, routeBody),
+
+	// doctor.go: the invariant report, admins only
+	route(http.MethodGet, "/api/v1/admin/doctor", hooks.RunDoctor, signedIn, 0),
+
+	// stripe_webhooks.go: no sign-in, a valid Stripe-Signature instead
+	route(http.MethodPost, "/api/v1/stripe/webhooks", hooks.StripeWebhook, anyone, webhookBody),
+}
+
+// route is one line of the table.
+func route(method, path string, handler func(*core.RequestEvent) error, who hooks.Gate, body int64) hooks.Route {
+	return hooks.Route{Method: method, Path: path, Handler: handler, Who: who, Body: body}
+}
+
+// Routes is a copy of the table, for the tests that go through every route.
+func Routes() []hooks.Route {
+	return slices.Clone(routes)
+}
