@@ -14,9 +14,9 @@ import (
 // as PocketBase's record API shows it, a failed save or enrich, and an
 // input's field errors.
 
-// respondRecord answers one record the way PocketBase's record API does
+// RespondRecord answers one record the way PocketBase's record API does
 // (expand, email visibility, ?fields=).
-func respondRecord(e *core.RequestEvent, status int, record *core.Record) error {
+func RespondRecord(e *core.RequestEvent, status int, record *core.Record) error {
 	if err := apis.EnrichRecord(e, record); err != nil {
 		return enrichError(e, err)
 	}

@@ -31,7 +31,7 @@ type windowInput struct {
 }
 
 func ReplaceAvailability(e *core.RequestEvent) error {
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func ReplaceAvailability(e *core.RequestEvent) error {
 		return err
 	}
 	inputs := readWindows(b)
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 

@@ -33,12 +33,12 @@ import (
 // need the enrollments UpdateRule (admins).
 
 func SetupIntent(e *core.RequestEvent) error {
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
 	family := b.text("family")
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	if family, err = payingFamily(e, family); err != nil {
@@ -54,7 +54,7 @@ func SetupIntent(e *core.RequestEvent) error {
 }
 
 func PortalSession(e *core.RequestEvent) error {
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func PortalSession(e *core.RequestEvent) error {
 			b.add("return_url", validation.NewError("validation_invalid_url", "Must be an absolute http(s) URL."))
 		}
 	}
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	if family, err = payingFamily(e, family); err != nil {
@@ -124,7 +124,7 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 	if err != nil {
 		return err
 	}
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 	if plan != "" && !records.IDPattern.MatchString(plan) {
 		b.add("plan", validation.NewError("validation_invalid_id", "Must be a record id."))
 	}
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	change := map[string]any{}
@@ -180,7 +180,7 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 	if action == "create" {
 		status = http.StatusCreated // the enrollment, now with its subscription
 	}
-	return respondRecord(e, status, updated)
+	return RespondRecord(e, status, updated)
 }
 
 // -------------------------------------------------------------------

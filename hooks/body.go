@@ -32,9 +32,9 @@ type body struct {
 	prefix string            // "recurrence." for a nested object's keys
 }
 
-// readBody reads the request's body; malformed JSON is a 400 and a body
+// ReadBody reads the request's body; malformed JSON is a 400 and a body
 // over the route's limit a 413.
-func readBody(e *core.RequestEvent) (*body, error) {
+func ReadBody(e *core.RequestEvent) (*body, error) {
 	// JSON only, as described: PocketBase would also read a form into the
 	// same map, every value a string.
 	if ct := e.Request.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
@@ -57,14 +57,14 @@ func readBody(e *core.RequestEvent) (*body, error) {
 // as every other route's errors; a body that is not an object at all has no
 // field to name. v's own Validate then names the rest.
 func readInto(e *core.RequestEvent, v any) error {
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
 	if err := b.into(v); err != nil {
 		return requestError(e, err)
 	}
-	return b.check(e)
+	return b.Check(e)
 }
 
 // into decodes the body's data into v strictly (unknown keys refused),
@@ -81,7 +81,7 @@ func (b *body) into(v any) error {
 		if !named {
 			return err
 		}
-		b.addAll(fields, "")
+		b.AddAll(fields, "")
 	}
 	return nil
 }
@@ -97,9 +97,9 @@ func (b *body) add(key string, err error) {
 	}
 }
 
-// addAll records each field error of a validation.Errors (as returned by
+// AddAll records each field error of a validation.Errors (as returned by
 // validation.ValidateStruct); any other error is recorded on fallback.
-func (b *body) addAll(err error, fallback string) {
+func (b *body) AddAll(err error, fallback string) {
 	if err == nil {
 		return
 	}
@@ -119,8 +119,8 @@ func (b *body) failed(key string) bool {
 	return ok
 }
 
-// check answers every recorded field error as one 400, or nil.
-func (b *body) check(e *core.RequestEvent) error {
+// Check answers every recorded field error as one 400, or nil.
+func (b *body) Check(e *core.RequestEvent) error {
 	if len(b.errs) > 0 {
 		return e.BadRequestError("Invalid submitted data.", b.errs)
 	}
@@ -143,8 +143,8 @@ var (
 	errNotDate   = validation.NewError("validation_invalid_date", "Must be a date such as 2026-01-05 or 2026-01-05 10:00:00.000Z.")
 )
 
-// str reads a string ("" when absent or null).
-func (b *body) str(key string) string {
+// Str reads a string ("" when absent or null).
+func (b *body) Str(key string) string {
 	if !b.has(key) {
 		return ""
 	}
@@ -157,7 +157,7 @@ func (b *body) str(key string) string {
 
 // strMax reads a string of at most max bytes.
 func (b *body) strMax(key string, max int) string {
-	s := b.str(key)
+	s := b.Str(key)
 	if len(s) > max {
 		b.add(key, validation.NewError("validation_length_too_long", fmt.Sprintf("Must be at most %d characters.", max)))
 	}
@@ -166,7 +166,7 @@ func (b *body) strMax(key string, max int) string {
 
 // text reads a string without its surrounding spaces (ids, names, keys).
 func (b *body) text(key string) string {
-	return strings.TrimSpace(b.str(key))
+	return strings.TrimSpace(b.Str(key))
 }
 
 // optStr is str for partial updates: nil when absent or null (the field
@@ -175,7 +175,7 @@ func (b *body) optStr(key string) *string {
 	if !b.has(key) {
 		return nil
 	}
-	s := b.str(key)
+	s := b.Str(key)
 	if b.failed(key) {
 		return nil
 	}

@@ -84,16 +84,16 @@ func answerFeed(e *core.RequestEvent, rotate bool) error {
 // either, the caller means its own feed and its role says which kind (a
 // default only: whether it may have that feed is still the rule's call).
 func readFeedOwner(e *core.RequestEvent) (feedOwner, error) {
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return feedOwner{}, err
 	}
-	owner := feedOwner{Teacher: b.str("teacher"), Family: b.str("family")}
-	b.addAll(validation.ValidateStruct(&owner,
+	owner := feedOwner{Teacher: b.Str("teacher"), Family: b.Str("family")}
+	b.AddAll(validation.ValidateStruct(&owner,
 		validation.Field(&owner.Teacher, isRecordId),
 		validation.Field(&owner.Family, isRecordId),
 	), "")
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return feedOwner{}, err
 	}
 

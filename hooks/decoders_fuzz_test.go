@@ -43,7 +43,7 @@ func FuzzReadBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte, ct uint8) {
 		e := decodertest.Event(http.MethodPost, "/x", fuzzContentTypes[int(ct)%len(fuzzContentTypes)], raw)
-		b, err := readBody(e)
+		b, err := ReadBody(e)
 		if err != nil {
 			var apiErr *router.ApiError
 			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest {
@@ -52,7 +52,7 @@ func FuzzReadBody(f *testing.F) {
 			return
 		}
 		readEveryKey(t, b, 0)
-		if err := b.check(e); err != nil {
+		if err := b.Check(e); err != nil {
 			// every getter read every key here, "" too: any key the body had
 			decodertest.RequireFieldErrors(t, err, regexp.MustCompile(`(?s)^.*$`))
 			var apiErr *router.ApiError
@@ -70,7 +70,7 @@ func readEveryKey(t *testing.T, b *body, depth int) {
 	t.Helper()
 	for key, value := range b.data {
 		probe := &body{data: b.data, errs: validation.Errors{}}
-		if s := probe.str(key); !probe.failed(key) && value != nil && value.(string) != s {
+		if s := probe.Str(key); !probe.failed(key) && value != nil && value.(string) != s {
 			t.Fatalf("str(%q) = %q, sent %#v", key, s, value)
 		}
 		probe = &body{data: b.data, errs: validation.Errors{}}
@@ -102,7 +102,7 @@ func readEveryKey(t *testing.T, b *body, depth int) {
 				}
 			}
 		}
-		b.str(key)
+		b.Str(key)
 		b.int(key)
 		b.optInt(key)
 		b.optStr(key)
@@ -166,7 +166,7 @@ func FuzzRecordFields(f *testing.F) {
 	collection := fuzzCollection()
 	f.Fuzz(func(t *testing.T, raw []byte, superuser bool) {
 		e := decodertest.Event(http.MethodPost, "/", "application/json", raw)
-		b, err := readBody(e)
+		b, err := ReadBody(e)
 		if err != nil {
 			return
 		}

@@ -68,7 +68,7 @@ func UpdateLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func UpdateLessons(e *core.RequestEvent) error {
 			b.add(field, validation.Validate(*id, isRecordId))
 		}
 	}
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 
@@ -195,11 +195,11 @@ func CancelLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
-	in := cancelInput{CancelledBy: b.str("cancelled_by")}
+	in := cancelInput{CancelledBy: b.Str("cancelled_by")}
 	if in.CancelledBy == "" {
 		// A default, not an access decision: the UpdateRule still decides
 		// whether this caller may cancel as the family or the academy.
@@ -209,7 +209,7 @@ func CancelLessons(e *core.RequestEvent) error {
 		}
 	}
 	b.add("cancelled_by", validation.Validate(in.CancelledBy, validation.In("family", "academy")))
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	// Decided on the copy read in the write's transaction: of concurrent

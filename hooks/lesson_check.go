@@ -47,7 +47,7 @@ func resolvePlacement(e *core.RequestEvent) (*placement, error) {
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func resolvePlacement(e *core.RequestEvent) (*placement, error) {
 	student := unknown("student", "students", in.Student, "student")
 	unknown("room", "rooms", in.Room, "room")
 	unknown("instrument", "instruments", in.Instrument, "instrument")
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return nil, err
 	}
 	if in.Instrument == "" {

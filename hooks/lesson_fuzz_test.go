@@ -68,13 +68,13 @@ func FuzzLessonInput(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		e := decodertest.Event(http.MethodPost, "/api/v1/lessons", "application/json", raw)
-		b, err := readBody(e)
+		b, err := ReadBody(e)
 		if err != nil {
 			return // FuzzReadBody's
 		}
 		in := readLessonInput(b)
 		in.validate(b, zone)
-		if err := b.check(e); err != nil {
+		if err := b.Check(e); err != nil {
 			decodertest.RequireFieldErrors(t, err, lessonField)
 			return
 		}

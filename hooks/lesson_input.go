@@ -42,12 +42,12 @@ var lessonKinds = []any{"trial", "regular", "makeup"}
 // readLessonInput reads a lesson body; mistyped fields are recorded on b.
 func readLessonInput(b *body) lessonInput {
 	in := lessonInput{
-		Teacher: b.str("teacher"), Student: b.str("student"), Instrument: b.str("instrument"), Room: b.str("room"),
-		Start: b.str("start"), Minutes: int(b.int("minutes")), Kind: b.str("kind"),
+		Teacher: b.Str("teacher"), Student: b.Str("student"), Instrument: b.Str("instrument"), Room: b.Str("room"),
+		Start: b.Str("start"), Minutes: int(b.int("minutes")), Kind: b.Str("kind"),
 		DryRun: b.bool("dry_run"), Limit: int(b.int("limit")),
 	}
 	if r := b.object("recurrence"); r != nil {
-		in.Recurrence = &recurrenceInput{Count: int(r.int("count")), Until: r.str("until"), RRule: r.str("rrule")}
+		in.Recurrence = &recurrenceInput{Count: int(r.int("count")), Until: r.Str("until"), RRule: r.Str("rrule")}
 	}
 	return in
 }
@@ -59,7 +59,7 @@ func (in *lessonInput) validate(b *body, zone *time.Location) {
 	if in.Kind == "" {
 		in.Kind = "regular"
 	}
-	b.addAll(validation.ValidateStruct(in,
+	b.AddAll(validation.ValidateStruct(in,
 		validation.Field(&in.Teacher, validation.Required, isRecordId),
 		validation.Field(&in.Student, validation.Required, isRecordId),
 		validation.Field(&in.Instrument, isRecordId),

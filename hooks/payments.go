@@ -103,7 +103,7 @@ func ProcessPayment(e *core.RequestEvent) error {
 		return e.BadRequestError("The Idempotency-Key header is required: a retried request must not pay twice.",
 			validation.Errors{"Idempotency-Key": validation.ErrRequired})
 	}
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func ProcessPayment(e *core.RequestEvent) error {
 		Kind: b.text("kind"), Description: b.text("description"), PaymentMethod: b.text("payment_method"),
 		ReturnURL: b.text("return_url"), IdempotencyKey: key,
 	}
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	family, err := payingFamily(e, req.Family)
@@ -166,7 +166,7 @@ func payingFamily(e *core.RequestEvent, family string) (string, error) {
 // RecordPayment records a payment received by hand (201 with the
 // payment); it works offline.
 func RecordPayment(e *core.RequestEvent) error {
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func RecordPayment(e *core.RequestEvent) error {
 		Kind: b.text("kind"), Method: b.text("method"), Description: b.text("description"), Reference: b.text("reference"),
 		ReceivedAt: b.date("received_at"),
 	}
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	collection, err := e.App.FindCachedCollectionByNameOrId("payments")
@@ -196,7 +196,7 @@ func RecordPayment(e *core.RequestEvent) error {
 	if err != nil {
 		return billingError(e, err)
 	}
-	return respondRecord(e, http.StatusCreated, payment)
+	return RespondRecord(e, http.StatusCreated, payment)
 }
 
 // RefundPayment refunds all (no amount) or part of a payment.
@@ -205,7 +205,7 @@ func RefundPayment(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func RefundPayment(e *core.RequestEvent) error {
 		Payment: payment.Id, Amount: b.int("amount"), Reason: b.text("reason"),
 		IdempotencyKey: strings.TrimSpace(e.Request.Header.Get("Idempotency-Key")),
 	}
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	// The payments UpdateRule decides who may refund (admins); a family
@@ -227,7 +227,7 @@ func RefundPayment(e *core.RequestEvent) error {
 	if err != nil {
 		return billingError(e, err)
 	}
-	return respondRecord(e, http.StatusOK, updated)
+	return RespondRecord(e, http.StatusOK, updated)
 }
 
 // billingContext bounds the Stripe calls of a request and carries the

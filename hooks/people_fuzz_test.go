@@ -67,12 +67,12 @@ func FuzzAvailabilityWindows(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		e := decodertest.Event(http.MethodPut, "/", "application/json", raw)
-		b, err := readBody(e)
+		b, err := ReadBody(e)
 		if err != nil {
 			return
 		}
 		inputs := readWindows(b)
-		if err := b.check(e); err != nil {
+		if err := b.Check(e); err != nil {
 			decodertest.RequireFieldErrors(t, err, windowField)
 			return
 		}

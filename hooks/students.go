@@ -107,7 +107,7 @@ func ViewStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return respondRecord(e, http.StatusOK, record)
+	return RespondRecord(e, http.StatusOK, record)
 }
 
 // CreateStudent creates a student: 201 with the record. A status left out
@@ -118,7 +118,7 @@ func CreateStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func CreateStudent(e *core.RequestEvent) error {
 	// The CreateRule compares the submitted parent with the caller; without
 	// one it would answer 403 where the honest answer is a missing field.
 	b.requireFields(e.Request.Context(), e.App, record)
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	err = writeTx(e, func(txApp core.App) error {
@@ -146,7 +146,7 @@ func CreateStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return respondRecord(e, http.StatusCreated, record)
+	return RespondRecord(e, http.StatusCreated, record)
 }
 
 // defaultStudentStatus is a new student's status when the body leaves it out.
@@ -159,18 +159,18 @@ func UpdateStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
 	body := b.record(record.Collection(), isSuperuser(e))
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	if record, err = writeStudent(e, record.Id, func(*core.Record) map[string]any { return body }); err != nil {
 		return err
 	}
-	return respondRecord(e, http.StatusOK, record)
+	return RespondRecord(e, http.StatusOK, record)
 }
 
 // SoftDeleteStudent stamps `deleted`; the UpdateRule decides who may, as if
@@ -204,7 +204,7 @@ func RestoreStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return respondRecord(e, http.StatusOK, record)
+	return RespondRecord(e, http.StatusOK, record)
 }
 
 // writeStudent re-reads the student in the write's transaction, asks

@@ -124,7 +124,7 @@ func CreateTeacher(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func CreateTeacher(e *core.RequestEvent) error {
 	record := core.NewRecord(collection)
 	record.Load(body)
 	b.requireFields(e.Request.Context(), e.App, record)
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	err = writeTx(e, func(txApp core.App) error {
@@ -154,7 +154,7 @@ func CreateTeacher(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return respondRecord(e, http.StatusCreated, record)
+	return RespondRecord(e, http.StatusCreated, record)
 }
 
 // checkTeacherUser validates the user a new profile links to. It runs after

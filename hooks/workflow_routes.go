@@ -115,7 +115,7 @@ func ViewWorkflowRun(e *core.RequestEvent) error {
 	}
 	run.WithCustomData(true)
 	run.Set("steps", steps)
-	return respondRecord(e, http.StatusOK, run)
+	return RespondRecord(e, http.StatusOK, run)
 }
 
 // retryWorkflowRun, resumeWorkflowRun and cancelWorkflowRun: POST
@@ -145,13 +145,13 @@ func controlWorkflowRun(action func(app core.App, id string, body map[string]any
 		if err != nil {
 			return err
 		}
-		b, err := readBody(e)
+		b, err := ReadBody(e)
 		if err != nil {
 			return err
 		}
 		b.strMax("from", 500)
 		b.strMax("reason", 500)
-		if err := b.check(e); err != nil {
+		if err := b.Check(e); err != nil {
 			return err
 		}
 		body := b.data
@@ -168,14 +168,14 @@ func controlWorkflowRun(action func(app core.App, id string, body map[string]any
 		if err != nil {
 			return e.InternalServerError("", err)
 		}
-		return respondRecord(e, http.StatusOK, fresh)
+		return RespondRecord(e, http.StatusOK, fresh)
 	}
 }
 
 // StartWorkflowRun: POST /api/v1/workflows/runs starts any registered
 // workflow by name (superusers: the collection has no create rule).
 func StartWorkflowRun(e *core.RequestEvent) error {
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func StartWorkflowRun(e *core.RequestEvent) error {
 	}
 	input := b.data["input"]
 	b.object("input")
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 
@@ -220,7 +220,7 @@ func StartWorkflowRun(e *core.RequestEvent) error {
 // (superusers: the inbox has no create rule); 202 when stored, 200 for a
 // repeat of an event id already stored.
 func SignalWorkflowEvent(e *core.RequestEvent) error {
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func SignalWorkflowEvent(e *core.RequestEvent) error {
 	if key == "" {
 		b.add("key", validation.ErrRequired)
 	}
-	if err := b.check(e); err != nil {
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	collection, err := e.App.FindCachedCollectionByNameOrId("workflow_events")
@@ -264,15 +264,15 @@ func SignalWorkflowEvent(e *core.RequestEvent) error {
 // when the lesson is booked and this route share the run). Whoever may
 // change the lesson (its UpdateRule: admins, the lesson's teacher) may ask.
 func ConfirmTrialLesson(e *core.RequestEvent) error {
-	b, err := readBody(e)
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
 	in := notify.TrialInput{Lesson: b.strMax("lesson", 255)}
 	wait, werr := routeWait(e)
 	b.add("wait", werr)
-	b.addAll(in.Validate(), "lesson")
-	if err := b.check(e); err != nil {
+	b.AddAll(in.Validate(), "lesson")
+	if err := b.Check(e); err != nil {
 		return err
 	}
 	lesson, err := findVisible(e, "lessons", in.Lesson)

@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/hooks"
+	"cedarheights/hooks/authapi"
 	"cedarheights/offers"
 )
 
@@ -34,9 +35,9 @@ const (
 
 var routes = []hooks.Route{
 	// auth.go: PocketBase auth for `users` under the seed's paths
-	route(http.MethodPost, "/auth/login", hooks.Login, anyone, routeBody),
-	route(http.MethodGet, "/auth/me", hooks.Me, signedIn, routeBody),
-	route(http.MethodPost, "/auth/refresh", hooks.Refresh, signedIn, routeBody),
+	route(http.MethodPost, "/auth/login", authapi.Login, anyone, routeBody),
+	route(http.MethodGet, "/auth/me", authapi.Me, signedIn, routeBody),
+	route(http.MethodPost, "/auth/refresh", authapi.Refresh, signedIn, routeBody),
 
 	// health.go
 	route(http.MethodGet, "/health", hooks.Health, anyone, 0),

@@ -1,4 +1,4 @@
-package hooks
+package authapi
 
 import (
 	"database/sql"
@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/security"
+
+	"cedarheights/hooks"
 )
 
 // auth.go: the seed's /auth routes mapped onto PocketBase auth for the
@@ -44,13 +46,13 @@ func Login(e *core.RequestEvent) error {
 	if !users.PasswordAuth.Enabled {
 		return e.ForbiddenError("Password authentication is disabled.", nil)
 	}
-	b, err := readBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
-	form := loginForm{Email: b.str("email"), Password: b.str("password")}
-	b.addAll(form.validate(), "email")
-	if err := b.check(e); err != nil {
+	form := loginForm{Email: b.Str("email"), Password: b.Str("password")}
+	b.AddAll(form.validate(), "email")
+	if err := b.Check(e); err != nil {
 		return err
 	}
 
@@ -90,7 +92,7 @@ func burnPasswordCheck(app core.App, collection *core.Collection) {
 
 // Me answers the caller's own auth record.
 func Me(e *core.RequestEvent) error {
-	return respondRecord(e, http.StatusOK, e.Auth)
+	return hooks.RespondRecord(e, http.StatusOK, e.Auth)
 }
 
 // Refresh issues a fresh token for the caller, like PocketBase's
