@@ -5,7 +5,7 @@ import "github.com/pocketbase/pocketbase/core"
 // admin_caller.go: the academy's admins (and superusers), for the routes
 // only they may use (the doctor, cancelling an enrollment).
 
-func isAdminCaller(e *core.RequestEvent) bool {
+func IsAdminCaller(e *core.RequestEvent) bool {
 	if e.HasSuperuserAuth() {
 		return true
 	}

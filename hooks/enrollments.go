@@ -277,7 +277,7 @@ func slotTakenAnswer(e *core.RequestEvent, taken *enrollment.SlotTakenError) err
 // nothing: the request is JSON in a POST, or the query parameters
 // instrument, plan, level, preferred_teacher, parent and limit in a GET.
 func MatchEnrollment(e *core.RequestEvent) error {
-	if !isAdminCaller(e) {
+	if !IsAdminCaller(e) {
 		return e.ForbiddenError("Only the academy's admins see the matching.", nil)
 	}
 	var req enrollment.MatchRequest
@@ -315,7 +315,7 @@ func MatchEnrollment(e *core.RequestEvent) error {
 // subscription, release the trial, mark it cancelled, tell the family);
 // 200 when done within the bound, 202 otherwise.
 func CancelEnrollment(e *core.RequestEvent) error {
-	if !isAdminCaller(e) {
+	if !IsAdminCaller(e) {
 		return e.ForbiddenError("Only the academy's admins cancel enrollments.", nil)
 	}
 	enr, err := findVisible(e, "enrollments", e.Request.PathValue("id"))

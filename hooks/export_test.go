@@ -1,8 +1,6 @@
 package hooks
 
 import (
-	"testing"
-
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -13,14 +11,6 @@ import (
 func FoldRule(rule string, auth *core.Record) (folded, verdict string) {
 	folded, t := foldRule(rule, auth)
 	return folded, map[truth]string{dependsOnRow: "row", alwaysTrue: "true", alwaysFalse: "false"}[t]
-}
-
-// UseSendmail makes the health check see path as the sendmail binary (""
-// for none) until the test ends, whatever the machine has.
-func UseSendmail(t testing.TB, path string) {
-	old := findSendmail
-	findSendmail = func() string { return path }
-	t.Cleanup(func() { findSendmail = old })
 }
 
 // CanView is canView, for TestFoldedViewRuleAnswersAsCanAccessRecord.

@@ -8,6 +8,7 @@ import (
 
 	"cedarheights/hooks"
 	"cedarheights/hooks/authapi"
+	"cedarheights/hooks/opsapi"
 	"cedarheights/offers"
 )
 
@@ -40,8 +41,8 @@ var routes = []hooks.Route{
 	route(http.MethodPost, "/auth/refresh", authapi.Refresh, signedIn, routeBody),
 
 	// health.go
-	route(http.MethodGet, "/health", hooks.Health, anyone, 0),
-	route(http.MethodGet, "/api/v1/health", hooks.Health, anyone, 0),
+	route(http.MethodGet, "/health", opsapi.Health, anyone, 0),
+	route(http.MethodGet, "/api/v1/health", opsapi.Health, anyone, 0),
 
 	// students.go
 	route(http.MethodGet, "/api/v1/students", hooks.ListStudents, signedIn, routeBody),
@@ -111,14 +112,14 @@ var routes = []hooks.Route{
 	route(http.MethodPost, "/api/v1/public/enrollments", hooks.StartPublicEnrollment, anyone, routeBody),
 
 	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
-	route(http.MethodGet, "/api/v1/openapi.json", hooks.ServeOpenAPI, anyone, 0),
+	route(http.MethodGet, "/api/v1/openapi.json", opsapi.ServeOpenAPI, anyone, 0),
 
 	// offers/routes.go: a freed slot's link from its mail; the token is the key
 	route(http.MethodGet, "/api/v1/offers/{token}", offers.ShowOffer, anyone, routeBody),
 	route(http.MethodPost, "/api/v1/offers/{token}/accept", offers.AcceptOffer, anyone, routeBody),
 
 	// doctor.go: the invariant report, admins only
-	route(http.MethodGet, "/api/v1/admin/doctor", hooks.RunDoctor, signedIn, 0),
+	route(http.MethodGet, "/api/v1/admin/doctor", opsapi.RunDoctor, signedIn, 0),
 
 	// stripe_webhooks.go: no sign-in, a valid Stripe-Signature instead
 	route(http.MethodPost, "/api/v1/stripe/webhooks", hooks.StripeWebhook, anyone, webhookBody),

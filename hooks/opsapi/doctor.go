@@ -1,4 +1,4 @@
-package hooks
+package opsapi
 
 import (
 	"net/http"
@@ -6,13 +6,14 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/doctor"
+	"cedarheights/hooks"
 )
 
 // RunDoctor answers GET /api/v1/admin/doctor: the invariant report of the
 // live academy (the CLI's doctor), for admins and superusers only. The
 // status is 200 whatever the report holds: violations are its content.
 func RunDoctor(e *core.RequestEvent) error {
-	if !isAdminCaller(e) {
+	if !hooks.IsAdminCaller(e) {
 		return e.ForbiddenError("Only the academy's admins may run the doctor.", nil)
 	}
 	rep, err := doctor.Check(e.App, doctor.Options{Context: e.Request.Context()})

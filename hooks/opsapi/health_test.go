@@ -1,4 +1,4 @@
-package hooks_test
+package opsapi_test
 
 import (
 	"encoding/json"
@@ -16,7 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"cedarheights/billing"
-	"cedarheights/hooks"
+	"cedarheights/hooks/opsapi"
 	"cedarheights/internal/testapp"
 	"cedarheights/wiring"
 	"cedarheights/workflows"
@@ -133,7 +133,7 @@ func TestHealth(t *testing.T) {
 		for _, url := range []string{"/health", "/api/v1/health"} {
 			t.Run(c.name+" "+url, func(t *testing.T) {
 				healthEnv(t, c.env)
-				hooks.UseSendmail(t, c.sendmail)
+				opsapi.UseSendmail(t, c.sendmail)
 				(&tests.ApiScenario{
 					Method: http.MethodGet, URL: url, Headers: apiAs(f.Admin), ExpectedStatus: c.status,
 					ExpectedContent: []string{`"checks":`},
@@ -216,7 +216,7 @@ func TestHealthDetailsForAdminsOnly(t *testing.T) {
 		for _, c := range callers {
 			t.Run(s.name+" "+c.name, func(t *testing.T) {
 				healthEnv(t, nil)
-				hooks.UseSendmail(t, s.sendmail)
+				opsapi.UseSendmail(t, s.sendmail)
 				(&tests.ApiScenario{
 					Method: http.MethodGet, URL: "/api/v1/health", Headers: c.headers, ExpectedStatus: s.status,
 					ExpectedContent: []string{`"status":"` + s.overall + `"`},
