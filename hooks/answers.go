@@ -18,26 +18,26 @@ import (
 // (expand, email visibility, ?fields=).
 func RespondRecord(e *core.RequestEvent, status int, record *core.Record) error {
 	if err := apis.EnrichRecord(e, record); err != nil {
-		return enrichError(e, err)
+		return EnrichError(e, err)
 	}
 	return e.JSON(status, record)
 }
 
-// enrichError answers a failed EnrichRecord(s): a body PocketBase cannot
+// EnrichError answers a failed EnrichRecord(s): a body PocketBase cannot
 // decode (EnrichRecord reads the request info, body included, even on a
 // GET that takes none) is the client's 400, like every other reader of the
 // request; anything else is a 500.
-func enrichError(e *core.RequestEvent, err error) error {
+func EnrichError(e *core.RequestEvent, err error) error {
 	if _, infoErr := e.RequestInfo(); infoErr != nil {
 		return requestError(e, infoErr)
 	}
 	return e.InternalServerError("", err)
 }
 
-// saveError answers a failed Save as PocketBase's record API does: field
+// SaveError answers a failed Save as PocketBase's record API does: field
 // errors (validation, unique indexes) as a 400 naming each field.
-func saveError(e *core.RequestEvent, err error) error {
-	if apiErr := asApiError(err); apiErr != nil {
+func SaveError(e *core.RequestEvent, err error) error {
+	if apiErr := AsApiError(err); apiErr != nil {
 		return apiErr
 	}
 	return e.BadRequestError("Failed to save the record.", err)

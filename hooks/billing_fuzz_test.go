@@ -25,9 +25,9 @@ func FuzzPaymentListParams(f *testing.F) {
 		decodertest.ListParams(t, raw, map[string]func(url.Values) error{
 			"payments": func(q url.Values) error {
 				f := paymentFilters{Status: q.Get("status"), Kind: q.Get("kind"), Method: q.Get("method"), Family: q.Get("family"), Enrollment: q.Get("enrollment")}
-				return mergeErrors(f.validate(), readPageParams(pageQuery(q)).validate(paymentSorts))
+				return MergeErrors(f.validate(), ReadPageParams(pageQuery(q)).Validate(paymentSorts))
 			},
-		}, pageOf, maxPerPage)
+		}, pageOf, MaxPerPage)
 	})
 }
 
@@ -38,7 +38,7 @@ func pageQuery(q url.Values) *core.RequestEvent {
 
 // pageOf is the page a list route reads from q.
 func pageOf(q url.Values) (page, perPage int) {
-	var lq listQuery
-	readPageParams(pageQuery(q)).apply(&lq, map[string]string{"": ""}, "")
+	var lq ListQuery
+	ReadPageParams(pageQuery(q)).Apply(&lq, map[string]string{"": ""}, "")
 	return lq.Page, lq.PerPage
 }

@@ -61,7 +61,7 @@ func PortalSession(e *core.RequestEvent) error {
 	family, returnURL := b.text("family"), b.text("return_url")
 	if returnURL != "" {
 		if u, perr := url.Parse(returnURL); perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			b.add("return_url", validation.NewError("validation_invalid_url", "Must be an absolute http(s) URL."))
+			b.Add("return_url", validation.NewError("validation_invalid_url", "Must be an absolute http(s) URL."))
 		}
 	}
 	if err := b.Check(e); err != nil {
@@ -82,11 +82,11 @@ func PortalSession(e *core.RequestEvent) error {
 // FamilyLedger lists the family's entries under the ledger's ListRule,
 // oldest first, with the running and final balance per currency.
 func FamilyLedger(e *core.RequestEvent) error {
-	family, err := findVisible(e, "users", e.Request.PathValue("id"))
+	family, err := FindVisible(e, "users", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	entries, err := allVisible(e, "ledger_entries", listQuery{Filter: "family = {:f}", Params: map[string]any{"f": family.Id}, Sort: "occurred_at,created,id"})
+	entries, err := AllVisible(e, "ledger_entries", ListQuery{Filter: "family = {:f}", Params: map[string]any{"f": family.Id}, Sort: "occurred_at,created,id"})
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func FamilyLedger(e *core.RequestEvent) error {
 }
 
 func FamilyPreview(e *core.RequestEvent) error {
-	family, err := findVisible(e, "users", e.Request.PathValue("id"))
+	family, err := FindVisible(e, "users", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func Subscription(action string) func(*core.RequestEvent) error {
 // subscriptionAction checks the enrollments UpdateRule for the status the
 // action would write, then asks Stripe.
 func subscriptionAction(e *core.RequestEvent, action string) error {
-	enrollment, err := findVisible(e, "enrollments", e.Request.PathValue("id"))
+	enrollment, err := FindVisible(e, "enrollments", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -130,10 +130,10 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 	}
 	trialDays, plan := b.int("trial_days"), b.text("plan")
 	if action == "change" && plan == "" {
-		b.add("plan", validation.ErrRequired)
+		b.Add("plan", validation.ErrRequired)
 	}
 	if plan != "" && !records.IDPattern.MatchString(plan) {
-		b.add("plan", validation.NewError("validation_invalid_id", "Must be a record id."))
+		b.Add("plan", validation.NewError("validation_invalid_id", "Must be a record id."))
 	}
 	if err := b.Check(e); err != nil {
 		return err
@@ -147,7 +147,7 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 	case "resume":
 		change["status"] = "active"
 	}
-	if err := checkRule(e.App, e, enrollment, enrollment.Collection().UpdateRule, change); err != nil {
+	if err := CheckRule(e.App, e, enrollment, enrollment.Collection().UpdateRule, change); err != nil {
 		return err
 	}
 
@@ -197,7 +197,7 @@ func declineCode(code string) string {
 // decline 402, a reused Idempotency-Key 409, offline or unconfigured 503,
 // a Stripe failure or a refund whose outcome is unknown 502.
 func billingError(e *core.RequestEvent, err error) error {
-	if apiErr := asApiError(err); apiErr != nil {
+	if apiErr := AsApiError(err); apiErr != nil {
 		return apiErr
 	}
 	var fields validation.Errors

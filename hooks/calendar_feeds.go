@@ -90,8 +90,8 @@ func readFeedOwner(e *core.RequestEvent) (feedOwner, error) {
 	}
 	owner := feedOwner{Teacher: b.Str("teacher"), Family: b.Str("family")}
 	b.AddAll(validation.ValidateStruct(&owner,
-		validation.Field(&owner.Teacher, isRecordId),
-		validation.Field(&owner.Family, isRecordId),
+		validation.Field(&owner.Teacher, IsRecordId),
+		validation.Field(&owner.Family, IsRecordId),
 	), "")
 	if err := b.Check(e); err != nil {
 		return feedOwner{}, err
@@ -172,12 +172,12 @@ func ownedFeed(txApp core.App, e *core.RequestEvent, owner feedOwner, rotate boo
 	switch {
 	case fresh:
 		if err := txApp.Validate(feed); err != nil {
-			return nil, false, saveError(e, err)
+			return nil, false, SaveError(e, err)
 		}
 	case rotate:
 		feed.Set("token", newFeedToken())
 		if err := txApp.Save(feed); err != nil {
-			return nil, false, saveError(e, err)
+			return nil, false, SaveError(e, err)
 		}
 	}
 	if owner.Kind == "family" {

@@ -57,8 +57,8 @@ func FuzzReadBody(f *testing.F) {
 			decodertest.RequireFieldErrors(t, err, regexp.MustCompile(`(?s)^.*$`))
 			var apiErr *router.ApiError
 			errors.As(err, &apiErr)
-			if len(apiErr.Data) != len(b.errs) {
-				t.Fatalf("%d field errors answered as %d", len(b.errs), len(apiErr.Data))
+			if len(apiErr.Data) != len(b.Errs) {
+				t.Fatalf("%d field errors answered as %d", len(b.Errs), len(apiErr.Data))
 			}
 		}
 	})
@@ -66,25 +66,25 @@ func FuzzReadBody(f *testing.F) {
 
 // readEveryKey reads each key with each getter and checks what a getter
 // accepts is the value sent.
-func readEveryKey(t *testing.T, b *body, depth int) {
+func readEveryKey(t *testing.T, b *Body, depth int) {
 	t.Helper()
-	for key, value := range b.data {
-		probe := &body{data: b.data, errs: validation.Errors{}}
-		if s := probe.Str(key); !probe.failed(key) && value != nil && value.(string) != s {
+	for key, value := range b.Data {
+		probe := &Body{Data: b.Data, Errs: validation.Errors{}}
+		if s := probe.Str(key); !probe.Failed(key) && value != nil && value.(string) != s {
 			t.Fatalf("str(%q) = %q, sent %#v", key, s, value)
 		}
-		probe = &body{data: b.data, errs: validation.Errors{}}
-		if n := probe.int(key); !probe.failed(key) && value != nil {
+		probe = &Body{Data: b.Data, Errs: validation.Errors{}}
+		if n := probe.int(key); !probe.Failed(key) && value != nil {
 			if f := value.(float64); float64(n) != f || math.Abs(f) > 1e15 {
 				t.Fatalf("int(%q) = %d, sent %v", key, n, f)
 			}
 		}
-		probe = &body{data: b.data, errs: validation.Errors{}}
-		if v := probe.bool(key); !probe.failed(key) && value != nil && value.(bool) != v {
+		probe = &Body{Data: b.Data, Errs: validation.Errors{}}
+		if v := probe.bool(key); !probe.Failed(key) && value != nil && value.(bool) != v {
 			t.Fatalf("bool(%q) = %v, sent %#v", key, v, value)
 		}
-		probe = &body{data: b.data, errs: validation.Errors{}}
-		if d := probe.date(key); !probe.failed(key) && value != nil && value != "" {
+		probe = &Body{Data: b.Data, Errs: validation.Errors{}}
+		if d := probe.Date(key); !probe.Failed(key) && value != nil && value != "" {
 			again, err := parseDate(dbTime(d))
 			if err != nil || !again.Time().Equal(d) {
 				t.Fatalf("date(%q) = %v does not read back (%v)", key, d, err)
@@ -94,9 +94,9 @@ func readEveryKey(t *testing.T, b *body, depth int) {
 			if o := b.object(key); o != nil {
 				readEveryKey(t, o, depth+1)
 			}
-			if l := b.list(key); l != nil {
+			if l := b.List(key); l != nil {
 				for i := range l {
-					if item := b.item(key, l, i); item != nil {
+					if item := b.Item(key, l, i); item != nil {
 						readEveryKey(t, item, depth+1)
 					}
 				}
@@ -107,7 +107,7 @@ func readEveryKey(t *testing.T, b *body, depth int) {
 		b.optInt(key)
 		b.optStr(key)
 		b.bool(key)
-		b.date(key)
+		b.Date(key)
 	}
 }
 
@@ -170,8 +170,8 @@ func FuzzRecordFields(f *testing.F) {
 		if err != nil {
 			return
 		}
-		kept := b.record(collection, superuser)
-		for key := range b.errs {
+		kept := b.Record(collection, superuser)
+		for key := range b.Errs {
 			if collection.Fields.GetByName(key) == nil {
 				t.Fatalf("refusal names %q, not a field of the collection", key)
 			}

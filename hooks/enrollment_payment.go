@@ -32,7 +32,7 @@ type paymentAnswer struct {
 }
 
 func EnrollmentPayment(e *core.RequestEvent) error {
-	enr, err := findVisible(e, "enrollments", e.Request.PathValue("id"))
+	enr, err := FindVisible(e, "enrollments", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}

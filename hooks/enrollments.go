@@ -135,7 +135,7 @@ func startEnrollmentRun(e *core.RequestEvent, in enrollment.Input, password stri
 	}
 
 	var run *workflows.Run
-	err := writeTx(e, func(tx core.App) error {
+	err := WriteTx(e, func(tx core.App) error {
 		if newParent {
 			id, created, err := familyAccount(tx, in.Parent, password, public)
 			if err != nil {
@@ -318,7 +318,7 @@ func CancelEnrollment(e *core.RequestEvent) error {
 	if !IsAdminCaller(e) {
 		return e.ForbiddenError("Only the academy's admins cancel enrollments.", nil)
 	}
-	enr, err := findVisible(e, "enrollments", e.Request.PathValue("id"))
+	enr, err := FindVisible(e, "enrollments", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -342,7 +342,7 @@ func CancelEnrollment(e *core.RequestEvent) error {
 		return e.BadRequestError("Invalid query parameters.", validation.Errors{"wait": werr})
 	}
 	var run *workflows.Run
-	err = writeTx(e, func(tx core.App) error {
+	err = WriteTx(e, func(tx core.App) error {
 		run, err = workflows.Start(tx, enrollment.Cancellation, in, enrollment.CancelStartOptions(tx, enr))
 		return err
 	})

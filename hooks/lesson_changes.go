@@ -64,7 +64,7 @@ func UpdateLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	target, err := findVisible(e, "lessons", e.Request.PathValue("id"))
+	target, err := FindVisible(e, "lessons", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -79,15 +79,15 @@ func UpdateLessons(e *core.RequestEvent) error {
 	var newStart time.Time
 	if patch.Start != nil {
 		if newStart, err = parseInstant(*patch.Start, settings.Zone); err != nil {
-			b.add("start", err)
+			b.Add("start", err)
 		}
 	}
 	if patch.Minutes != nil && (*patch.Minutes < 15 || *patch.Minutes > 180) {
-		b.add("minutes", validation.NewError("validation_out_of_range", "Must be from 15 to 180."))
+		b.Add("minutes", validation.NewError("validation_out_of_range", "Must be from 15 to 180."))
 	}
 	for field, id := range map[string]*string{"teacher": patch.Teacher, "room": patch.Room, "instrument": patch.Instrument} {
 		if id != nil {
-			b.add(field, validation.Validate(*id, isRecordId))
+			b.Add(field, validation.Validate(*id, IsRecordId))
 		}
 	}
 	if err := b.Check(e); err != nil {
@@ -107,7 +107,7 @@ func UpdateLessons(e *core.RequestEvent) error {
 // its stale status or times back.
 func changeScope(e *core.RequestEvent, settings academy.Settings, targetID, scope string, allow func(target *core.Record) error, bodyFor func(target, l *core.Record) map[string]any) error {
 	var changed []*core.Record
-	err := writeTx(e, func(tx core.App) error {
+	err := WriteTx(e, func(tx core.App) error {
 		target, err := tx.FindRecordById("lessons", targetID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return e.NotFoundError("", nil) // deleted since the caller's read
@@ -126,7 +126,7 @@ func changeScope(e *core.RequestEvent, settings academy.Settings, targetID, scop
 		}
 		for _, l := range lessons {
 			body := bodyFor(target, l)
-			if err := checkRule(tx, e, l, l.Collection().UpdateRule, body); err != nil {
+			if err := CheckRule(tx, e, l, l.Collection().UpdateRule, body); err != nil {
 				return err
 			}
 			l.Load(body)
@@ -191,7 +191,7 @@ func CancelLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	target, err := findVisible(e, "lessons", e.Request.PathValue("id"))
+	target, err := FindVisible(e, "lessons", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func CancelLessons(e *core.RequestEvent) error {
 			in.CancelledBy = "family"
 		}
 	}
-	b.add("cancelled_by", validation.Validate(in.CancelledBy, validation.In("family", "academy")))
+	b.Add("cancelled_by", validation.Validate(in.CancelledBy, validation.In("family", "academy")))
 	if err := b.Check(e); err != nil {
 		return err
 	}
@@ -232,5 +232,5 @@ func lessonWriteError(e *core.RequestEvent, err error) error {
 		redactConflicts(e, conflict.Conflicts)
 		return conflictResponse(e, &checkResult{Conflicts: conflict.Conflicts, Alternatives: []alternativeView{}})
 	}
-	return saveError(e, err)
+	return SaveError(e, err)
 }

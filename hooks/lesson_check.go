@@ -55,12 +55,12 @@ func resolvePlacement(e *core.RequestEvent) (*placement, error) {
 	in.validate(b, settings.Zone)
 	// Every well-formed id is looked up, so one answer names all mistakes.
 	unknown := func(field, collection, id, what string) *core.Record {
-		if id == "" || b.failed(field) {
+		if id == "" || b.Failed(field) {
 			return nil
 		}
-		r, err := findVisible(e, collection, id)
+		r, err := FindVisible(e, collection, id)
 		if err != nil {
-			b.add(field, validation.NewError("validation_unknown_record", "Unknown "+what+"."))
+			b.Add(field, validation.NewError("validation_unknown_record", "Unknown "+what+"."))
 		}
 		return r
 	}

@@ -40,7 +40,7 @@ const maxAlternatives = 20
 var lessonKinds = []any{"trial", "regular", "makeup"}
 
 // readLessonInput reads a lesson body; mistyped fields are recorded on b.
-func readLessonInput(b *body) lessonInput {
+func readLessonInput(b *Body) lessonInput {
 	in := lessonInput{
 		Teacher: b.Str("teacher"), Student: b.Str("student"), Instrument: b.Str("instrument"), Room: b.Str("room"),
 		Start: b.Str("start"), Minutes: int(b.int("minutes")), Kind: b.Str("kind"),
@@ -55,15 +55,15 @@ func readLessonInput(b *body) lessonInput {
 // validate records on b what is wrong with the input's shape (ids,
 // ranges, formats); whether the records exist and may be seen is checked
 // against the database after, for the ids that are well formed.
-func (in *lessonInput) validate(b *body, zone *time.Location) {
+func (in *lessonInput) validate(b *Body, zone *time.Location) {
 	if in.Kind == "" {
 		in.Kind = "regular"
 	}
 	b.AddAll(validation.ValidateStruct(in,
-		validation.Field(&in.Teacher, validation.Required, isRecordId),
-		validation.Field(&in.Student, validation.Required, isRecordId),
-		validation.Field(&in.Instrument, isRecordId),
-		validation.Field(&in.Room, isRecordId),
+		validation.Field(&in.Teacher, validation.Required, IsRecordId),
+		validation.Field(&in.Student, validation.Required, IsRecordId),
+		validation.Field(&in.Instrument, IsRecordId),
+		validation.Field(&in.Room, IsRecordId),
 		validation.Field(&in.Start, validation.Required, validation.By(func(any) error {
 			_, err := parseInstant(in.Start, zone)
 			return err
@@ -77,20 +77,20 @@ func (in *lessonInput) validate(b *body, zone *time.Location) {
 	}
 	r := in.Recurrence
 	if r.Count < 0 || r.Count > scheduling.MaxOccurrences {
-		b.add("recurrence.count", validation.NewError("validation_out_of_range", fmt.Sprintf("Must be from 1 to %d.", scheduling.MaxOccurrences)))
+		b.Add("recurrence.count", validation.NewError("validation_out_of_range", fmt.Sprintf("Must be from 1 to %d.", scheduling.MaxOccurrences)))
 	}
 	if r.Until != "" {
 		if _, err := parseInstant(r.Until, zone); err != nil {
-			b.add("recurrence.until", err)
+			b.Add("recurrence.until", err)
 		}
 	}
-	if len(b.errs) == 0 {
+	if len(b.Errs) == 0 {
 		if _, err := in.occurrences(zone); err != nil {
 			field := "recurrence"
 			if r.RRule != "" {
 				field = "recurrence.rrule"
 			}
-			b.add(field, validation.NewError("validation_invalid_recurrence", err.Error()))
+			b.Add(field, validation.NewError("validation_invalid_recurrence", err.Error()))
 		}
 	}
 }

@@ -45,15 +45,15 @@ func ListLessons(e *core.RequestEvent) error {
 	}{q.Get("teacher"), q.Get("student"), q.Get("status"), q.Get("series"), q.Get("from"), q.Get("to")}
 	var from, to time.Time
 	errs := validation.ValidateStruct(&filters,
-		validation.Field(&filters.Teacher, isRecordId),
-		validation.Field(&filters.Student, isRecordId),
-		validation.Field(&filters.Series, isRecordId),
+		validation.Field(&filters.Teacher, IsRecordId),
+		validation.Field(&filters.Student, IsRecordId),
+		validation.Field(&filters.Series, IsRecordId),
 		validation.Field(&filters.Status, validation.In(lessonStatuses...).Error("Must be scheduled, completed, cancelled or no_show.")),
 		validation.Field(&filters.From, validation.By(instantInto(&from, settings.Zone))),
 		validation.Field(&filters.To, validation.By(instantInto(&to, settings.Zone))),
 	)
-	page := readPageParams(e)
-	if err := mergeErrors(errs, page.validate(lessonSorts)); err != nil {
+	page := ReadPageParams(e)
+	if err := MergeErrors(errs, page.Validate(lessonSorts)); err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	if !from.IsZero() && !to.IsZero() && !to.After(from) {
@@ -75,10 +75,10 @@ func ListLessons(e *core.RequestEvent) error {
 	add("end > {:from}", "from", dbTime(from), !from.IsZero())
 	add("start >= {:earliest}", "earliest", dbTime(from.Add(-lessons.MaxLength)), !from.IsZero()) // a tight index range
 	add("start < {:to}", "to", dbTime(to), !to.IsZero())
-	lq := listQuery{Filter: strings.Join(conds, " && "), Params: params}
-	page.apply(&lq, lessonSorts, "start")
+	lq := ListQuery{Filter: strings.Join(conds, " && "), Params: params}
+	page.Apply(&lq, lessonSorts, "start")
 
-	result, records, err := listVisible(e, "lessons", lq)
+	result, records, err := ListVisible(e, "lessons", lq)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func enrichLessons(e *core.RequestEvent, settings academy.Settings, records []*c
 		l.Set("local", localTimes(settings, l))
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return enrichError(e, err)
+		return EnrichError(e, err)
 	}
 	return nil
 }
@@ -149,7 +149,7 @@ func CreateLessons(e *core.RequestEvent) error {
 	// The probe is a lesson as it will be stored, series id included: the
 	// CreateRule lets a family book single make-ups, not a series of them.
 	probe := p.newLesson(collection, p.Starts[0], seriesID)
-	if err := checkCreate(e.App, e, probe, probe.FieldsData()); err != nil {
+	if err := CheckCreate(e.App, e, probe, probe.FieldsData()); err != nil {
 		return err
 	}
 	result, err := p.check(e)
@@ -164,7 +164,7 @@ func CreateLessons(e *core.RequestEvent) error {
 	}
 
 	var created []*core.Record
-	err = writeTx(e, func(tx core.App) error {
+	err = WriteTx(e, func(tx core.App) error {
 		for _, start := range p.Starts {
 			if series && !plannedToCreate(result.Occurrences, start) {
 				continue
@@ -187,7 +187,7 @@ func CreateLessons(e *core.RequestEvent) error {
 		return conflict.API()
 	}
 	if err != nil {
-		return saveError(e, err)
+		return SaveError(e, err)
 	}
 	if len(created) == 0 {
 		return conflictResponse(e, result)

@@ -50,14 +50,14 @@ func (f paymentFilters) validate() error {
 		validation.Field(&f.Status, validation.In(paymentStatuses...).Error("Must be pending, requires_action, succeeded, failed, refunded, partially_refunded or disputed.")),
 		validation.Field(&f.Kind, validation.In(billing.PaymentKinds...).Error("Must be tuition, registration, materials, lesson_package or other.")),
 		validation.Field(&f.Method, validation.In("stripe", "cash", "cheque", "transfer").Error("Must be stripe, cash, cheque or transfer.")),
-		validation.Field(&f.Family, isRecordId),
-		validation.Field(&f.Enrollment, isRecordId),
+		validation.Field(&f.Family, IsRecordId),
+		validation.Field(&f.Enrollment, IsRecordId),
 	)
 }
 
 // query narrows the ListRule: a parent asking for another family gets an
 // empty page.
-func (f paymentFilters) query() listQuery {
+func (f paymentFilters) query() ListQuery {
 	var conds []string
 	params := dbx.Params{}
 	add := func(field, value string) {
@@ -71,24 +71,24 @@ func (f paymentFilters) query() listQuery {
 	add("method", f.Method)
 	add("family", f.Family)
 	add("enrollment", f.Enrollment)
-	return listQuery{Filter: strings.Join(conds, " && "), Params: params}
+	return ListQuery{Filter: strings.Join(conds, " && "), Params: params}
 }
 
 func ListPayments(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	filters := paymentFilters{Status: q.Get("status"), Kind: q.Get("kind"), Method: q.Get("method"), Family: q.Get("family"), Enrollment: q.Get("enrollment")}
-	page := readPageParams(e)
-	if err := mergeErrors(filters.validate(), page.validate(paymentSorts)); err != nil {
+	page := ReadPageParams(e)
+	if err := MergeErrors(filters.validate(), page.Validate(paymentSorts)); err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	lq := filters.query()
-	page.apply(&lq, paymentSorts, "-created")
-	result, records, err := listVisible(e, "payments", lq)
+	page.Apply(&lq, paymentSorts, "-created")
+	result, records, err := ListVisible(e, "payments", lq)
 	if err != nil {
 		return err
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return enrichError(e, err)
+		return EnrichError(e, err)
 	}
 	return e.JSON(http.StatusOK, result)
 }
@@ -128,7 +128,7 @@ func ProcessPayment(e *core.RequestEvent) error {
 		return billingError(e, err)
 	}
 	if err := apis.EnrichRecord(e, res.Payment); err != nil {
-		return enrichError(e, err)
+		return EnrichError(e, err)
 	}
 	out := map[string]any{
 		"payment": res.Payment, "status": res.Payment.GetString("status"),
@@ -157,7 +157,7 @@ func payingFamily(e *core.RequestEvent, family string) (string, error) {
 	if !records.IDPattern.MatchString(family) {
 		return "", e.BadRequestError("Invalid submitted data.", validation.Errors{"family": validation.NewError("validation_invalid_id", "Must be a record id.")})
 	}
-	if _, err := findVisible(e, "users", family); err != nil {
+	if _, err := FindVisible(e, "users", family); err != nil {
 		return "", err
 	}
 	return family, nil
@@ -173,7 +173,7 @@ func RecordPayment(e *core.RequestEvent) error {
 	in := billing.OfflinePayment{
 		Family: b.text("family"), Enrollment: b.text("enrollment"), Amount: b.int("amount"), Currency: b.text("currency"),
 		Kind: b.text("kind"), Method: b.text("method"), Description: b.text("description"), Reference: b.text("reference"),
-		ReceivedAt: b.date("received_at"),
+		ReceivedAt: b.Date("received_at"),
 	}
 	if err := b.Check(e); err != nil {
 		return err
@@ -183,11 +183,11 @@ func RecordPayment(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	var payment *core.Record
-	err = writeTx(e, func(txApp core.App) error {
+	err = WriteTx(e, func(txApp core.App) error {
 		// The payments CreateRule decides who may record money.
 		probe := core.NewRecord(collection)
 		probe.Load(map[string]any{"family": in.Family, "amount": in.Amount, "currency": in.Currency, "kind": in.Kind, "method": in.Method, "status": "succeeded"})
-		if err := checkCreate(txApp, e, probe, b.data); err != nil {
+		if err := CheckCreate(txApp, e, probe, b.Data); err != nil {
 			return err
 		}
 		payment, err = billing.RecordPayment(txApp, in)
@@ -201,7 +201,7 @@ func RecordPayment(e *core.RequestEvent) error {
 
 // RefundPayment refunds all (no amount) or part of a payment.
 func RefundPayment(e *core.RequestEvent) error {
-	payment, err := findVisible(e, "payments", e.Request.PathValue("id"))
+	payment, err := FindVisible(e, "payments", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func RefundPayment(e *core.RequestEvent) error {
 	}
 	// The payments UpdateRule decides who may refund (admins); a family
 	// sees its payment but gets 403.
-	if err := checkRule(e.App, e, payment, payment.Collection().UpdateRule, map[string]any{"status": "refunded"}); err != nil {
+	if err := CheckRule(e.App, e, payment, payment.Collection().UpdateRule, map[string]any{"status": "refunded"}); err != nil {
 		return err
 	}
 	ctx, cancel := billingContext(e)

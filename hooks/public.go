@@ -42,10 +42,10 @@ type publicPlan struct {
 }
 
 func ListPublicTeachers(e *core.RequestEvent) error {
-	_, teachers, err := listVisible(e, "teachers", listQuery{
+	_, teachers, err := ListVisible(e, "teachers", ListQuery{
 		Filter:    "public = true && active = true",
 		Sort:      "display_name,id",
-		PerPage:   maxPerPage,
+		PerPage:   MaxPerPage,
 		SkipTotal: true,
 	})
 	if err != nil {
@@ -65,7 +65,7 @@ func ListPublicTeachers(e *core.RequestEvent) error {
 	}
 	names := map[string]string{}
 	if len(ids) > 0 {
-		instruments, err := allVisible(e, "instruments", listQuery{
+		instruments, err := AllVisible(e, "instruments", ListQuery{
 			Filter: "active = true",
 			Where:  []dbx.Expression{dbx.In("instruments.id", ids...)},
 		})
@@ -99,10 +99,10 @@ func ListPublicTeachers(e *core.RequestEvent) error {
 }
 
 func ListPublicPricing(e *core.RequestEvent) error {
-	_, plans, err := listVisible(e, "pricing_plans", listQuery{
+	_, plans, err := ListVisible(e, "pricing_plans", ListQuery{
 		Filter:    "public = true && active = true",
 		Sort:      "amount,name,id",
-		PerPage:   maxPerPage,
+		PerPage:   MaxPerPage,
 		SkipTotal: true,
 	})
 	if err != nil {

@@ -75,8 +75,8 @@ func ScheduleView(e *core.RequestEvent) error {
 			day = d
 			return nil
 		})),
-		validation.Field(&params.Teacher, isRecordId),
-		validation.Field(&params.Room, isRecordId),
+		validation.Field(&params.Teacher, IsRecordId),
+		validation.Field(&params.Room, IsRecordId),
 	)
 	if err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
@@ -96,7 +96,7 @@ func ScheduleView(e *core.RequestEvent) error {
 		return err
 	}
 	if all && onlyParams(q, "view", "date", "teacher", "room") {
-		key := fmt.Sprintf("schedule-view:%t:%s:%s:%s:%s", isSuperuser(e), params.View, dbTime(from), params.Teacher, params.Room)
+		key := fmt.Sprintf("schedule-view:%t:%s:%s:%s:%s", IsSuperuser(e), params.View, dbTime(from), params.Teacher, params.Room)
 		body, err := free.Answer(key, func() ([]byte, time.Time, error) {
 			res, err := build()
 			if err != nil {
@@ -109,7 +109,7 @@ func ScheduleView(e *core.RequestEvent) error {
 			return buf.Bytes(), time.Time{}, nil
 		})
 		if err != nil {
-			if apiErr := asApiError(err); apiErr != nil {
+			if apiErr := AsApiError(err); apiErr != nil {
 				return apiErr
 			}
 			return e.InternalServerError("", err)
@@ -147,7 +147,7 @@ func buildScheduleView(e *core.RequestEvent, settings academy.Settings, view, te
 		conds = append(conds, "room = {:room}")
 		p["room"] = room
 	}
-	_, lessons, err := listVisible(e, "lessons", listQuery{Filter: strings.Join(conds, " && "), Params: p, Sort: "start,id", PerPage: maxScheduleLessons, SkipTotal: true})
+	_, lessons, err := ListVisible(e, "lessons", ListQuery{Filter: strings.Join(conds, " && "), Params: p, Sort: "start,id", PerPage: maxScheduleLessons, SkipTotal: true})
 	if err != nil {
 		return nil, err
 	}

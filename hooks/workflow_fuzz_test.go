@@ -25,9 +25,9 @@ func FuzzWorkflowRunListParams(f *testing.F) {
 		decodertest.ListParams(t, raw, map[string]func(url.Values) error{
 			"workflow runs": func(q url.Values) error {
 				f := workflowRunFilters{Status: q.Get("status"), Name: q.Get("name"), Subject: q.Get("subject"), Owner: q.Get("owner")}
-				return mergeErrors(f.validate(), readPageParams(pageQueryWorkflow(q)).validate(workflowRunSorts))
+				return MergeErrors(f.validate(), ReadPageParams(pageQueryWorkflow(q)).Validate(workflowRunSorts))
 			},
-		}, pageOfWorkflow, maxPerPage)
+		}, pageOfWorkflow, MaxPerPage)
 	})
 }
 
@@ -38,7 +38,7 @@ func pageQueryWorkflow(q url.Values) *core.RequestEvent {
 
 // pageOfWorkflow is the page a list route reads from q.
 func pageOfWorkflow(q url.Values) (page, perPage int) {
-	var lq listQuery
-	readPageParams(pageQueryWorkflow(q)).apply(&lq, map[string]string{"": ""}, "")
+	var lq ListQuery
+	ReadPageParams(pageQueryWorkflow(q)).Apply(&lq, map[string]string{"": ""}, "")
 	return lq.Page, lq.PerPage
 }

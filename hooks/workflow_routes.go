@@ -62,11 +62,11 @@ func (f workflowRunFilters) validate() error {
 		validation.Field(&f.Status, validation.In(statuses...).Error("Must be a run status.")),
 		validation.Field(&f.Name, validation.Match(workflowName).Error("Must be a workflow name.")),
 		validation.Field(&f.Subject, validation.RuneLength(0, 200)),
-		validation.Field(&f.Owner, isRecordId),
+		validation.Field(&f.Owner, IsRecordId),
 	)
 }
 
-func (f workflowRunFilters) query() listQuery {
+func (f workflowRunFilters) query() ListQuery {
 	var conds []string
 	params := dbx.Params{}
 	for _, c := range []struct{ field, value string }{{"status", f.Status}, {"name", f.Name}, {"subject", f.Subject}, {"owner", f.Owner}} {
@@ -75,7 +75,7 @@ func (f workflowRunFilters) query() listQuery {
 			params[c.field] = c.value
 		}
 	}
-	return listQuery{Filter: strings.Join(conds, " && "), Params: params}
+	return ListQuery{Filter: strings.Join(conds, " && "), Params: params}
 }
 
 // ListWorkflowRuns: GET /api/v1/workflows/runs, newest first, narrowed by
@@ -83,18 +83,18 @@ func (f workflowRunFilters) query() listQuery {
 func ListWorkflowRuns(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	filters := workflowRunFilters{Status: q.Get("status"), Name: q.Get("name"), Subject: q.Get("subject"), Owner: q.Get("owner")}
-	page := readPageParams(e)
-	if err := mergeErrors(filters.validate(), page.validate(workflowRunSorts)); err != nil {
+	page := ReadPageParams(e)
+	if err := MergeErrors(filters.validate(), page.Validate(workflowRunSorts)); err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	lq := filters.query()
-	page.apply(&lq, workflowRunSorts, "-created")
-	result, records, err := listVisible(e, runsCollection, lq)
+	page.Apply(&lq, workflowRunSorts, "-created")
+	result, records, err := ListVisible(e, runsCollection, lq)
 	if err != nil {
 		return err
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return enrichError(e, err)
+		return EnrichError(e, err)
 	}
 	return e.JSON(http.StatusOK, result)
 }
@@ -102,16 +102,16 @@ func ListWorkflowRuns(e *core.RequestEvent) error {
 // ViewWorkflowRun: GET /api/v1/workflows/runs/{id}, the run with its steps
 // (each attempt, timing and error), both under their collections' rules.
 func ViewWorkflowRun(e *core.RequestEvent) error {
-	run, err := findVisible(e, runsCollection, e.Request.PathValue("id"))
+	run, err := FindVisible(e, runsCollection, e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	steps, err := allVisible(e, stepsCollection, listQuery{Filter: "run = {:run}", Params: dbx.Params{"run": run.Id}, Sort: "created"})
+	steps, err := AllVisible(e, stepsCollection, ListQuery{Filter: "run = {:run}", Params: dbx.Params{"run": run.Id}, Sort: "created"})
 	if err != nil {
 		return err
 	}
 	if err := apis.EnrichRecords(e, steps); err != nil {
-		return enrichError(e, err)
+		return EnrichError(e, err)
 	}
 	run.WithCustomData(true)
 	run.Set("steps", steps)
@@ -141,7 +141,7 @@ var (
 // runs' UpdateRule admits; a run the caller cannot see is a 404.
 func controlWorkflowRun(action func(app core.App, id string, body map[string]any) error) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
-		run, err := findVisible(e, runsCollection, e.Request.PathValue("id"))
+		run, err := FindVisible(e, runsCollection, e.Request.PathValue("id"))
 		if err != nil {
 			return err
 		}
@@ -154,9 +154,9 @@ func controlWorkflowRun(action func(app core.App, id string, body map[string]any
 		if err := b.Check(e); err != nil {
 			return err
 		}
-		body := b.data
-		err = writeTx(e, func(txApp core.App) error {
-			if err := checkRule(txApp, e, run, run.Collection().UpdateRule, body); err != nil {
+		body := b.Data
+		err = WriteTx(e, func(txApp core.App) error {
+			if err := CheckRule(txApp, e, run, run.Collection().UpdateRule, body); err != nil {
 				return err
 			}
 			return action(txApp, run.Id, body)
@@ -179,17 +179,17 @@ func StartWorkflowRun(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	body := b.data
+	body := b.Data
 	name := b.strMax("workflow", 255)
 	key := b.strMax("idempotency_key", 255)
 	subject := b.strMax("subject", 255)
 	owner := b.strMax("owner", 255)
 	wait, werr := routeWait(e)
-	b.add("wait", werr)
+	b.Add("wait", werr)
 	if name == "" {
-		b.add("workflow", validation.ErrRequired)
+		b.Add("workflow", validation.ErrRequired)
 	}
-	input := b.data["input"]
+	input := b.Data["input"]
 	b.object("input")
 	if err := b.Check(e); err != nil {
 		return err
@@ -201,12 +201,12 @@ func StartWorkflowRun(e *core.RequestEvent) error {
 	}
 	probe := core.NewRecord(collection)
 	probe.Load(map[string]any{"name": name, "subject": subject, "owner": owner, "idempotency_key": key, "status": "pending"})
-	if err := checkCreate(e.App, e, probe, body); err != nil {
+	if err := CheckCreate(e.App, e, probe, body); err != nil {
 		return err
 	}
 	raw, _ := json.Marshal(input)
 	var run *workflows.Run
-	err = writeTx(e, func(txApp core.App) error {
+	err = WriteTx(e, func(txApp core.App) error {
 		run, err = workflows.StartByName(txApp, name, raw, workflows.StartOptions{IdempotencyKey: key, Subject: subject, Owner: owner})
 		return err
 	})
@@ -224,11 +224,11 @@ func SignalWorkflowEvent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	body := b.data
+	body := b.Data
 	key := b.strMax("key", 255)
 	eventID := b.strMax("event_id", 255)
 	if key == "" {
-		b.add("key", validation.ErrRequired)
+		b.Add("key", validation.ErrRequired)
 	}
 	if err := b.Check(e); err != nil {
 		return err
@@ -239,11 +239,11 @@ func SignalWorkflowEvent(e *core.RequestEvent) error {
 	}
 	probe := core.NewRecord(collection)
 	probe.Load(map[string]any{"key": key, "event_id": eventID})
-	if err := checkCreate(e.App, e, probe, body); err != nil {
+	if err := CheckCreate(e.App, e, probe, body); err != nil {
 		return err
 	}
 	var res workflows.SignalResult
-	err = writeTx(e, func(txApp core.App) error {
+	err = WriteTx(e, func(txApp core.App) error {
 		res, err = workflows.Signal(txApp, key, body["payload"], workflows.SignalOptions{EventID: eventID})
 		return err
 	})
@@ -270,16 +270,16 @@ func ConfirmTrialLesson(e *core.RequestEvent) error {
 	}
 	in := notify.TrialInput{Lesson: b.strMax("lesson", 255)}
 	wait, werr := routeWait(e)
-	b.add("wait", werr)
+	b.Add("wait", werr)
 	b.AddAll(in.Validate(), "lesson")
 	if err := b.Check(e); err != nil {
 		return err
 	}
-	lesson, err := findVisible(e, "lessons", in.Lesson)
+	lesson, err := FindVisible(e, "lessons", in.Lesson)
 	if err != nil {
 		return err
 	}
-	if err := checkRule(e.App, e, lesson, lesson.Collection().UpdateRule, map[string]any{}); err != nil {
+	if err := CheckRule(e.App, e, lesson, lesson.Collection().UpdateRule, map[string]any{}); err != nil {
 		return err
 	}
 	if lesson.GetString("kind") != "trial" {
@@ -333,7 +333,7 @@ func routeWait(e *core.RequestEvent) (time.Duration, error) {
 
 // workflowError maps the engine's errors onto PocketBase's error shape.
 func workflowError(e *core.RequestEvent, err error) error {
-	if apiErr := asApiError(err); apiErr != nil {
+	if apiErr := AsApiError(err); apiErr != nil {
 		return apiErr
 	}
 	var inputErr *workflows.InputError

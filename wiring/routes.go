@@ -9,6 +9,7 @@ import (
 	"cedarheights/hooks"
 	"cedarheights/hooks/authapi"
 	"cedarheights/hooks/opsapi"
+	"cedarheights/hooks/peopleapi"
 	"cedarheights/offers"
 )
 
@@ -45,18 +46,18 @@ var routes = []hooks.Route{
 	route(http.MethodGet, "/api/v1/health", opsapi.Health, anyone, 0),
 
 	// students.go
-	route(http.MethodGet, "/api/v1/students", hooks.ListStudents, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/students", hooks.CreateStudent, signedIn, routeBody),
-	route(http.MethodGet, "/api/v1/students/{id}", hooks.ViewStudent, signedIn, routeBody),
-	route(http.MethodPut, "/api/v1/students/{id}", hooks.UpdateStudent, signedIn, routeBody),
-	route(http.MethodPatch, "/api/v1/students/{id}", hooks.UpdateStudent, signedIn, routeBody),
-	route(http.MethodDelete, "/api/v1/students/{id}", hooks.SoftDeleteStudent, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/students/{id}/restore", hooks.RestoreStudent, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/students", peopleapi.ListStudents, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/students", peopleapi.CreateStudent, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/students/{id}", peopleapi.ViewStudent, signedIn, routeBody),
+	route(http.MethodPut, "/api/v1/students/{id}", peopleapi.UpdateStudent, signedIn, routeBody),
+	route(http.MethodPatch, "/api/v1/students/{id}", peopleapi.UpdateStudent, signedIn, routeBody),
+	route(http.MethodDelete, "/api/v1/students/{id}", peopleapi.SoftDeleteStudent, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/students/{id}/restore", peopleapi.RestoreStudent, signedIn, routeBody),
 
 	// teachers.go, availability.go
-	route(http.MethodGet, "/api/v1/teachers", hooks.ListTeachers, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/teachers", hooks.CreateTeacher, signedIn, routeBody),
-	route(http.MethodPut, "/api/v1/teachers/{id}/availability", hooks.ReplaceAvailability, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/teachers", peopleapi.ListTeachers, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/teachers", peopleapi.CreateTeacher, signedIn, routeBody),
+	route(http.MethodPut, "/api/v1/teachers/{id}/availability", peopleapi.ReplaceAvailability, signedIn, routeBody),
 
 	// public.go, public_timeslots.go: the anonymous catalogue
 	route(http.MethodGet, "/api/v1/public/teachers", hooks.ListPublicTeachers, anyone, routeBody),

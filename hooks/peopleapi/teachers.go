@@ -1,4 +1,4 @@
-package hooks
+package peopleapi
 
 import (
 	"database/sql"
@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"cedarheights/hooks"
 )
 
 // teachers.go: the seed's /api/v1/teachers routes over the teachers and
@@ -37,7 +39,7 @@ type teacherFilters struct {
 
 func (f teacherFilters) validate() error {
 	return validation.ValidateStruct(&f,
-		validation.Field(&f.Instrument, isRecordId),
+		validation.Field(&f.Instrument, hooks.IsRecordId),
 		validation.Field(&f.Q, validation.RuneLength(0, 100)),
 	)
 }
@@ -45,8 +47,8 @@ func (f teacherFilters) validate() error {
 func ListTeachers(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	filters := teacherFilters{Instrument: q.Get("instrument"), Q: q.Get("q")}
-	page := readPageParams(e)
-	if err := mergeErrors(filters.validate(), page.validate(teacherSorts)); err != nil {
+	page := hooks.ReadPageParams(e)
+	if err := hooks.MergeErrors(filters.validate(), page.Validate(teacherSorts)); err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	var conds []string
@@ -59,15 +61,15 @@ func ListTeachers(e *core.RequestEvent) error {
 		conds = append(conds, "display_name ~ {:q}")
 		params["q"] = filters.Q
 	}
-	lq := listQuery{Filter: strings.Join(conds, " && "), Params: params}
-	page.apply(&lq, teacherSorts, "name")
+	lq := hooks.ListQuery{Filter: strings.Join(conds, " && "), Params: params}
+	page.Apply(&lq, teacherSorts, "name")
 
-	result, teachers, err := listVisible(e, "teachers", lq)
+	result, teachers, err := hooks.ListVisible(e, "teachers", lq)
 	if err != nil {
 		return err
 	}
 	if err := apis.EnrichRecords(e, teachers); err != nil {
-		return enrichError(e, err)
+		return hooks.EnrichError(e, err)
 	}
 	if err := embedAvailability(e, teachers); err != nil {
 		return err
@@ -85,7 +87,7 @@ func embedAvailability(e *core.RequestEvent, teachers []*core.Record) error {
 	for i, t := range teachers {
 		ids[i] = t.Id
 	}
-	windows, err := allVisible(e, "availability", listQuery{
+	windows, err := hooks.AllVisible(e, "availability", hooks.ListQuery{
 		Where: []dbx.Expression{dbx.In("availability.teacher", ids...)},
 		Sort:  "teacher,weekday,start_time,id",
 	})
@@ -98,7 +100,7 @@ func embedAvailability(e *core.RequestEvent, teachers []*core.Record) error {
 		}
 	}
 	if err := apis.EnrichRecords(e, windows); err != nil {
-		return enrichError(e, err)
+		return hooks.EnrichError(e, err)
 	}
 	byTeacher := make(map[string][]*core.Record, len(teachers))
 	for _, w := range windows {
@@ -124,19 +126,19 @@ func CreateTeacher(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
-	body := b.record(collection, isSuperuser(e))
+	body := b.Record(collection, hooks.IsSuperuser(e))
 	record := core.NewRecord(collection)
 	record.Load(body)
-	b.requireFields(e.Request.Context(), e.App, record)
+	b.RequireFields(e.Request.Context(), e.App, record)
 	if err := b.Check(e); err != nil {
 		return err
 	}
-	err = writeTx(e, func(txApp core.App) error {
-		if err := checkCreate(txApp, e, record, body); err != nil {
+	err = hooks.WriteTx(e, func(txApp core.App) error {
+		if err := hooks.CheckCreate(txApp, e, record, body); err != nil {
 			return err
 		}
 		if err := checkTeacherUser(txApp, record.GetString("user")); err != nil {
@@ -147,14 +149,14 @@ func CreateTeacher(e *core.RequestEvent) error {
 			return e.InternalServerError("", err)
 		}
 		if err := txApp.Save(record); err != nil {
-			return saveError(e, err)
+			return hooks.SaveError(e, err)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return RespondRecord(e, http.StatusCreated, record)
+	return hooks.RespondRecord(e, http.StatusCreated, record)
 }
 
 // checkTeacherUser validates the user a new profile links to. It runs after

@@ -1,4 +1,4 @@
-package hooks
+package peopleapi
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/hooks"
 	"cedarheights/scheduling"
 )
 
@@ -31,11 +32,11 @@ type windowInput struct {
 }
 
 func ReplaceAvailability(e *core.RequestEvent) error {
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
-	teacher, err := findVisible(e, "teachers", e.Request.PathValue("id"))
+	teacher, err := hooks.FindVisible(e, "teachers", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -49,13 +50,13 @@ func ReplaceAvailability(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	saved := make([]*core.Record, 0, len(inputs))
-	err = writeTx(e, func(txApp core.App) error {
+	err = hooks.WriteTx(e, func(txApp core.App) error {
 		old, err := txApp.FindAllRecords(collection, dbx.HashExp{"teacher": teacher.Id})
 		if err != nil {
 			return e.InternalServerError("", err)
 		}
 		for _, r := range old {
-			if err := checkRule(txApp, e, r, collection.DeleteRule, map[string]any{}); err != nil {
+			if err := hooks.CheckRule(txApp, e, r, collection.DeleteRule, map[string]any{}); err != nil {
 				return err
 			}
 		}
@@ -69,14 +70,14 @@ func ReplaceAvailability(e *core.RequestEvent) error {
 			body := withTeacher(in.record, teacher.Id)
 			probe := core.NewRecord(collection)
 			probe.Load(body)
-			if err := checkCreate(txApp, e, probe, body); err != nil {
+			if err := hooks.CheckCreate(txApp, e, probe, body); err != nil {
 				return err
 			}
 		}
 
 		for _, r := range old {
 			if err := txApp.Delete(r); err != nil {
-				return saveError(e, err)
+				return hooks.SaveError(e, err)
 			}
 		}
 		for i, in := range inputs {
@@ -106,26 +107,26 @@ func withTeacher(fields map[string]any, teacherId string) map[string]any {
 
 // readWindows reads the submitted {"windows": [...]}; each mistake is a
 // field error keyed like "windows.2.end_time".
-func readWindows(b *body) []windowInput {
-	list := b.list("windows")
+func readWindows(b *hooks.Body) []windowInput {
+	list := b.List("windows")
 	switch {
-	case !b.has("windows"):
-		b.add("windows", validation.ErrRequired)
+	case !b.Has("windows"):
+		b.Add("windows", validation.ErrRequired)
 		return nil
-	case b.failed("windows"):
+	case b.Failed("windows"):
 		return nil
 	case len(list) > maxWindowsPerTeacher:
-		b.add("windows", validation.NewError("validation_too_many", fmt.Sprintf("Must hold at most %d windows.", maxWindowsPerTeacher)))
+		b.Add("windows", validation.NewError("validation_too_many", fmt.Sprintf("Must hold at most %d windows.", maxWindowsPerTeacher)))
 		return nil
 	}
 
 	inputs := make([]windowInput, len(list))
 	for i := range list {
-		if w := b.item("windows", list, i); w != nil {
+		if w := b.Item("windows", list, i); w != nil {
 			inputs[i] = readWindow(w)
 		}
 	}
-	if len(b.errs) > 0 {
+	if len(b.Errs) > 0 {
 		return nil
 	}
 
@@ -134,7 +135,7 @@ func readWindows(b *body) []windowInput {
 		windows[i] = in.window
 	}
 	if i, j := scheduling.FirstOverlap(windows); i >= 0 {
-		b.add(fmt.Sprintf("windows.%d.start_time", j), validation.NewError("validation_overlap",
+		b.Add(fmt.Sprintf("windows.%d.start_time", j), validation.NewError("validation_overlap",
 			fmt.Sprintf("Overlaps window %d (%s %s–%s).", i, windows[i].Weekday, windows[i].Start, windows[i].End)))
 		return nil
 	}
@@ -143,48 +144,48 @@ func readWindows(b *body) []windowInput {
 
 // readWindow reads one window's fields; a clock or weekday of the wrong
 // type is named as an invalid clock or weekday.
-func readWindow(w *body) windowInput {
+func readWindow(w *hooks.Body) windowInput {
 	var win scheduling.WeeklyWindow
-	fresh := len(w.errs)
+	fresh := len(w.Errs)
 
-	switch d, ok := w.data["weekday"].(float64); {
-	case !w.has("weekday"):
-		w.add("weekday", validation.ErrRequired)
+	switch d, ok := w.Data["weekday"].(float64); {
+	case !w.Has("weekday"):
+		w.Add("weekday", validation.ErrRequired)
 	case !ok || d != math.Trunc(d) || d < 0 || d > 6:
-		w.add("weekday", validation.NewError("validation_invalid_weekday", "Must be a whole number from 0 (Sunday) to 6 (Saturday)."))
+		w.Add("weekday", validation.NewError("validation_invalid_weekday", "Must be a whole number from 0 (Sunday) to 6 (Saturday)."))
 	default:
 		win.Weekday = time.Weekday(d)
 	}
 
 	clock := func(name string) scheduling.Clock {
-		s, ok := w.data[name].(string)
-		if !w.has(name) || (ok && s == "") {
-			w.add(name, validation.ErrRequired)
+		s, ok := w.Data[name].(string)
+		if !w.Has(name) || (ok && s == "") {
+			w.Add(name, validation.ErrRequired)
 			return 0
 		}
 		c, err := scheduling.ParseClock(s)
 		if !ok || err != nil {
-			w.add(name, validation.NewError("validation_invalid_clock", "Must be a time of day as HH:MM (00:00 to 24:00)."))
+			w.Add(name, validation.NewError("validation_invalid_clock", "Must be a time of day as HH:MM (00:00 to 24:00)."))
 		}
 		return c
 	}
 	win.Start = clock("start_time")
 	win.End = clock("end_time")
-	win.ValidFrom = w.date("valid_from")
-	win.ValidTo = w.date("valid_to")
+	win.ValidFrom = w.Date("valid_from")
+	win.ValidTo = w.Date("valid_to")
 
-	if len(w.errs) == fresh {
+	if len(w.Errs) == fresh {
 		switch err := win.Validate(); err {
 		case nil:
 		case scheduling.ErrWindowEndBeforeStart:
-			w.add("end_time", validation.NewError("validation_end_before_start", "Must be after the start time."))
+			w.Add("end_time", validation.NewError("validation_end_before_start", "Must be after the start time."))
 		case scheduling.ErrWindowValidity:
-			w.add("valid_to", validation.NewError("validation_valid_to_before_from", "Must not be before valid_from."))
+			w.Add("valid_to", validation.NewError("validation_valid_to_before_from", "Must not be before valid_from."))
 		default:
-			w.add("start_time", validation.NewError("validation_invalid_window", err.Error()))
+			w.Add("start_time", validation.NewError("validation_invalid_window", err.Error()))
 		}
 	}
-	if len(w.errs) > fresh {
+	if len(w.Errs) > fresh {
 		return windowInput{}
 	}
 
@@ -207,7 +208,7 @@ func dateValue(t time.Time) string {
 // windowSaveError names the window whose Save failed (field validation the
 // checks above did not foresee, a hook refusing it).
 func windowSaveError(e *core.RequestEvent, i int, err error) error {
-	if apiErr := asApiError(err); apiErr != nil {
+	if apiErr := hooks.AsApiError(err); apiErr != nil {
 		return apiErr
 	}
 	var ve validation.Errors

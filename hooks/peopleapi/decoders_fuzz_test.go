@@ -1,4 +1,4 @@
-package hooks
+package peopleapi
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/hooks"
 	"cedarheights/internal/decodertest"
 	"cedarheights/scheduling"
 )
@@ -28,25 +29,25 @@ func FuzzPeopleListParams(f *testing.F) {
 			"students": func(q url.Values) error {
 				f := studentFilters{Status: q.Get("status"), Instrument: q.Get("instrument"), Teacher: q.Get("teacher"),
 					Parent: q.Get("parent"), Q: q.Get("q"), IncludeDeleted: q.Get("include_deleted")}
-				return mergeErrors(f.validate(), readPageParams(pageQueryPeople(q)).validate(studentSorts))
+				return hooks.MergeErrors(f.validate(), hooks.ReadPageParams(pageQuery(q)).Validate(studentSorts))
 			},
 			"teachers": func(q url.Values) error {
 				f := teacherFilters{Instrument: q.Get("instrument"), Q: q.Get("q")}
-				return mergeErrors(f.validate(), readPageParams(pageQueryPeople(q)).validate(teacherSorts))
+				return hooks.MergeErrors(f.validate(), hooks.ReadPageParams(pageQuery(q)).Validate(teacherSorts))
 			},
-		}, pageOfPeople, maxPerPage)
+		}, pageOf, hooks.MaxPerPage)
 	})
 }
 
-// pageQueryPeople is a list request with query q.
-func pageQueryPeople(q url.Values) *core.RequestEvent {
+// pageQuery is a list request with query q.
+func pageQuery(q url.Values) *core.RequestEvent {
 	return decodertest.Event(http.MethodGet, "/?"+q.Encode(), "", nil)
 }
 
-// pageOfPeople is the page a list route reads from q.
-func pageOfPeople(q url.Values) (page, perPage int) {
-	var lq listQuery
-	readPageParams(pageQueryPeople(q)).apply(&lq, map[string]string{"": ""}, "")
+// pageOf is the page a list route reads from q.
+func pageOf(q url.Values) (page, perPage int) {
+	var lq hooks.ListQuery
+	hooks.ReadPageParams(pageQuery(q)).Apply(&lq, map[string]string{"": ""}, "")
 	return lq.Page, lq.PerPage
 }
 
@@ -67,7 +68,7 @@ func FuzzAvailabilityWindows(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		e := decodertest.Event(http.MethodPut, "/", "application/json", raw)
-		b, err := ReadBody(e)
+		b, err := hooks.ReadBody(e)
 		if err != nil {
 			return
 		}
@@ -79,7 +80,7 @@ func FuzzAvailabilityWindows(f *testing.F) {
 		windows := make([]scheduling.WeeklyWindow, len(inputs))
 		for i, in := range inputs {
 			windows[i] = in.window
-			sent := b.data["windows"].([]any)[i].(map[string]any)
+			sent := b.Data["windows"].([]any)[i].(map[string]any)
 			if float64(in.record["weekday"].(int)) != sent["weekday"].(float64) ||
 				in.record["start_time"] != sent["start_time"] || in.record["end_time"] != sent["end_time"] {
 				t.Fatalf("window %d saved as %v, sent %v", i, in.record, sent)

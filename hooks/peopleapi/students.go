@@ -1,4 +1,4 @@
-package hooks
+package peopleapi
 
 import (
 	"database/sql"
@@ -12,6 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"cedarheights/hooks"
 )
 
 // students.go: the seed's /api/v1/students routes over the students
@@ -47,11 +49,11 @@ type studentFilters struct {
 func (f studentFilters) validate() error {
 	return validation.ValidateStruct(&f,
 		validation.Field(&f.Status, validation.In(studentStatuses...).Error("Must be prospect, active, paused or withdrawn.")),
-		validation.Field(&f.Instrument, isRecordId),
-		validation.Field(&f.Teacher, isRecordId),
-		validation.Field(&f.Parent, isRecordId),
+		validation.Field(&f.Instrument, hooks.IsRecordId),
+		validation.Field(&f.Teacher, hooks.IsRecordId),
+		validation.Field(&f.Parent, hooks.IsRecordId),
 		validation.Field(&f.Q, validation.RuneLength(0, 100)),
-		validation.Field(&f.IncludeDeleted, isFlag),
+		validation.Field(&f.IncludeDeleted, hooks.IsFlag),
 	)
 }
 
@@ -59,7 +61,7 @@ func (f studentFilters) validate() error {
 // ListRule and never widen it (a parent asking for ?parent=<other family>
 // gets an empty page). Deleted students are left out unless asked for, and
 // even then only callers whose rules show deleted rows (admins) see them.
-func (f studentFilters) query() listQuery {
+func (f studentFilters) query() hooks.ListQuery {
 	var conds []string
 	params := dbx.Params{}
 	add := func(cond, name, value string) {
@@ -73,10 +75,10 @@ func (f studentFilters) query() listQuery {
 	add("preferred_teacher = {:teacher}", "teacher", f.Teacher)
 	add("parent = {:parent}", "parent", f.Parent)
 	add("(first_name ~ {:q} || last_name ~ {:q})", "q", f.Q)
-	if !flag(f.IncludeDeleted) {
+	if !hooks.Flag(f.IncludeDeleted) {
 		conds = append(conds, `deleted = ""`)
 	}
-	return listQuery{Filter: strings.Join(conds, " && "), Params: params}
+	return hooks.ListQuery{Filter: strings.Join(conds, " && "), Params: params}
 }
 
 func ListStudents(e *core.RequestEvent) error {
@@ -85,29 +87,29 @@ func ListStudents(e *core.RequestEvent) error {
 		Status: q.Get("status"), Instrument: q.Get("instrument"), Teacher: q.Get("teacher"),
 		Parent: q.Get("parent"), Q: q.Get("q"), IncludeDeleted: q.Get("include_deleted"),
 	}
-	page := readPageParams(e)
-	if err := mergeErrors(filters.validate(), page.validate(studentSorts)); err != nil {
+	page := hooks.ReadPageParams(e)
+	if err := hooks.MergeErrors(filters.validate(), page.Validate(studentSorts)); err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	lq := filters.query()
-	page.apply(&lq, studentSorts, "name")
+	page.Apply(&lq, studentSorts, "name")
 
-	result, records, err := listVisible(e, "students", lq)
+	result, records, err := hooks.ListVisible(e, "students", lq)
 	if err != nil {
 		return err
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return enrichError(e, err)
+		return hooks.EnrichError(e, err)
 	}
 	return e.JSON(http.StatusOK, result)
 }
 
 func ViewStudent(e *core.RequestEvent) error {
-	record, err := findVisible(e, "students", e.Request.PathValue("id"))
+	record, err := hooks.FindVisible(e, "students", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return RespondRecord(e, http.StatusOK, record)
+	return hooks.RespondRecord(e, http.StatusOK, record)
 }
 
 // CreateStudent creates a student: 201 with the record. A status left out
@@ -118,35 +120,35 @@ func CreateStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
-	data := b.record(collection, isSuperuser(e))
+	data := b.Record(collection, hooks.IsSuperuser(e))
 	record := core.NewRecord(collection)
 	record.Load(data)
-	if !b.has("status") {
+	if !b.Has("status") {
 		record.Set("status", defaultStudentStatus)
 	}
 	// The CreateRule compares the submitted parent with the caller; without
 	// one it would answer 403 where the honest answer is a missing field.
-	b.requireFields(e.Request.Context(), e.App, record)
+	b.RequireFields(e.Request.Context(), e.App, record)
 	if err := b.Check(e); err != nil {
 		return err
 	}
-	err = writeTx(e, func(txApp core.App) error {
-		if err := checkCreate(txApp, e, record, data); err != nil {
+	err = hooks.WriteTx(e, func(txApp core.App) error {
+		if err := hooks.CheckCreate(txApp, e, record, data); err != nil {
 			return err
 		}
 		if err := txApp.Save(record); err != nil {
-			return saveError(e, err)
+			return hooks.SaveError(e, err)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return RespondRecord(e, http.StatusCreated, record)
+	return hooks.RespondRecord(e, http.StatusCreated, record)
 }
 
 // defaultStudentStatus is a new student's status when the body leaves it out.
@@ -155,29 +157,29 @@ const defaultStudentStatus = "prospect"
 // UpdateStudent serves PUT and PATCH alike: fields left out keep their
 // values (PocketBase's update semantics).
 func UpdateStudent(e *core.RequestEvent) error {
-	record, err := findVisible(e, "students", e.Request.PathValue("id"))
+	record, err := hooks.FindVisible(e, "students", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
-	body := b.record(record.Collection(), isSuperuser(e))
+	body := b.Record(record.Collection(), hooks.IsSuperuser(e))
 	if err := b.Check(e); err != nil {
 		return err
 	}
 	if record, err = writeStudent(e, record.Id, func(*core.Record) map[string]any { return body }); err != nil {
 		return err
 	}
-	return RespondRecord(e, http.StatusOK, record)
+	return hooks.RespondRecord(e, http.StatusOK, record)
 }
 
 // SoftDeleteStudent stamps `deleted`; the UpdateRule decides who may, as if
 // the client had sent {"deleted": now}. Deleting twice keeps the first
 // stamp and writes nothing, even when both requests arrive at once.
 func SoftDeleteStudent(e *core.RequestEvent) error {
-	record, err := findVisible(e, "students", e.Request.PathValue("id"))
+	record, err := hooks.FindVisible(e, "students", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -196,7 +198,7 @@ func SoftDeleteStudent(e *core.RequestEvent) error {
 // RestoreStudent clears `deleted`. Only callers who can see deleted students
 // and whose UpdateRule allows clearing the stamp (admins) get this far.
 func RestoreStudent(e *core.RequestEvent) error {
-	record, err := findVisible(e, "students", e.Request.PathValue("id"))
+	record, err := hooks.FindVisible(e, "students", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -204,7 +206,7 @@ func RestoreStudent(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return RespondRecord(e, http.StatusOK, record)
+	return hooks.RespondRecord(e, http.StatusOK, record)
 }
 
 // writeStudent re-reads the student in the write's transaction, asks
@@ -214,7 +216,7 @@ func RestoreStudent(e *core.RequestEvent) error {
 // copy (an update racing a soft delete would otherwise undelete).
 func writeStudent(e *core.RequestEvent, id string, bodyFor func(current *core.Record) map[string]any) (*core.Record, error) {
 	var record *core.Record
-	err := writeTx(e, func(txApp core.App) error {
+	err := hooks.WriteTx(e, func(txApp core.App) error {
 		current, err := txApp.FindRecordById("students", id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return e.NotFoundError("", nil) // hard deleted since the caller's read
@@ -227,12 +229,12 @@ func writeStudent(e *core.RequestEvent, id string, bodyFor func(current *core.Re
 		if body == nil {
 			return nil
 		}
-		if err := checkRule(txApp, e, current, current.Collection().UpdateRule, body); err != nil {
+		if err := hooks.CheckRule(txApp, e, current, current.Collection().UpdateRule, body); err != nil {
 			return err
 		}
 		current.Load(body)
 		if err := txApp.Save(current); err != nil {
-			return saveError(e, err)
+			return hooks.SaveError(e, err)
 		}
 		return nil
 	})
