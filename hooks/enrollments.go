@@ -288,7 +288,7 @@ func MatchEnrollment(e *core.RequestEvent) error {
 			BirthDate: valueOr(q.Get("birth_date"), "2000-01-01"), Instrument: q.Get("instrument"), Level: q.Get("level"),
 			PreferredTeacher: q.Get("preferred_teacher")}}
 		if l := q.Get("limit"); l != "" {
-			if err := wholeNumber(1, matching.MaxLimit)(l); err != nil {
+			if err := WholeNumber(1, matching.MaxLimit)(l); err != nil {
 				return e.BadRequestError("Invalid query parameters.", validation.Errors{"limit": err})
 			}
 			json.Unmarshal([]byte(l), &req.Limit)

@@ -46,8 +46,8 @@ func ReadPageParams(e *core.RequestEvent) pageParams {
 // the PocketBase sort expression it stands for.
 func (p pageParams) Validate(sorts map[string]string) error {
 	return validation.ValidateStruct(&p,
-		validation.Field(&p.Page, validation.By(wholeNumber(1, 1_000_000))),
-		validation.Field(&p.PerPage, validation.By(wholeNumber(1, MaxPerPage))),
+		validation.Field(&p.Page, validation.By(WholeNumber(1, 1_000_000))),
+		validation.Field(&p.PerPage, validation.By(WholeNumber(1, MaxPerPage))),
 		validation.Field(&p.Sort, validation.In(anySlice(slices.Sorted(maps.Keys(sorts)))...).
 			Error(fmt.Sprintf("Must be one of %v.", slices.Sorted(maps.Keys(sorts))))),
 		validation.Field(&p.SkipTotal, IsFlag),
@@ -68,8 +68,8 @@ func (p pageParams) Apply(q *ListQuery, sorts map[string]string, defaultSort str
 	q.SkipTotal = Flag(p.SkipTotal)
 }
 
-// wholeNumber accepts "" or a whole number within [min, max].
-func wholeNumber(min, max int) validation.RuleFunc {
+// WholeNumber accepts "" or a whole number within [min, max].
+func WholeNumber(min, max int) validation.RuleFunc {
 	return func(value any) error {
 		s, _ := value.(string)
 		if s == "" {

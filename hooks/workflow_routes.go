@@ -324,7 +324,7 @@ func routeWait(e *core.RequestEvent) (time.Duration, error) {
 	if s == "" {
 		return defaultRouteWait, nil
 	}
-	if err := wholeNumber(0, int(maxRouteWait/time.Millisecond))(s); err != nil {
+	if err := WholeNumber(0, int(maxRouteWait/time.Millisecond))(s); err != nil {
 		return 0, err
 	}
 	ms, _ := strconv.Atoi(s)

@@ -10,6 +10,7 @@ import (
 	"cedarheights/hooks/authapi"
 	"cedarheights/hooks/opsapi"
 	"cedarheights/hooks/peopleapi"
+	"cedarheights/hooks/publicapi"
 	"cedarheights/offers"
 )
 
@@ -60,9 +61,9 @@ var routes = []hooks.Route{
 	route(http.MethodPut, "/api/v1/teachers/{id}/availability", peopleapi.ReplaceAvailability, signedIn, routeBody),
 
 	// public.go, public_timeslots.go: the anonymous catalogue
-	route(http.MethodGet, "/api/v1/public/teachers", hooks.ListPublicTeachers, anyone, routeBody),
-	route(http.MethodGet, "/api/v1/public/pricing", hooks.ListPublicPricing, anyone, routeBody),
-	route(http.MethodGet, "/api/v1/public/timeslots", hooks.ListPublicTimeslots, anyone, routeBody),
+	route(http.MethodGet, "/api/v1/public/teachers", publicapi.ListPublicTeachers, anyone, routeBody),
+	route(http.MethodGet, "/api/v1/public/pricing", publicapi.ListPublicPricing, anyone, routeBody),
+	route(http.MethodGet, "/api/v1/public/timeslots", publicapi.ListPublicTimeslots, anyone, routeBody),
 
 	// lessons.go, lesson_check.go, schedule_view.go, lesson_changes.go
 	route(http.MethodGet, "/api/v1/lessons", hooks.ListLessons, signedIn, routeBody),

@@ -1,4 +1,4 @@
-package hooks
+package publicapi
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"cedarheights/academy"
 	"cedarheights/freetime"
+	"cedarheights/hooks"
 	"cedarheights/scheduling"
 )
 
@@ -94,10 +95,10 @@ func deriveTimeslots(e *core.RequestEvent) (body []byte, until time.Time, err er
 		}
 	}
 	err = validation.ValidateStruct(&params,
-		validation.Field(&params.Instrument, validation.Required, IsRecordId),
-		validation.Field(&params.Teacher, IsRecordId),
-		validation.Field(&params.Minutes, validation.By(wholeNumber(15, 180))),
-		validation.Field(&params.Step, validation.By(wholeNumber(5, 120))),
+		validation.Field(&params.Instrument, validation.Required, hooks.IsRecordId),
+		validation.Field(&params.Teacher, hooks.IsRecordId),
+		validation.Field(&params.Minutes, validation.By(hooks.WholeNumber(15, 180))),
+		validation.Field(&params.Step, validation.By(hooks.WholeNumber(5, 120))),
 		validation.Field(&params.From, validation.Required, validation.By(localDate(&from))),
 		validation.Field(&params.To, validation.Required, validation.By(localDate(&to))),
 	)
@@ -115,7 +116,7 @@ func deriveTimeslots(e *core.RequestEvent) (body []byte, until time.Time, err er
 	minutes, _ := strconv.Atoi(params.Minutes)
 	step, _ := strconv.Atoi(params.Step)
 
-	if _, err := FindVisible(e, "instruments", params.Instrument); err != nil {
+	if _, err := hooks.FindVisible(e, "instruments", params.Instrument); err != nil {
 		return nil, until, e.BadRequestError("Invalid query parameters.", validation.Errors{"instrument": validation.NewError("validation_unknown_record", "Unknown instrument.")})
 	}
 	filter := "public = true && active = true && instruments:each ?= {:instrument} && lesson_lengths:each ?= {:minutes}"
@@ -124,7 +125,7 @@ func deriveTimeslots(e *core.RequestEvent) (body []byte, until time.Time, err er
 		filter += " && id = {:teacher}"
 		p["teacher"] = params.Teacher
 	}
-	_, teachers, err := ListVisible(e, "teachers", ListQuery{Filter: filter, Params: p, PerPage: MaxPerPage, SkipTotal: true, Sort: "display_name,id"})
+	_, teachers, err := hooks.ListVisible(e, "teachers", hooks.ListQuery{Filter: filter, Params: p, PerPage: hooks.MaxPerPage, SkipTotal: true, Sort: "display_name,id"})
 	if err != nil {
 		return nil, until, err
 	}

@@ -1,4 +1,4 @@
-package hooks
+package publicapi
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/hooks"
 	"cedarheights/lessons"
 )
 
@@ -42,10 +43,10 @@ type publicPlan struct {
 }
 
 func ListPublicTeachers(e *core.RequestEvent) error {
-	_, teachers, err := ListVisible(e, "teachers", ListQuery{
+	_, teachers, err := hooks.ListVisible(e, "teachers", hooks.ListQuery{
 		Filter:    "public = true && active = true",
 		Sort:      "display_name,id",
-		PerPage:   MaxPerPage,
+		PerPage:   hooks.MaxPerPage,
 		SkipTotal: true,
 	})
 	if err != nil {
@@ -65,7 +66,7 @@ func ListPublicTeachers(e *core.RequestEvent) error {
 	}
 	names := map[string]string{}
 	if len(ids) > 0 {
-		instruments, err := AllVisible(e, "instruments", ListQuery{
+		instruments, err := hooks.AllVisible(e, "instruments", hooks.ListQuery{
 			Filter: "active = true",
 			Where:  []dbx.Expression{dbx.In("instruments.id", ids...)},
 		})
@@ -99,10 +100,10 @@ func ListPublicTeachers(e *core.RequestEvent) error {
 }
 
 func ListPublicPricing(e *core.RequestEvent) error {
-	_, plans, err := ListVisible(e, "pricing_plans", ListQuery{
+	_, plans, err := hooks.ListVisible(e, "pricing_plans", hooks.ListQuery{
 		Filter:    "public = true && active = true",
 		Sort:      "amount,name,id",
-		PerPage:   MaxPerPage,
+		PerPage:   hooks.MaxPerPage,
 		SkipTotal: true,
 	})
 	if err != nil {
