@@ -28,7 +28,7 @@ import (
 func FindVisible(e *core.RequestEvent, collectionName, id string) (*core.Record, error) {
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, requestError(e, err)
+		return nil, RequestError(e, err)
 	}
 	record, err := e.App.FindRecordById(collectionName, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -83,7 +83,7 @@ func visibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[
 	}
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, requestError(e, err)
+		return nil, RequestError(e, err)
 	}
 	query := e.App.RecordQuery(collection).Select(collection.Name + ".id").Distinct(true).
 		AndWhere(dbx.In(collection.Name+".id", anyIDs(ids)...))
@@ -130,7 +130,7 @@ func seesAll(e *core.RequestEvent, collectionName string) (bool, error) {
 	}
 	info, err := e.RequestInfo()
 	if err != nil {
-		return false, requestError(e, err)
+		return false, RequestError(e, err)
 	}
 	rule := collection.ListRule
 	if info.HasSuperuserAuth() || (rule != nil && *rule == "") {
@@ -316,7 +316,7 @@ func visibleQuery(e *core.RequestEvent, collectionName string, q ListQuery) (*db
 	}
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, nil, requestError(e, err)
+		return nil, nil, RequestError(e, err)
 	}
 	superuser := info.HasSuperuserAuth()
 	if collection.ListRule == nil && !superuser {
@@ -387,7 +387,7 @@ func WriteTx(e *core.RequestEvent, fn func(txApp core.App) error) error {
 func infoWithBody(e *core.RequestEvent, body map[string]any) (*core.RequestInfo, error) {
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, requestError(e, err)
+		return nil, RequestError(e, err)
 	}
 	clone := info.Clone()
 	clone.Body = body
@@ -400,9 +400,9 @@ func IsSuperuser(e *core.RequestEvent) bool {
 	return e.Auth != nil && e.Auth.IsSuperuser()
 }
 
-// requestError turns a failure to read the request (malformed JSON, a body
+// RequestError turns a failure to read the request (malformed JSON, a body
 // over the limit) into PocketBase's error shape, keeping a 413 a 413.
-func requestError(e *core.RequestEvent, err error) error {
+func RequestError(e *core.RequestEvent, err error) error {
 	if apiErr := AsApiError(err); apiErr != nil {
 		return apiErr
 	}

@@ -29,7 +29,7 @@ func RespondRecord(e *core.RequestEvent, status int, record *core.Record) error 
 // request; anything else is a 500.
 func EnrichError(e *core.RequestEvent, err error) error {
 	if _, infoErr := e.RequestInfo(); infoErr != nil {
-		return requestError(e, infoErr)
+		return RequestError(e, infoErr)
 	}
 	return e.InternalServerError("", err)
 }

@@ -42,7 +42,7 @@ func ReadBody(e *core.RequestEvent) (*Body, error) {
 	}
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, requestError(e, err)
+		return nil, RequestError(e, err)
 	}
 	data := info.Body
 	if data == nil {
@@ -62,7 +62,7 @@ func readInto(e *core.RequestEvent, v any) error {
 		return err
 	}
 	if err := b.into(v); err != nil {
-		return requestError(e, err)
+		return RequestError(e, err)
 	}
 	return b.Check(e)
 }

@@ -24,7 +24,7 @@ func StripeWebhook(e *core.RequestEvent) error {
 	svc := billing.From(e.App)
 	payload, err := io.ReadAll(e.Request.Body)
 	if err != nil {
-		return requestError(e, err)
+		return RequestError(e, err)
 	}
 	res, err := svc.Ingest(payload, e.Request.Header.Get("Stripe-Signature"))
 	var sigErr *billing.SignatureError

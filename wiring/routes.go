@@ -8,6 +8,7 @@ import (
 
 	"cedarheights/hooks"
 	"cedarheights/hooks/authapi"
+	"cedarheights/hooks/calendarsapi"
 	"cedarheights/hooks/opsapi"
 	"cedarheights/hooks/peopleapi"
 	"cedarheights/hooks/publicapi"
@@ -74,9 +75,9 @@ var routes = []hooks.Route{
 	route(http.MethodPost, "/api/v1/lessons/{id}/cancel", hooks.CancelLessons, signedIn, routeBody),
 
 	// calendar_feeds.go: the feed itself needs only its token
-	route(http.MethodGet, "/api/v1/calendars/{file}", hooks.ServeCalendarFeed, anyone, routeBody),
-	route(http.MethodPost, "/api/v1/calendars/feed", hooks.MintCalendarFeed, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/calendars/feed/rotate", hooks.RotateCalendarFeed, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/calendars/{file}", calendarsapi.ServeCalendarFeed, anyone, routeBody),
+	route(http.MethodPost, "/api/v1/calendars/feed", calendarsapi.MintCalendarFeed, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/calendars/feed/rotate", calendarsapi.RotateCalendarFeed, signedIn, routeBody),
 
 	// workflow_routes.go
 	route(http.MethodGet, "/api/v1/workflows/runs", hooks.ListWorkflowRuns, signedIn, routeBody),

@@ -1,4 +1,4 @@
-package hooks
+package calendarsapi
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"cedarheights/academy"
+	"cedarheights/hooks"
 	"cedarheights/letters"
 )
 
@@ -84,14 +85,14 @@ func answerFeed(e *core.RequestEvent, rotate bool) error {
 // either, the caller means its own feed and its role says which kind (a
 // default only: whether it may have that feed is still the rule's call).
 func readFeedOwner(e *core.RequestEvent) (feedOwner, error) {
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return feedOwner{}, err
 	}
 	owner := feedOwner{Teacher: b.Str("teacher"), Family: b.Str("family")}
 	b.AddAll(validation.ValidateStruct(&owner,
-		validation.Field(&owner.Teacher, IsRecordId),
-		validation.Field(&owner.Family, IsRecordId),
+		validation.Field(&owner.Teacher, hooks.IsRecordId),
+		validation.Field(&owner.Family, hooks.IsRecordId),
 	), "")
 	if err := b.Check(e); err != nil {
 		return feedOwner{}, err
@@ -159,7 +160,7 @@ func ownedFeed(txApp core.App, e *core.RequestEvent, owner feedOwner, rotate boo
 
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, false, requestError(e, err)
+		return nil, false, hooks.RequestError(e, err)
 	}
 	ok, err := txApp.CanAccessRecord(feed, info, feed.Collection().ViewRule)
 	if err != nil {
@@ -172,12 +173,12 @@ func ownedFeed(txApp core.App, e *core.RequestEvent, owner feedOwner, rotate boo
 	switch {
 	case fresh:
 		if err := txApp.Validate(feed); err != nil {
-			return nil, false, SaveError(e, err)
+			return nil, false, hooks.SaveError(e, err)
 		}
 	case rotate:
 		feed.Set("token", newFeedToken())
 		if err := txApp.Save(feed); err != nil {
-			return nil, false, SaveError(e, err)
+			return nil, false, hooks.SaveError(e, err)
 		}
 	}
 	if owner.Kind == "family" {
