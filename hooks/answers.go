@@ -43,8 +43,8 @@ func SaveError(e *core.RequestEvent, err error) error {
 	return e.BadRequestError("Failed to save the record.", err)
 }
 
-// inputFieldErrors names the input's fields where it can.
-func inputFieldErrors(err error) error {
+// InputFieldErrors names the input's fields where it can.
+func InputFieldErrors(err error) error {
 	var fields validation.Errors
 	if errors.As(err, &fields) {
 		return fields

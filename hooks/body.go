@@ -51,12 +51,12 @@ func ReadBody(e *core.RequestEvent) (*Body, error) {
 	return &Body{Data: data, Errs: validation.Errors{}}, nil
 }
 
-// readInto reads the request's body into v, a typed request for routes
+// ReadInto reads the request's body into v, a typed request for routes
 // whose input is a nested document (an enrollment): a key v does not name
 // or a value of the wrong type is a 400 naming the field, in the same shape
 // as every other route's errors; a body that is not an object at all has no
 // field to name. v's own Validate then names the rest.
-func readInto(e *core.RequestEvent, v any) error {
+func ReadInto(e *core.RequestEvent, v any) error {
 	b, err := ReadBody(e)
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func (b *Body) into(v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		fields, named := inputFieldErrors(err).(validation.Errors)
+		fields, named := InputFieldErrors(err).(validation.Errors)
 		if !named {
 			return err
 		}
@@ -155,8 +155,8 @@ func (b *Body) Str(key string) string {
 	return s
 }
 
-// strMax reads a string of at most max bytes.
-func (b *Body) strMax(key string, max int) string {
+// StrMax reads a string of at most max bytes.
+func (b *Body) StrMax(key string, max int) string {
 	s := b.Str(key)
 	if len(s) > max {
 		b.Add(key, validation.NewError("validation_length_too_long", fmt.Sprintf("Must be at most %d characters.", max)))
@@ -237,9 +237,9 @@ func (b *Body) Date(key string) time.Time {
 	return d.Time()
 }
 
-// object reads a nested object; its errors are keyed "key.field". It is
+// Object reads a nested object; its errors are keyed "key.field". It is
 // nil when absent or null (and when not an object, with an error).
-func (b *Body) object(key string) *Body {
+func (b *Body) Object(key string) *Body {
 	if !b.Has(key) {
 		return nil
 	}

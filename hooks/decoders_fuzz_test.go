@@ -91,7 +91,7 @@ func readEveryKey(t *testing.T, b *Body, depth int) {
 			}
 		}
 		if depth < 3 {
-			if o := b.object(key); o != nil {
+			if o := b.Object(key); o != nil {
 				readEveryKey(t, o, depth+1)
 			}
 			if l := b.List(key); l != nil {

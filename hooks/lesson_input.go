@@ -46,7 +46,7 @@ func readLessonInput(b *Body) lessonInput {
 		Start: b.Str("start"), Minutes: int(b.int("minutes")), Kind: b.Str("kind"),
 		DryRun: b.bool("dry_run"), Limit: int(b.int("limit")),
 	}
-	if r := b.object("recurrence"); r != nil {
+	if r := b.Object("recurrence"); r != nil {
 		in.Recurrence = &recurrenceInput{Count: int(r.int("count")), Until: r.Str("until"), RRule: r.Str("rrule")}
 	}
 	return in

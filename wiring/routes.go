@@ -9,9 +9,11 @@ import (
 	"cedarheights/hooks"
 	"cedarheights/hooks/authapi"
 	"cedarheights/hooks/calendarsapi"
+	"cedarheights/hooks/enrollmentsapi"
 	"cedarheights/hooks/opsapi"
 	"cedarheights/hooks/peopleapi"
 	"cedarheights/hooks/publicapi"
+	"cedarheights/hooks/workflowsapi"
 	"cedarheights/offers"
 )
 
@@ -80,14 +82,14 @@ var routes = []hooks.Route{
 	route(http.MethodPost, "/api/v1/calendars/feed/rotate", calendarsapi.RotateCalendarFeed, signedIn, routeBody),
 
 	// workflow_routes.go
-	route(http.MethodGet, "/api/v1/workflows/runs", hooks.ListWorkflowRuns, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/workflows/runs", hooks.StartWorkflowRun, signedIn, routeBody),
-	route(http.MethodGet, "/api/v1/workflows/runs/{id}", hooks.ViewWorkflowRun, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/workflows/runs/{id}/retry", hooks.RetryWorkflowRun, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/workflows/runs/{id}/resume", hooks.ResumeWorkflowRun, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/workflows/runs/{id}/cancel", hooks.CancelWorkflowRun, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/workflows/events", hooks.SignalWorkflowEvent, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/workflows/trial-confirmations", hooks.ConfirmTrialLesson, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/workflows/runs", workflowsapi.ListWorkflowRuns, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/runs", workflowsapi.StartWorkflowRun, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/workflows/runs/{id}", workflowsapi.ViewWorkflowRun, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/runs/{id}/retry", workflowsapi.RetryWorkflowRun, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/runs/{id}/resume", workflowsapi.ResumeWorkflowRun, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/runs/{id}/cancel", workflowsapi.CancelWorkflowRun, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/events", workflowsapi.SignalWorkflowEvent, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/workflows/trial-confirmations", workflowsapi.ConfirmTrialLesson, signedIn, routeBody),
 
 	// payments.go
 	route(http.MethodGet, "/api/v1/payments", hooks.ListPayments, signedIn, routeBody),
@@ -107,12 +109,12 @@ var routes = []hooks.Route{
 	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/withdraw", hooks.Subscription("withdraw"), signedIn, routeBody),
 
 	// enrollments.go, enrollments_public.go
-	route(http.MethodPost, "/api/v1/enrollments", hooks.StartEnrollment, signedIn, routeBody),
-	route(http.MethodGet, "/api/v1/enrollments/match", hooks.MatchEnrollment, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/enrollments/match", hooks.MatchEnrollment, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/enrollments/{id}/cancel", hooks.CancelEnrollment, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments", enrollmentsapi.StartEnrollment, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/enrollments/match", enrollmentsapi.MatchEnrollment, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/match", enrollmentsapi.MatchEnrollment, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/cancel", enrollmentsapi.CancelEnrollment, signedIn, routeBody),
 	route(http.MethodGet, "/api/v1/enrollments/{id}/payment", hooks.EnrollmentPayment, signedIn, routeBody), // enrollment_payment.go
-	route(http.MethodPost, "/api/v1/public/enrollments", hooks.StartPublicEnrollment, anyone, routeBody),
+	route(http.MethodPost, "/api/v1/public/enrollments", enrollmentsapi.StartPublicEnrollment, anyone, routeBody),
 
 	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
 	route(http.MethodGet, "/api/v1/openapi.json", opsapi.ServeOpenAPI, anyone, 0),

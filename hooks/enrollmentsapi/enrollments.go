@@ -1,4 +1,4 @@
-package hooks
+package enrollmentsapi
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 
 	"cedarheights/enrollment"
+	"cedarheights/hooks"
+	"cedarheights/hooks/workflowsapi"
 	"cedarheights/matching"
 	"cedarheights/workflows"
 )
@@ -63,7 +65,7 @@ func (b enrollmentBody) input(source string) enrollment.Input {
 // a new one (parent.name, email, phone), and may set teacher.
 func StartEnrollment(e *core.RequestEvent) error {
 	var body enrollmentBody
-	if err := readInto(e, &body); err != nil {
+	if err := hooks.ReadInto(e, &body); err != nil {
 		return err
 	}
 	auth := e.Auth
@@ -97,7 +99,7 @@ func StartEnrollment(e *core.RequestEvent) error {
 // parent's account if there is one to create, starts the run owned by the
 // family in the same transaction, and answers with it.
 func startEnrollmentRun(e *core.RequestEvent, in enrollment.Input, password string, public bool) error {
-	wait, werr := routeWait(e)
+	wait, werr := workflowsapi.RouteWait(e)
 	newParent := in.Parent.ID == ""
 	probe := in
 	if newParent {
@@ -135,7 +137,7 @@ func startEnrollmentRun(e *core.RequestEvent, in enrollment.Input, password stri
 	}
 
 	var run *workflows.Run
-	err := WriteTx(e, func(tx core.App) error {
+	err := hooks.WriteTx(e, func(tx core.App) error {
 		if newParent {
 			id, created, err := familyAccount(tx, in.Parent, password, public)
 			if err != nil {
@@ -148,7 +150,7 @@ func startEnrollmentRun(e *core.RequestEvent, in enrollment.Input, password stri
 		return err
 	})
 	if err != nil {
-		return workflowError(e, err)
+		return workflowsapi.WorkflowError(e, err)
 	}
 	if !run.Status.Terminal() && wait > 0 {
 		ctx, cancel := context.WithTimeout(e.Request.Context(), wait)
@@ -277,7 +279,7 @@ func slotTakenAnswer(e *core.RequestEvent, taken *enrollment.SlotTakenError) err
 // nothing: the request is JSON in a POST, or the query parameters
 // instrument, plan, level, preferred_teacher, parent and limit in a GET.
 func MatchEnrollment(e *core.RequestEvent) error {
-	if !IsAdminCaller(e) {
+	if !hooks.IsAdminCaller(e) {
 		return e.ForbiddenError("Only the academy's admins see the matching.", nil)
 	}
 	var req enrollment.MatchRequest
@@ -288,12 +290,12 @@ func MatchEnrollment(e *core.RequestEvent) error {
 			BirthDate: valueOr(q.Get("birth_date"), "2000-01-01"), Instrument: q.Get("instrument"), Level: q.Get("level"),
 			PreferredTeacher: q.Get("preferred_teacher")}}
 		if l := q.Get("limit"); l != "" {
-			if err := WholeNumber(1, matching.MaxLimit)(l); err != nil {
+			if err := hooks.WholeNumber(1, matching.MaxLimit)(l); err != nil {
 				return e.BadRequestError("Invalid query parameters.", validation.Errors{"limit": err})
 			}
 			json.Unmarshal([]byte(l), &req.Limit)
 		}
-	} else if err := readInto(e, &req); err != nil {
+	} else if err := hooks.ReadInto(e, &req); err != nil {
 		return err
 	}
 	res, err := enrollment.Match(e.App, req, time.Now())
@@ -315,17 +317,17 @@ func MatchEnrollment(e *core.RequestEvent) error {
 // subscription, release the trial, mark it cancelled, tell the family);
 // 200 when done within the bound, 202 otherwise.
 func CancelEnrollment(e *core.RequestEvent) error {
-	if !IsAdminCaller(e) {
+	if !hooks.IsAdminCaller(e) {
 		return e.ForbiddenError("Only the academy's admins cancel enrollments.", nil)
 	}
-	enr, err := FindVisible(e, "enrollments", e.Request.PathValue("id"))
+	enr, err := hooks.FindVisible(e, "enrollments", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if err := readInto(e, &body); err != nil {
+	if err := hooks.ReadInto(e, &body); err != nil {
 		return err
 	}
 	in := enrollment.CancelInput{Enrollment: enr.Id, Reason: body.Reason}
@@ -337,19 +339,19 @@ func CancelEnrollment(e *core.RequestEvent) error {
 		return e.BadRequestError("The enrollment has ended already.", validation.Errors{
 			"status": validation.NewError("validation_enrollment_ended", "The enrollment is "+enr.GetString("status")+".")})
 	}
-	wait, werr := routeWait(e)
+	wait, werr := workflowsapi.RouteWait(e)
 	if werr != nil {
 		return e.BadRequestError("Invalid query parameters.", validation.Errors{"wait": werr})
 	}
 	var run *workflows.Run
-	err = WriteTx(e, func(tx core.App) error {
+	err = hooks.WriteTx(e, func(tx core.App) error {
 		run, err = workflows.Start(tx, enrollment.Cancellation, in, enrollment.CancelStartOptions(tx, enr))
 		return err
 	})
 	if err != nil {
-		return workflowError(e, err)
+		return workflowsapi.WorkflowError(e, err)
 	}
-	return awaitAndRespond(e, run, wait)
+	return workflowsapi.AwaitAndRespond(e, run, wait)
 }
 
 func valueOr(v, fallback string) string {

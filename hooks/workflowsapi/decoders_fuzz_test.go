@@ -1,4 +1,4 @@
-package hooks
+package workflowsapi
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/hooks"
 	"cedarheights/internal/decodertest"
 )
 
@@ -25,20 +26,20 @@ func FuzzWorkflowRunListParams(f *testing.F) {
 		decodertest.ListParams(t, raw, map[string]func(url.Values) error{
 			"workflow runs": func(q url.Values) error {
 				f := workflowRunFilters{Status: q.Get("status"), Name: q.Get("name"), Subject: q.Get("subject"), Owner: q.Get("owner")}
-				return MergeErrors(f.validate(), ReadPageParams(pageQueryWorkflow(q)).Validate(workflowRunSorts))
+				return hooks.MergeErrors(f.validate(), hooks.ReadPageParams(pageQuery(q)).Validate(workflowRunSorts))
 			},
-		}, pageOfWorkflow, MaxPerPage)
+		}, pageOf, hooks.MaxPerPage)
 	})
 }
 
-// pageQueryWorkflow is a list request with query q.
-func pageQueryWorkflow(q url.Values) *core.RequestEvent {
+// pageQuery is a list request with query q.
+func pageQuery(q url.Values) *core.RequestEvent {
 	return decodertest.Event(http.MethodGet, "/?"+q.Encode(), "", nil)
 }
 
-// pageOfWorkflow is the page a list route reads from q.
-func pageOfWorkflow(q url.Values) (page, perPage int) {
-	var lq ListQuery
-	ReadPageParams(pageQueryWorkflow(q)).Apply(&lq, map[string]string{"": ""}, "")
+// pageOf is the page a list route reads from q.
+func pageOf(q url.Values) (page, perPage int) {
+	var lq hooks.ListQuery
+	hooks.ReadPageParams(pageQuery(q)).Apply(&lq, map[string]string{"": ""}, "")
 	return lq.Page, lq.PerPage
 }

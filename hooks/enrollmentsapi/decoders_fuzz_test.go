@@ -1,4 +1,4 @@
-package hooks
+package enrollmentsapi
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"cedarheights/hooks"
 	"cedarheights/internal/decodertest"
 )
 
@@ -34,7 +35,7 @@ func FuzzEnrollmentBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		e := decodertest.Event(http.MethodPost, "/api/v1/enrollments", "application/json", raw)
 		var body enrollmentBody
-		if err := readInto(e, &body); err != nil {
+		if err := hooks.ReadInto(e, &body); err != nil {
 			var apiErr *router.ApiError
 			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest {
 				t.Fatalf("refusal %v is not a 400", err)

@@ -1,4 +1,4 @@
-package hooks
+package workflowsapi
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/hooks"
 	"cedarheights/notify"
 	"cedarheights/workflows"
 )
@@ -62,11 +63,11 @@ func (f workflowRunFilters) validate() error {
 		validation.Field(&f.Status, validation.In(statuses...).Error("Must be a run status.")),
 		validation.Field(&f.Name, validation.Match(workflowName).Error("Must be a workflow name.")),
 		validation.Field(&f.Subject, validation.RuneLength(0, 200)),
-		validation.Field(&f.Owner, IsRecordId),
+		validation.Field(&f.Owner, hooks.IsRecordId),
 	)
 }
 
-func (f workflowRunFilters) query() ListQuery {
+func (f workflowRunFilters) query() hooks.ListQuery {
 	var conds []string
 	params := dbx.Params{}
 	for _, c := range []struct{ field, value string }{{"status", f.Status}, {"name", f.Name}, {"subject", f.Subject}, {"owner", f.Owner}} {
@@ -75,7 +76,7 @@ func (f workflowRunFilters) query() ListQuery {
 			params[c.field] = c.value
 		}
 	}
-	return ListQuery{Filter: strings.Join(conds, " && "), Params: params}
+	return hooks.ListQuery{Filter: strings.Join(conds, " && "), Params: params}
 }
 
 // ListWorkflowRuns: GET /api/v1/workflows/runs, newest first, narrowed by
@@ -83,18 +84,18 @@ func (f workflowRunFilters) query() ListQuery {
 func ListWorkflowRuns(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	filters := workflowRunFilters{Status: q.Get("status"), Name: q.Get("name"), Subject: q.Get("subject"), Owner: q.Get("owner")}
-	page := ReadPageParams(e)
-	if err := MergeErrors(filters.validate(), page.Validate(workflowRunSorts)); err != nil {
+	page := hooks.ReadPageParams(e)
+	if err := hooks.MergeErrors(filters.validate(), page.Validate(workflowRunSorts)); err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	lq := filters.query()
 	page.Apply(&lq, workflowRunSorts, "-created")
-	result, records, err := ListVisible(e, runsCollection, lq)
+	result, records, err := hooks.ListVisible(e, runsCollection, lq)
 	if err != nil {
 		return err
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return EnrichError(e, err)
+		return hooks.EnrichError(e, err)
 	}
 	return e.JSON(http.StatusOK, result)
 }
@@ -102,20 +103,20 @@ func ListWorkflowRuns(e *core.RequestEvent) error {
 // ViewWorkflowRun: GET /api/v1/workflows/runs/{id}, the run with its steps
 // (each attempt, timing and error), both under their collections' rules.
 func ViewWorkflowRun(e *core.RequestEvent) error {
-	run, err := FindVisible(e, runsCollection, e.Request.PathValue("id"))
+	run, err := hooks.FindVisible(e, runsCollection, e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	steps, err := AllVisible(e, stepsCollection, ListQuery{Filter: "run = {:run}", Params: dbx.Params{"run": run.Id}, Sort: "created"})
+	steps, err := hooks.AllVisible(e, stepsCollection, hooks.ListQuery{Filter: "run = {:run}", Params: dbx.Params{"run": run.Id}, Sort: "created"})
 	if err != nil {
 		return err
 	}
 	if err := apis.EnrichRecords(e, steps); err != nil {
-		return EnrichError(e, err)
+		return hooks.EnrichError(e, err)
 	}
 	run.WithCustomData(true)
 	run.Set("steps", steps)
-	return RespondRecord(e, http.StatusOK, run)
+	return hooks.RespondRecord(e, http.StatusOK, run)
 }
 
 // retryWorkflowRun, resumeWorkflowRun and cancelWorkflowRun: POST
@@ -141,56 +142,56 @@ var (
 // runs' UpdateRule admits; a run the caller cannot see is a 404.
 func controlWorkflowRun(action func(app core.App, id string, body map[string]any) error) func(*core.RequestEvent) error {
 	return func(e *core.RequestEvent) error {
-		run, err := FindVisible(e, runsCollection, e.Request.PathValue("id"))
+		run, err := hooks.FindVisible(e, runsCollection, e.Request.PathValue("id"))
 		if err != nil {
 			return err
 		}
-		b, err := ReadBody(e)
+		b, err := hooks.ReadBody(e)
 		if err != nil {
 			return err
 		}
-		b.strMax("from", 500)
-		b.strMax("reason", 500)
+		b.StrMax("from", 500)
+		b.StrMax("reason", 500)
 		if err := b.Check(e); err != nil {
 			return err
 		}
 		body := b.Data
-		err = WriteTx(e, func(txApp core.App) error {
-			if err := CheckRule(txApp, e, run, run.Collection().UpdateRule, body); err != nil {
+		err = hooks.WriteTx(e, func(txApp core.App) error {
+			if err := hooks.CheckRule(txApp, e, run, run.Collection().UpdateRule, body); err != nil {
 				return err
 			}
 			return action(txApp, run.Id, body)
 		})
 		if err != nil {
-			return workflowError(e, err)
+			return WorkflowError(e, err)
 		}
 		fresh, err := e.App.FindRecordById(runsCollection, run.Id)
 		if err != nil {
 			return e.InternalServerError("", err)
 		}
-		return RespondRecord(e, http.StatusOK, fresh)
+		return hooks.RespondRecord(e, http.StatusOK, fresh)
 	}
 }
 
 // StartWorkflowRun: POST /api/v1/workflows/runs starts any registered
 // workflow by name (superusers: the collection has no create rule).
 func StartWorkflowRun(e *core.RequestEvent) error {
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
 	body := b.Data
-	name := b.strMax("workflow", 255)
-	key := b.strMax("idempotency_key", 255)
-	subject := b.strMax("subject", 255)
-	owner := b.strMax("owner", 255)
-	wait, werr := routeWait(e)
+	name := b.StrMax("workflow", 255)
+	key := b.StrMax("idempotency_key", 255)
+	subject := b.StrMax("subject", 255)
+	owner := b.StrMax("owner", 255)
+	wait, werr := RouteWait(e)
 	b.Add("wait", werr)
 	if name == "" {
 		b.Add("workflow", validation.ErrRequired)
 	}
 	input := b.Data["input"]
-	b.object("input")
+	b.Object("input")
 	if err := b.Check(e); err != nil {
 		return err
 	}
@@ -201,32 +202,32 @@ func StartWorkflowRun(e *core.RequestEvent) error {
 	}
 	probe := core.NewRecord(collection)
 	probe.Load(map[string]any{"name": name, "subject": subject, "owner": owner, "idempotency_key": key, "status": "pending"})
-	if err := CheckCreate(e.App, e, probe, body); err != nil {
+	if err := hooks.CheckCreate(e.App, e, probe, body); err != nil {
 		return err
 	}
 	raw, _ := json.Marshal(input)
 	var run *workflows.Run
-	err = WriteTx(e, func(txApp core.App) error {
+	err = hooks.WriteTx(e, func(txApp core.App) error {
 		run, err = workflows.StartByName(txApp, name, raw, workflows.StartOptions{IdempotencyKey: key, Subject: subject, Owner: owner})
 		return err
 	})
 	if err != nil {
-		return workflowError(e, err)
+		return WorkflowError(e, err)
 	}
-	return awaitAndRespond(e, run, wait)
+	return AwaitAndRespond(e, run, wait)
 }
 
 // SignalWorkflowEvent: POST /api/v1/workflows/events delivers an event
 // (superusers: the inbox has no create rule); 202 when stored, 200 for a
 // repeat of an event id already stored.
 func SignalWorkflowEvent(e *core.RequestEvent) error {
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
 	body := b.Data
-	key := b.strMax("key", 255)
-	eventID := b.strMax("event_id", 255)
+	key := b.StrMax("key", 255)
+	eventID := b.StrMax("event_id", 255)
 	if key == "" {
 		b.Add("key", validation.ErrRequired)
 	}
@@ -239,16 +240,16 @@ func SignalWorkflowEvent(e *core.RequestEvent) error {
 	}
 	probe := core.NewRecord(collection)
 	probe.Load(map[string]any{"key": key, "event_id": eventID})
-	if err := CheckCreate(e.App, e, probe, body); err != nil {
+	if err := hooks.CheckCreate(e.App, e, probe, body); err != nil {
 		return err
 	}
 	var res workflows.SignalResult
-	err = WriteTx(e, func(txApp core.App) error {
+	err = hooks.WriteTx(e, func(txApp core.App) error {
 		res, err = workflows.Signal(txApp, key, body["payload"], workflows.SignalOptions{EventID: eventID})
 		return err
 	})
 	if err != nil {
-		return workflowError(e, err)
+		return WorkflowError(e, err)
 	}
 	status := http.StatusAccepted
 	if res.Duplicate {
@@ -264,22 +265,22 @@ func SignalWorkflowEvent(e *core.RequestEvent) error {
 // when the lesson is booked and this route share the run). Whoever may
 // change the lesson (its UpdateRule: admins, the lesson's teacher) may ask.
 func ConfirmTrialLesson(e *core.RequestEvent) error {
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
-	in := notify.TrialInput{Lesson: b.strMax("lesson", 255)}
-	wait, werr := routeWait(e)
+	in := notify.TrialInput{Lesson: b.StrMax("lesson", 255)}
+	wait, werr := RouteWait(e)
 	b.Add("wait", werr)
 	b.AddAll(in.Validate(), "lesson")
 	if err := b.Check(e); err != nil {
 		return err
 	}
-	lesson, err := FindVisible(e, "lessons", in.Lesson)
+	lesson, err := hooks.FindVisible(e, "lessons", in.Lesson)
 	if err != nil {
 		return err
 	}
-	if err := CheckRule(e.App, e, lesson, lesson.Collection().UpdateRule, map[string]any{}); err != nil {
+	if err := hooks.CheckRule(e.App, e, lesson, lesson.Collection().UpdateRule, map[string]any{}); err != nil {
 		return err
 	}
 	if lesson.GetString("kind") != "trial" {
@@ -289,14 +290,14 @@ func ConfirmTrialLesson(e *core.RequestEvent) error {
 	}
 	run, err := workflows.Start(e.App, notify.TrialConfirmation, in, notify.TrialStartOptions(e.App, lesson))
 	if err != nil {
-		return workflowError(e, err)
+		return WorkflowError(e, err)
 	}
-	return awaitAndRespond(e, run, wait)
+	return AwaitAndRespond(e, run, wait)
 }
 
-// awaitAndRespond waits up to wait for the run to end: 200 with its result
+// AwaitAndRespond waits up to wait for the run to end: 200 with its result
 // when it did, 202 with its id (and where to follow it) when not.
-func awaitAndRespond(e *core.RequestEvent, run *workflows.Run, wait time.Duration) error {
+func AwaitAndRespond(e *core.RequestEvent, run *workflows.Run, wait time.Duration) error {
 	if !run.Status.Terminal() && wait > 0 {
 		ctx, cancel := context.WithTimeout(e.Request.Context(), wait)
 		defer cancel()
@@ -318,29 +319,29 @@ func awaitAndRespond(e *core.RequestEvent, run *workflows.Run, wait time.Duratio
 	})
 }
 
-// routeWait reads ?wait= (milliseconds, at most maxRouteWait).
-func routeWait(e *core.RequestEvent) (time.Duration, error) {
+// RouteWait reads ?wait= (milliseconds, at most maxRouteWait).
+func RouteWait(e *core.RequestEvent) (time.Duration, error) {
 	s := e.Request.URL.Query().Get("wait")
 	if s == "" {
 		return defaultRouteWait, nil
 	}
-	if err := WholeNumber(0, int(maxRouteWait/time.Millisecond))(s); err != nil {
+	if err := hooks.WholeNumber(0, int(maxRouteWait/time.Millisecond))(s); err != nil {
 		return 0, err
 	}
 	ms, _ := strconv.Atoi(s)
 	return time.Duration(ms) * time.Millisecond, nil
 }
 
-// workflowError maps the engine's errors onto PocketBase's error shape.
-func workflowError(e *core.RequestEvent, err error) error {
-	if apiErr := AsApiError(err); apiErr != nil {
+// WorkflowError maps the engine's errors onto PocketBase's error shape.
+func WorkflowError(e *core.RequestEvent, err error) error {
+	if apiErr := hooks.AsApiError(err); apiErr != nil {
 		return apiErr
 	}
 	var inputErr *workflows.InputError
 	var stateErr *workflows.StateError
 	switch {
 	case errors.As(err, &inputErr):
-		return e.BadRequestError("Invalid workflow input.", validation.Errors{"input": inputFieldErrors(inputErr.Err)})
+		return e.BadRequestError("Invalid workflow input.", validation.Errors{"input": hooks.InputFieldErrors(inputErr.Err)})
 	case errors.As(err, &stateErr):
 		return e.BadRequestError(stateErr.Msg, validation.Errors{
 			"status": validation.NewError("validation_run_status", stateErr.Msg),

@@ -1,4 +1,4 @@
-package hooks
+package enrollmentsapi
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/enrollment"
+	"cedarheights/hooks"
 )
 
 // enrollments_public.go: POST /api/v1/public/enrollments, a new family
@@ -23,7 +24,7 @@ import (
 
 func StartPublicEnrollment(e *core.RequestEvent) error {
 	var body enrollmentBody
-	if err := readInto(e, &body); err != nil {
+	if err := hooks.ReadInto(e, &body); err != nil {
 		return err
 	}
 	if body.Website != "" {
