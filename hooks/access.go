@@ -69,10 +69,10 @@ func canView(app core.App, info *core.RequestInfo, record *core.Record) (bool, e
 	return app.CanAccessRecord(record, info, &folded)
 }
 
-// visibleIDs answers which of ids name records of the collection the caller
+// VisibleIDs answers which of ids name records of the collection the caller
 // may view under its ViewRule: what findVisible answers for each, in one
 // query (none when the caller's role decides the rule alone).
-func visibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[string]bool, error) {
+func VisibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -119,11 +119,11 @@ func visibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[
 	return out, nil
 }
 
-// seesAll reports whether the collection's ListRule admits every record
+// SeesAll reports whether the collection's ListRule admits every record
 // to the caller whatever the rows hold: a superuser, a public rule, or a
 // rule the caller's role decides true (an admin). Such a caller's lists
 // depend on the rows alone, not on who asks.
-func seesAll(e *core.RequestEvent, collectionName string) (bool, error) {
+func SeesAll(e *core.RequestEvent, collectionName string) (bool, error) {
 	collection, err := e.App.FindCachedCollectionByNameOrId(collectionName)
 	if err != nil {
 		return false, e.InternalServerError("", err)

@@ -128,7 +128,7 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 	if err != nil {
 		return err
 	}
-	trialDays, plan := b.int("trial_days"), b.text("plan")
+	trialDays, plan := b.Int("trial_days"), b.text("plan")
 	if action == "change" && plan == "" {
 		b.Add("plan", validation.ErrRequired)
 	}

@@ -169,9 +169,9 @@ func (b *Body) text(key string) string {
 	return strings.TrimSpace(b.Str(key))
 }
 
-// optStr is str for partial updates: nil when absent or null (the field
+// OptStr is str for partial updates: nil when absent or null (the field
 // keeps its value), else the string.
-func (b *Body) optStr(key string) *string {
+func (b *Body) OptStr(key string) *string {
 	if !b.Has(key) {
 		return nil
 	}
@@ -182,8 +182,8 @@ func (b *Body) optStr(key string) *string {
 	return &s
 }
 
-// int reads a whole number (0 when absent or null).
-func (b *Body) int(key string) int64 {
+// Int reads a whole number (0 when absent or null).
+func (b *Body) Int(key string) int64 {
 	if !b.Has(key) {
 		return 0
 	}
@@ -199,20 +199,20 @@ func (b *Body) int(key string) int64 {
 	return int64(f)
 }
 
-// optInt is int for partial updates: nil when absent.
-func (b *Body) optInt(key string) *int {
+// OptInt is int for partial updates: nil when absent.
+func (b *Body) OptInt(key string) *int {
 	if !b.Has(key) {
 		return nil
 	}
-	n := int(b.int(key))
+	n := int(b.Int(key))
 	if b.Failed(key) {
 		return nil
 	}
 	return &n
 }
 
-// bool reads true or false (false when absent or null).
-func (b *Body) bool(key string) bool {
+// Bool reads true or false (false when absent or null).
+func (b *Body) Bool(key string) bool {
 	if !b.Has(key) {
 		return false
 	}

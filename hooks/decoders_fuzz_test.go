@@ -74,18 +74,18 @@ func readEveryKey(t *testing.T, b *Body, depth int) {
 			t.Fatalf("str(%q) = %q, sent %#v", key, s, value)
 		}
 		probe = &Body{Data: b.Data, Errs: validation.Errors{}}
-		if n := probe.int(key); !probe.Failed(key) && value != nil {
+		if n := probe.Int(key); !probe.Failed(key) && value != nil {
 			if f := value.(float64); float64(n) != f || math.Abs(f) > 1e15 {
 				t.Fatalf("int(%q) = %d, sent %v", key, n, f)
 			}
 		}
 		probe = &Body{Data: b.Data, Errs: validation.Errors{}}
-		if v := probe.bool(key); !probe.Failed(key) && value != nil && value.(bool) != v {
+		if v := probe.Bool(key); !probe.Failed(key) && value != nil && value.(bool) != v {
 			t.Fatalf("bool(%q) = %v, sent %#v", key, v, value)
 		}
 		probe = &Body{Data: b.Data, Errs: validation.Errors{}}
 		if d := probe.Date(key); !probe.Failed(key) && value != nil && value != "" {
-			again, err := parseDate(dbTime(d))
+			again, err := parseDate(DbTime(d))
 			if err != nil || !again.Time().Equal(d) {
 				t.Fatalf("date(%q) = %v does not read back (%v)", key, d, err)
 			}
@@ -103,10 +103,10 @@ func readEveryKey(t *testing.T, b *Body, depth int) {
 			}
 		}
 		b.Str(key)
-		b.int(key)
-		b.optInt(key)
-		b.optStr(key)
-		b.bool(key)
+		b.Int(key)
+		b.OptInt(key)
+		b.OptStr(key)
+		b.Bool(key)
 		b.Date(key)
 	}
 }
@@ -129,7 +129,7 @@ func FuzzParseDate(f *testing.F) {
 		if d.IsZero() {
 			t.Fatalf("%q accepted as the empty date", s)
 		}
-		again, err := parseDate(dbTime(d.Time()))
+		again, err := parseDate(DbTime(d.Time()))
 		if err != nil || !again.Time().Equal(d.Time()) {
 			t.Fatalf("%q read as %v, which reads back as %v (%v)", s, d, again, err)
 		}

@@ -110,8 +110,8 @@ func anySlice[T any](items []T) []any {
 	return out
 }
 
-// dbTime formats an instant the way PocketBase stores dates, so string
+// DbTime formats an instant the way PocketBase stores dates, so string
 // comparison in SQL orders them correctly.
-func dbTime(t time.Time) string {
+func DbTime(t time.Time) string {
 	return t.UTC().Format(types.DefaultDateLayout)
 }

@@ -108,7 +108,7 @@ func ProcessPayment(e *core.RequestEvent) error {
 		return err
 	}
 	req := billing.PaymentRequest{
-		Family: b.text("family"), Enrollment: b.text("enrollment"), Amount: b.int("amount"), Currency: b.text("currency"),
+		Family: b.text("family"), Enrollment: b.text("enrollment"), Amount: b.Int("amount"), Currency: b.text("currency"),
 		Kind: b.text("kind"), Description: b.text("description"), PaymentMethod: b.text("payment_method"),
 		ReturnURL: b.text("return_url"), IdempotencyKey: key,
 	}
@@ -171,7 +171,7 @@ func RecordPayment(e *core.RequestEvent) error {
 		return err
 	}
 	in := billing.OfflinePayment{
-		Family: b.text("family"), Enrollment: b.text("enrollment"), Amount: b.int("amount"), Currency: b.text("currency"),
+		Family: b.text("family"), Enrollment: b.text("enrollment"), Amount: b.Int("amount"), Currency: b.text("currency"),
 		Kind: b.text("kind"), Method: b.text("method"), Description: b.text("description"), Reference: b.text("reference"),
 		ReceivedAt: b.Date("received_at"),
 	}
@@ -210,7 +210,7 @@ func RefundPayment(e *core.RequestEvent) error {
 		return err
 	}
 	req := billing.RefundRequest{
-		Payment: payment.Id, Amount: b.int("amount"), Reason: b.text("reason"),
+		Payment: payment.Id, Amount: b.Int("amount"), Reason: b.text("reason"),
 		IdempotencyKey: strings.TrimSpace(e.Request.Header.Get("Idempotency-Key")),
 	}
 	if err := b.Check(e); err != nil {

@@ -10,6 +10,7 @@ import (
 	"cedarheights/hooks/authapi"
 	"cedarheights/hooks/calendarsapi"
 	"cedarheights/hooks/enrollmentsapi"
+	"cedarheights/hooks/lessonsapi"
 	"cedarheights/hooks/opsapi"
 	"cedarheights/hooks/peopleapi"
 	"cedarheights/hooks/publicapi"
@@ -69,12 +70,12 @@ var routes = []hooks.Route{
 	route(http.MethodGet, "/api/v1/public/timeslots", publicapi.ListPublicTimeslots, anyone, routeBody),
 
 	// lessons.go, lesson_check.go, schedule_view.go, lesson_changes.go
-	route(http.MethodGet, "/api/v1/lessons", hooks.ListLessons, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/lessons", hooks.CreateLessons, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/lessons/check-conflicts", hooks.CheckLessonConflicts, signedIn, routeBody),
-	route(http.MethodGet, "/api/v1/lessons/schedule/view", hooks.ScheduleView, signedIn, routeBody),
-	route(http.MethodPatch, "/api/v1/lessons/{id}", hooks.UpdateLessons, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/lessons/{id}/cancel", hooks.CancelLessons, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/lessons", lessonsapi.ListLessons, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/lessons", lessonsapi.CreateLessons, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/lessons/check-conflicts", lessonsapi.CheckLessonConflicts, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/lessons/schedule/view", lessonsapi.ScheduleView, signedIn, routeBody),
+	route(http.MethodPatch, "/api/v1/lessons/{id}", lessonsapi.UpdateLessons, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/lessons/{id}/cancel", lessonsapi.CancelLessons, signedIn, routeBody),
 
 	// calendar_feeds.go: the feed itself needs only its token
 	route(http.MethodGet, "/api/v1/calendars/{file}", calendarsapi.ServeCalendarFeed, anyone, routeBody),

@@ -1,4 +1,4 @@
-package hooks
+package lessonsapi
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 
+	"cedarheights/hooks"
 	"cedarheights/scheduling"
 )
 
@@ -40,14 +41,14 @@ const maxAlternatives = 20
 var lessonKinds = []any{"trial", "regular", "makeup"}
 
 // readLessonInput reads a lesson body; mistyped fields are recorded on b.
-func readLessonInput(b *Body) lessonInput {
+func readLessonInput(b *hooks.Body) lessonInput {
 	in := lessonInput{
 		Teacher: b.Str("teacher"), Student: b.Str("student"), Instrument: b.Str("instrument"), Room: b.Str("room"),
-		Start: b.Str("start"), Minutes: int(b.int("minutes")), Kind: b.Str("kind"),
-		DryRun: b.bool("dry_run"), Limit: int(b.int("limit")),
+		Start: b.Str("start"), Minutes: int(b.Int("minutes")), Kind: b.Str("kind"),
+		DryRun: b.Bool("dry_run"), Limit: int(b.Int("limit")),
 	}
 	if r := b.Object("recurrence"); r != nil {
-		in.Recurrence = &recurrenceInput{Count: int(r.int("count")), Until: r.Str("until"), RRule: r.Str("rrule")}
+		in.Recurrence = &recurrenceInput{Count: int(r.Int("count")), Until: r.Str("until"), RRule: r.Str("rrule")}
 	}
 	return in
 }
@@ -55,15 +56,15 @@ func readLessonInput(b *Body) lessonInput {
 // validate records on b what is wrong with the input's shape (ids,
 // ranges, formats); whether the records exist and may be seen is checked
 // against the database after, for the ids that are well formed.
-func (in *lessonInput) validate(b *Body, zone *time.Location) {
+func (in *lessonInput) validate(b *hooks.Body, zone *time.Location) {
 	if in.Kind == "" {
 		in.Kind = "regular"
 	}
 	b.AddAll(validation.ValidateStruct(in,
-		validation.Field(&in.Teacher, validation.Required, IsRecordId),
-		validation.Field(&in.Student, validation.Required, IsRecordId),
-		validation.Field(&in.Instrument, IsRecordId),
-		validation.Field(&in.Room, IsRecordId),
+		validation.Field(&in.Teacher, validation.Required, hooks.IsRecordId),
+		validation.Field(&in.Student, validation.Required, hooks.IsRecordId),
+		validation.Field(&in.Instrument, hooks.IsRecordId),
+		validation.Field(&in.Room, hooks.IsRecordId),
 		validation.Field(&in.Start, validation.Required, validation.By(func(any) error {
 			_, err := parseInstant(in.Start, zone)
 			return err

@@ -1,4 +1,4 @@
-package hooks
+package lessonsapi
 
 import (
 	"errors"
@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 
 	"cedarheights/academy"
+	"cedarheights/hooks"
 	"cedarheights/lessons"
 	"cedarheights/scheduling"
 )
@@ -45,15 +46,15 @@ func ListLessons(e *core.RequestEvent) error {
 	}{q.Get("teacher"), q.Get("student"), q.Get("status"), q.Get("series"), q.Get("from"), q.Get("to")}
 	var from, to time.Time
 	errs := validation.ValidateStruct(&filters,
-		validation.Field(&filters.Teacher, IsRecordId),
-		validation.Field(&filters.Student, IsRecordId),
-		validation.Field(&filters.Series, IsRecordId),
+		validation.Field(&filters.Teacher, hooks.IsRecordId),
+		validation.Field(&filters.Student, hooks.IsRecordId),
+		validation.Field(&filters.Series, hooks.IsRecordId),
 		validation.Field(&filters.Status, validation.In(lessonStatuses...).Error("Must be scheduled, completed, cancelled or no_show.")),
 		validation.Field(&filters.From, validation.By(instantInto(&from, settings.Zone))),
 		validation.Field(&filters.To, validation.By(instantInto(&to, settings.Zone))),
 	)
-	page := ReadPageParams(e)
-	if err := MergeErrors(errs, page.Validate(lessonSorts)); err != nil {
+	page := hooks.ReadPageParams(e)
+	if err := hooks.MergeErrors(errs, page.Validate(lessonSorts)); err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	if !from.IsZero() && !to.IsZero() && !to.After(from) {
@@ -72,13 +73,13 @@ func ListLessons(e *core.RequestEvent) error {
 	add("student = {:student}", "student", filters.Student, filters.Student != "")
 	add("status = {:status}", "status", filters.Status, filters.Status != "")
 	add("series = {:series}", "series", filters.Series, filters.Series != "")
-	add("end > {:from}", "from", dbTime(from), !from.IsZero())
-	add("start >= {:earliest}", "earliest", dbTime(from.Add(-lessons.MaxLength)), !from.IsZero()) // a tight index range
-	add("start < {:to}", "to", dbTime(to), !to.IsZero())
-	lq := ListQuery{Filter: strings.Join(conds, " && "), Params: params}
+	add("end > {:from}", "from", hooks.DbTime(from), !from.IsZero())
+	add("start >= {:earliest}", "earliest", hooks.DbTime(from.Add(-lessons.MaxLength)), !from.IsZero()) // a tight index range
+	add("start < {:to}", "to", hooks.DbTime(to), !to.IsZero())
+	lq := hooks.ListQuery{Filter: strings.Join(conds, " && "), Params: params}
 	page.Apply(&lq, lessonSorts, "start")
 
-	result, records, err := ListVisible(e, "lessons", lq)
+	result, records, err := hooks.ListVisible(e, "lessons", lq)
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func enrichLessons(e *core.RequestEvent, settings academy.Settings, records []*c
 		l.Set("local", localTimes(settings, l))
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return EnrichError(e, err)
+		return hooks.EnrichError(e, err)
 	}
 	return nil
 }
@@ -149,7 +150,7 @@ func CreateLessons(e *core.RequestEvent) error {
 	// The probe is a lesson as it will be stored, series id included: the
 	// CreateRule lets a family book single make-ups, not a series of them.
 	probe := p.newLesson(collection, p.Starts[0], seriesID)
-	if err := CheckCreate(e.App, e, probe, probe.FieldsData()); err != nil {
+	if err := hooks.CheckCreate(e.App, e, probe, probe.FieldsData()); err != nil {
 		return err
 	}
 	result, err := p.check(e)
@@ -164,7 +165,7 @@ func CreateLessons(e *core.RequestEvent) error {
 	}
 
 	var created []*core.Record
-	err = WriteTx(e, func(tx core.App) error {
+	err = hooks.WriteTx(e, func(tx core.App) error {
 		for _, start := range p.Starts {
 			if series && !plannedToCreate(result.Occurrences, start) {
 				continue
@@ -187,7 +188,7 @@ func CreateLessons(e *core.RequestEvent) error {
 		return conflict.API()
 	}
 	if err != nil {
-		return SaveError(e, err)
+		return hooks.SaveError(e, err)
 	}
 	if len(created) == 0 {
 		return conflictResponse(e, result)

@@ -1,4 +1,4 @@
-package hooks
+package lessonsapi
 
 import (
 	"net/http"
@@ -10,6 +10,7 @@ import (
 
 	"cedarheights/academy"
 	"cedarheights/freetime"
+	"cedarheights/hooks"
 	"cedarheights/lessons"
 	"cedarheights/scheduling"
 )
@@ -47,7 +48,7 @@ func resolvePlacement(e *core.RequestEvent) (*placement, error) {
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +59,7 @@ func resolvePlacement(e *core.RequestEvent) (*placement, error) {
 		if id == "" || b.Failed(field) {
 			return nil
 		}
-		r, err := FindVisible(e, collection, id)
+		r, err := hooks.FindVisible(e, collection, id)
 		if err != nil {
 			b.Add(field, validation.NewError("validation_unknown_record", "Unknown "+what+"."))
 		}
@@ -280,7 +281,7 @@ func redactConflicts(e *core.RequestEvent, lists ...[]scheduling.Conflict) {
 			}
 		}
 	}
-	visible, err := visibleIDs(e, "lessons", ids)
+	visible, err := hooks.VisibleIDs(e, "lessons", ids)
 	if err != nil {
 		visible = nil
 	}

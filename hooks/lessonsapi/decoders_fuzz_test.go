@@ -1,4 +1,4 @@
-package hooks
+package lessonsapi
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 
+	"cedarheights/hooks"
 	"cedarheights/internal/decodertest"
 	"cedarheights/scheduling"
 )
@@ -68,7 +69,7 @@ func FuzzLessonInput(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		e := decodertest.Event(http.MethodPost, "/api/v1/lessons", "application/json", raw)
-		b, err := ReadBody(e)
+		b, err := hooks.ReadBody(e)
 		if err != nil {
 			return // FuzzReadBody's
 		}

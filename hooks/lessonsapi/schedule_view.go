@@ -1,4 +1,4 @@
-package hooks
+package lessonsapi
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 
 	"cedarheights/academy"
 	"cedarheights/freetime"
+	"cedarheights/hooks"
 	"cedarheights/lessons"
 )
 
@@ -75,8 +76,8 @@ func ScheduleView(e *core.RequestEvent) error {
 			day = d
 			return nil
 		})),
-		validation.Field(&params.Teacher, IsRecordId),
-		validation.Field(&params.Room, IsRecordId),
+		validation.Field(&params.Teacher, hooks.IsRecordId),
+		validation.Field(&params.Room, hooks.IsRecordId),
 	)
 	if err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
@@ -91,12 +92,12 @@ func ScheduleView(e *core.RequestEvent) error {
 	// lessons and the settings alone, both watched by the free-time counter:
 	// it is encoded once per counter value and query. Expanding or picking
 	// fields, and everyone whose rule reads other rows, derive afresh.
-	all, err := seesAll(e, "lessons")
+	all, err := hooks.SeesAll(e, "lessons")
 	if err != nil {
 		return err
 	}
 	if all && onlyParams(q, "view", "date", "teacher", "room") {
-		key := fmt.Sprintf("schedule-view:%t:%s:%s:%s:%s", IsSuperuser(e), params.View, dbTime(from), params.Teacher, params.Room)
+		key := fmt.Sprintf("schedule-view:%t:%s:%s:%s:%s", hooks.IsSuperuser(e), params.View, hooks.DbTime(from), params.Teacher, params.Room)
 		body, err := free.Answer(key, func() ([]byte, time.Time, error) {
 			res, err := build()
 			if err != nil {
@@ -109,7 +110,7 @@ func ScheduleView(e *core.RequestEvent) error {
 			return buf.Bytes(), time.Time{}, nil
 		})
 		if err != nil {
-			if apiErr := AsApiError(err); apiErr != nil {
+			if apiErr := hooks.AsApiError(err); apiErr != nil {
 				return apiErr
 			}
 			return e.InternalServerError("", err)
@@ -138,7 +139,7 @@ func onlyParams(q url.Values, names ...string) bool {
 func buildScheduleView(e *core.RequestEvent, settings academy.Settings, view, teacher, room string, from, to time.Time) (*scheduleResponse, error) {
 	// start >= earliest keeps the start index range to the view's days.
 	conds := []string{"start >= {:earliest}", "start < {:to}", "end > {:from}"}
-	p := dbx.Params{"from": dbTime(from), "to": dbTime(to), "earliest": dbTime(from.Add(-lessons.MaxLength))}
+	p := dbx.Params{"from": hooks.DbTime(from), "to": hooks.DbTime(to), "earliest": hooks.DbTime(from.Add(-lessons.MaxLength))}
 	if teacher != "" {
 		conds = append(conds, "teacher = {:teacher}")
 		p["teacher"] = teacher
@@ -147,7 +148,7 @@ func buildScheduleView(e *core.RequestEvent, settings academy.Settings, view, te
 		conds = append(conds, "room = {:room}")
 		p["room"] = room
 	}
-	_, lessons, err := ListVisible(e, "lessons", ListQuery{Filter: strings.Join(conds, " && "), Params: p, Sort: "start,id", PerPage: maxScheduleLessons, SkipTotal: true})
+	_, lessons, err := hooks.ListVisible(e, "lessons", hooks.ListQuery{Filter: strings.Join(conds, " && "), Params: p, Sort: "start,id", PerPage: maxScheduleLessons, SkipTotal: true})
 	if err != nil {
 		return nil, err
 	}

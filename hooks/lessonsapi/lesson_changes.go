@@ -1,4 +1,4 @@
-package hooks
+package lessonsapi
 
 import (
 	"database/sql"
@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
+	"cedarheights/hooks"
 	"cedarheights/lessons"
 )
 
@@ -48,7 +49,7 @@ func lessonsInScope(app core.App, lesson *core.Record, scope string) ([]*core.Re
 		return []*core.Record{lesson}, nil
 	}
 	later, err := app.FindRecordsByFilter("lessons", "series = {:series} && start > {:start} && status = 'scheduled'", "start", 0, 0,
-		dbx.Params{"series": lesson.GetString("series"), "start": dbTime(lesson.GetDateTime("start").Time())})
+		dbx.Params{"series": lesson.GetString("series"), "start": hooks.DbTime(lesson.GetDateTime("start").Time())})
 	if err != nil {
 		return nil, err
 	}
@@ -64,17 +65,17 @@ func UpdateLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	target, err := FindVisible(e, "lessons", e.Request.PathValue("id"))
+	target, err := hooks.FindVisible(e, "lessons", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
 	patch := lessonPatch{
-		Start: b.optStr("start"), Minutes: b.optInt("minutes"), Teacher: b.optStr("teacher"), Room: b.optStr("room"),
-		Instrument: b.optStr("instrument"), TeacherNotes: b.optStr("teacher_notes"),
+		Start: b.OptStr("start"), Minutes: b.OptInt("minutes"), Teacher: b.OptStr("teacher"), Room: b.OptStr("room"),
+		Instrument: b.OptStr("instrument"), TeacherNotes: b.OptStr("teacher_notes"),
 	}
 	var newStart time.Time
 	if patch.Start != nil {
@@ -87,7 +88,7 @@ func UpdateLessons(e *core.RequestEvent) error {
 	}
 	for field, id := range map[string]*string{"teacher": patch.Teacher, "room": patch.Room, "instrument": patch.Instrument} {
 		if id != nil {
-			b.Add(field, validation.Validate(*id, IsRecordId))
+			b.Add(field, validation.Validate(*id, hooks.IsRecordId))
 		}
 	}
 	if err := b.Check(e); err != nil {
@@ -107,7 +108,7 @@ func UpdateLessons(e *core.RequestEvent) error {
 // its stale status or times back.
 func changeScope(e *core.RequestEvent, settings academy.Settings, targetID, scope string, allow func(target *core.Record) error, bodyFor func(target, l *core.Record) map[string]any) error {
 	var changed []*core.Record
-	err := WriteTx(e, func(tx core.App) error {
+	err := hooks.WriteTx(e, func(tx core.App) error {
 		target, err := tx.FindRecordById("lessons", targetID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return e.NotFoundError("", nil) // deleted since the caller's read
@@ -126,7 +127,7 @@ func changeScope(e *core.RequestEvent, settings academy.Settings, targetID, scop
 		}
 		for _, l := range lessons {
 			body := bodyFor(target, l)
-			if err := CheckRule(tx, e, l, l.Collection().UpdateRule, body); err != nil {
+			if err := hooks.CheckRule(tx, e, l, l.Collection().UpdateRule, body); err != nil {
 				return err
 			}
 			l.Load(body)
@@ -164,8 +165,8 @@ func (p lessonPatch) bodyFor(settings academy.Settings, target, l *core.Record, 
 		start = time.Date(local.Year(), local.Month(), local.Day()+days, to.Hour(), to.Minute(), 0, 0, settings.Zone).UTC()
 	}
 	if !newStart.IsZero() || p.Minutes != nil {
-		body["start"] = dbTime(start)
-		body["end"] = dbTime(start.Add(length))
+		body["start"] = hooks.DbTime(start)
+		body["end"] = hooks.DbTime(start.Add(length))
 	}
 	for field, v := range map[string]*string{"teacher": p.Teacher, "room": p.Room, "instrument": p.Instrument, "teacher_notes": p.TeacherNotes} {
 		if v != nil {
@@ -191,11 +192,11 @@ func CancelLessons(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	target, err := FindVisible(e, "lessons", e.Request.PathValue("id"))
+	target, err := hooks.FindVisible(e, "lessons", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
@@ -232,5 +233,5 @@ func lessonWriteError(e *core.RequestEvent, err error) error {
 		redactConflicts(e, conflict.Conflicts)
 		return conflictResponse(e, &checkResult{Conflicts: conflict.Conflicts, Alternatives: []alternativeView{}})
 	}
-	return SaveError(e, err)
+	return hooks.SaveError(e, err)
 }
