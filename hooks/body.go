@@ -164,8 +164,8 @@ func (b *Body) StrMax(key string, max int) string {
 	return s
 }
 
-// text reads a string without its surrounding spaces (ids, names, keys).
-func (b *Body) text(key string) string {
+// Text reads a string without its surrounding spaces (ids, names, keys).
+func (b *Body) Text(key string) string {
 	return strings.TrimSpace(b.Str(key))
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"cedarheights/hooks"
 	"cedarheights/hooks/authapi"
+	"cedarheights/hooks/billingapi"
 	"cedarheights/hooks/calendarsapi"
 	"cedarheights/hooks/enrollmentsapi"
 	"cedarheights/hooks/lessonsapi"
@@ -93,28 +94,28 @@ var routes = []hooks.Route{
 	route(http.MethodPost, "/api/v1/workflows/trial-confirmations", workflowsapi.ConfirmTrialLesson, signedIn, routeBody),
 
 	// payments.go
-	route(http.MethodGet, "/api/v1/payments", hooks.ListPayments, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/payments/process", hooks.ProcessPayment, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/payments/record", hooks.RecordPayment, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/payments/{id}/refund", hooks.RefundPayment, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/payments", billingapi.ListPayments, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/payments/process", billingapi.ProcessPayment, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/payments/record", billingapi.RecordPayment, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/payments/{id}/refund", billingapi.RefundPayment, signedIn, routeBody),
 
 	// billing_routes.go
-	route(http.MethodPost, "/api/v1/billing/setup-intent", hooks.SetupIntent, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/billing/portal", hooks.PortalSession, signedIn, routeBody),
-	route(http.MethodGet, "/api/v1/billing/families/{id}/ledger", hooks.FamilyLedger, signedIn, routeBody),
-	route(http.MethodGet, "/api/v1/billing/families/{id}/preview", hooks.FamilyPreview, signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription", hooks.Subscription("create"), signedIn, routeBody),
-	route(http.MethodPatch, "/api/v1/enrollments/{id}/subscription", hooks.Subscription("change"), signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/pause", hooks.Subscription("pause"), signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/resume", hooks.Subscription("resume"), signedIn, routeBody),
-	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/withdraw", hooks.Subscription("withdraw"), signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/billing/setup-intent", billingapi.SetupIntent, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/billing/portal", billingapi.PortalSession, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/billing/families/{id}/ledger", billingapi.FamilyLedger, signedIn, routeBody),
+	route(http.MethodGet, "/api/v1/billing/families/{id}/preview", billingapi.FamilyPreview, signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription", billingapi.Subscription("create"), signedIn, routeBody),
+	route(http.MethodPatch, "/api/v1/enrollments/{id}/subscription", billingapi.Subscription("change"), signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/pause", billingapi.Subscription("pause"), signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/resume", billingapi.Subscription("resume"), signedIn, routeBody),
+	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/withdraw", billingapi.Subscription("withdraw"), signedIn, routeBody),
 
 	// enrollments.go, enrollments_public.go
 	route(http.MethodPost, "/api/v1/enrollments", enrollmentsapi.StartEnrollment, signedIn, routeBody),
 	route(http.MethodGet, "/api/v1/enrollments/match", enrollmentsapi.MatchEnrollment, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/enrollments/match", enrollmentsapi.MatchEnrollment, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/enrollments/{id}/cancel", enrollmentsapi.CancelEnrollment, signedIn, routeBody),
-	route(http.MethodGet, "/api/v1/enrollments/{id}/payment", hooks.EnrollmentPayment, signedIn, routeBody), // enrollment_payment.go
+	route(http.MethodGet, "/api/v1/enrollments/{id}/payment", billingapi.EnrollmentPayment, signedIn, routeBody), // enrollment_payment.go
 	route(http.MethodPost, "/api/v1/public/enrollments", enrollmentsapi.StartPublicEnrollment, anyone, routeBody),
 
 	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
@@ -128,7 +129,7 @@ var routes = []hooks.Route{
 	route(http.MethodGet, "/api/v1/admin/doctor", opsapi.RunDoctor, signedIn, 0),
 
 	// stripe_webhooks.go: no sign-in, a valid Stripe-Signature instead
-	route(http.MethodPost, "/api/v1/stripe/webhooks", hooks.StripeWebhook, anyone, webhookBody),
+	route(http.MethodPost, "/api/v1/stripe/webhooks", billingapi.StripeWebhook, anyone, webhookBody),
 }
 
 // route is one line of the table.

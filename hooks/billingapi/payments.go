@@ -1,4 +1,4 @@
-package hooks
+package billingapi
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"cedarheights/audit"
 	"cedarheights/billing"
+	"cedarheights/hooks"
 	"cedarheights/records"
 )
 
@@ -50,14 +51,14 @@ func (f paymentFilters) validate() error {
 		validation.Field(&f.Status, validation.In(paymentStatuses...).Error("Must be pending, requires_action, succeeded, failed, refunded, partially_refunded or disputed.")),
 		validation.Field(&f.Kind, validation.In(billing.PaymentKinds...).Error("Must be tuition, registration, materials, lesson_package or other.")),
 		validation.Field(&f.Method, validation.In("stripe", "cash", "cheque", "transfer").Error("Must be stripe, cash, cheque or transfer.")),
-		validation.Field(&f.Family, IsRecordId),
-		validation.Field(&f.Enrollment, IsRecordId),
+		validation.Field(&f.Family, hooks.IsRecordId),
+		validation.Field(&f.Enrollment, hooks.IsRecordId),
 	)
 }
 
 // query narrows the ListRule: a parent asking for another family gets an
 // empty page.
-func (f paymentFilters) query() ListQuery {
+func (f paymentFilters) query() hooks.ListQuery {
 	var conds []string
 	params := dbx.Params{}
 	add := func(field, value string) {
@@ -71,24 +72,24 @@ func (f paymentFilters) query() ListQuery {
 	add("method", f.Method)
 	add("family", f.Family)
 	add("enrollment", f.Enrollment)
-	return ListQuery{Filter: strings.Join(conds, " && "), Params: params}
+	return hooks.ListQuery{Filter: strings.Join(conds, " && "), Params: params}
 }
 
 func ListPayments(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	filters := paymentFilters{Status: q.Get("status"), Kind: q.Get("kind"), Method: q.Get("method"), Family: q.Get("family"), Enrollment: q.Get("enrollment")}
-	page := ReadPageParams(e)
-	if err := MergeErrors(filters.validate(), page.Validate(paymentSorts)); err != nil {
+	page := hooks.ReadPageParams(e)
+	if err := hooks.MergeErrors(filters.validate(), page.Validate(paymentSorts)); err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	lq := filters.query()
 	page.Apply(&lq, paymentSorts, "-created")
-	result, records, err := ListVisible(e, "payments", lq)
+	result, records, err := hooks.ListVisible(e, "payments", lq)
 	if err != nil {
 		return err
 	}
 	if err := apis.EnrichRecords(e, records); err != nil {
-		return EnrichError(e, err)
+		return hooks.EnrichError(e, err)
 	}
 	return e.JSON(http.StatusOK, result)
 }
@@ -103,14 +104,14 @@ func ProcessPayment(e *core.RequestEvent) error {
 		return e.BadRequestError("The Idempotency-Key header is required: a retried request must not pay twice.",
 			validation.Errors{"Idempotency-Key": validation.ErrRequired})
 	}
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
 	req := billing.PaymentRequest{
-		Family: b.text("family"), Enrollment: b.text("enrollment"), Amount: b.Int("amount"), Currency: b.text("currency"),
-		Kind: b.text("kind"), Description: b.text("description"), PaymentMethod: b.text("payment_method"),
-		ReturnURL: b.text("return_url"), IdempotencyKey: key,
+		Family: b.Text("family"), Enrollment: b.Text("enrollment"), Amount: b.Int("amount"), Currency: b.Text("currency"),
+		Kind: b.Text("kind"), Description: b.Text("description"), PaymentMethod: b.Text("payment_method"),
+		ReturnURL: b.Text("return_url"), IdempotencyKey: key,
 	}
 	if err := b.Check(e); err != nil {
 		return err
@@ -128,7 +129,7 @@ func ProcessPayment(e *core.RequestEvent) error {
 		return billingError(e, err)
 	}
 	if err := apis.EnrichRecord(e, res.Payment); err != nil {
-		return EnrichError(e, err)
+		return hooks.EnrichError(e, err)
 	}
 	out := map[string]any{
 		"payment": res.Payment, "status": res.Payment.GetString("status"),
@@ -157,7 +158,7 @@ func payingFamily(e *core.RequestEvent, family string) (string, error) {
 	if !records.IDPattern.MatchString(family) {
 		return "", e.BadRequestError("Invalid submitted data.", validation.Errors{"family": validation.NewError("validation_invalid_id", "Must be a record id.")})
 	}
-	if _, err := FindVisible(e, "users", family); err != nil {
+	if _, err := hooks.FindVisible(e, "users", family); err != nil {
 		return "", err
 	}
 	return family, nil
@@ -166,13 +167,13 @@ func payingFamily(e *core.RequestEvent, family string) (string, error) {
 // RecordPayment records a payment received by hand (201 with the
 // payment); it works offline.
 func RecordPayment(e *core.RequestEvent) error {
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
 	in := billing.OfflinePayment{
-		Family: b.text("family"), Enrollment: b.text("enrollment"), Amount: b.Int("amount"), Currency: b.text("currency"),
-		Kind: b.text("kind"), Method: b.text("method"), Description: b.text("description"), Reference: b.text("reference"),
+		Family: b.Text("family"), Enrollment: b.Text("enrollment"), Amount: b.Int("amount"), Currency: b.Text("currency"),
+		Kind: b.Text("kind"), Method: b.Text("method"), Description: b.Text("description"), Reference: b.Text("reference"),
 		ReceivedAt: b.Date("received_at"),
 	}
 	if err := b.Check(e); err != nil {
@@ -183,11 +184,11 @@ func RecordPayment(e *core.RequestEvent) error {
 		return e.InternalServerError("", err)
 	}
 	var payment *core.Record
-	err = WriteTx(e, func(txApp core.App) error {
+	err = hooks.WriteTx(e, func(txApp core.App) error {
 		// The payments CreateRule decides who may record money.
 		probe := core.NewRecord(collection)
 		probe.Load(map[string]any{"family": in.Family, "amount": in.Amount, "currency": in.Currency, "kind": in.Kind, "method": in.Method, "status": "succeeded"})
-		if err := CheckCreate(txApp, e, probe, b.Data); err != nil {
+		if err := hooks.CheckCreate(txApp, e, probe, b.Data); err != nil {
 			return err
 		}
 		payment, err = billing.RecordPayment(txApp, in)
@@ -196,21 +197,21 @@ func RecordPayment(e *core.RequestEvent) error {
 	if err != nil {
 		return billingError(e, err)
 	}
-	return RespondRecord(e, http.StatusCreated, payment)
+	return hooks.RespondRecord(e, http.StatusCreated, payment)
 }
 
 // RefundPayment refunds all (no amount) or part of a payment.
 func RefundPayment(e *core.RequestEvent) error {
-	payment, err := FindVisible(e, "payments", e.Request.PathValue("id"))
+	payment, err := hooks.FindVisible(e, "payments", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
 	req := billing.RefundRequest{
-		Payment: payment.Id, Amount: b.Int("amount"), Reason: b.text("reason"),
+		Payment: payment.Id, Amount: b.Int("amount"), Reason: b.Text("reason"),
 		IdempotencyKey: strings.TrimSpace(e.Request.Header.Get("Idempotency-Key")),
 	}
 	if err := b.Check(e); err != nil {
@@ -218,7 +219,7 @@ func RefundPayment(e *core.RequestEvent) error {
 	}
 	// The payments UpdateRule decides who may refund (admins); a family
 	// sees its payment but gets 403.
-	if err := CheckRule(e.App, e, payment, payment.Collection().UpdateRule, map[string]any{"status": "refunded"}); err != nil {
+	if err := hooks.CheckRule(e.App, e, payment, payment.Collection().UpdateRule, map[string]any{"status": "refunded"}); err != nil {
 		return err
 	}
 	ctx, cancel := billingContext(e)
@@ -227,7 +228,7 @@ func RefundPayment(e *core.RequestEvent) error {
 	if err != nil {
 		return billingError(e, err)
 	}
-	return RespondRecord(e, http.StatusOK, updated)
+	return hooks.RespondRecord(e, http.StatusOK, updated)
 }
 
 // billingContext bounds the Stripe calls of a request and carries the

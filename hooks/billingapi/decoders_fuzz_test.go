@@ -1,4 +1,4 @@
-package hooks
+package billingapi
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"cedarheights/hooks"
 	"cedarheights/internal/decodertest"
 )
 
@@ -25,9 +26,9 @@ func FuzzPaymentListParams(f *testing.F) {
 		decodertest.ListParams(t, raw, map[string]func(url.Values) error{
 			"payments": func(q url.Values) error {
 				f := paymentFilters{Status: q.Get("status"), Kind: q.Get("kind"), Method: q.Get("method"), Family: q.Get("family"), Enrollment: q.Get("enrollment")}
-				return MergeErrors(f.validate(), ReadPageParams(pageQuery(q)).Validate(paymentSorts))
+				return hooks.MergeErrors(f.validate(), hooks.ReadPageParams(pageQuery(q)).Validate(paymentSorts))
 			},
-		}, pageOf, MaxPerPage)
+		}, pageOf, hooks.MaxPerPage)
 	})
 }
 
@@ -38,7 +39,7 @@ func pageQuery(q url.Values) *core.RequestEvent {
 
 // pageOf is the page a list route reads from q.
 func pageOf(q url.Values) (page, perPage int) {
-	var lq ListQuery
-	ReadPageParams(pageQuery(q)).Apply(&lq, map[string]string{"": ""}, "")
+	var lq hooks.ListQuery
+	hooks.ReadPageParams(pageQuery(q)).Apply(&lq, map[string]string{"": ""}, "")
 	return lq.Page, lq.PerPage
 }

@@ -1,4 +1,4 @@
-package hooks
+package billingapi
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 
 	"cedarheights/billing"
+	"cedarheights/hooks"
 	"cedarheights/records"
 )
 
@@ -33,11 +34,11 @@ import (
 // need the enrollments UpdateRule (admins).
 
 func SetupIntent(e *core.RequestEvent) error {
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
-	family := b.text("family")
+	family := b.Text("family")
 	if err := b.Check(e); err != nil {
 		return err
 	}
@@ -54,11 +55,11 @@ func SetupIntent(e *core.RequestEvent) error {
 }
 
 func PortalSession(e *core.RequestEvent) error {
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
-	family, returnURL := b.text("family"), b.text("return_url")
+	family, returnURL := b.Text("family"), b.Text("return_url")
 	if returnURL != "" {
 		if u, perr := url.Parse(returnURL); perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			b.Add("return_url", validation.NewError("validation_invalid_url", "Must be an absolute http(s) URL."))
@@ -82,11 +83,11 @@ func PortalSession(e *core.RequestEvent) error {
 // FamilyLedger lists the family's entries under the ledger's ListRule,
 // oldest first, with the running and final balance per currency.
 func FamilyLedger(e *core.RequestEvent) error {
-	family, err := FindVisible(e, "users", e.Request.PathValue("id"))
+	family, err := hooks.FindVisible(e, "users", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	entries, err := AllVisible(e, "ledger_entries", ListQuery{Filter: "family = {:f}", Params: map[string]any{"f": family.Id}, Sort: "occurred_at,created,id"})
+	entries, err := hooks.AllVisible(e, "ledger_entries", hooks.ListQuery{Filter: "family = {:f}", Params: map[string]any{"f": family.Id}, Sort: "occurred_at,created,id"})
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func FamilyLedger(e *core.RequestEvent) error {
 }
 
 func FamilyPreview(e *core.RequestEvent) error {
-	family, err := FindVisible(e, "users", e.Request.PathValue("id"))
+	family, err := hooks.FindVisible(e, "users", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -120,15 +121,15 @@ func Subscription(action string) func(*core.RequestEvent) error {
 // subscriptionAction checks the enrollments UpdateRule for the status the
 // action would write, then asks Stripe.
 func subscriptionAction(e *core.RequestEvent, action string) error {
-	enrollment, err := FindVisible(e, "enrollments", e.Request.PathValue("id"))
+	enrollment, err := hooks.FindVisible(e, "enrollments", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	b, err := ReadBody(e)
+	b, err := hooks.ReadBody(e)
 	if err != nil {
 		return err
 	}
-	trialDays, plan := b.Int("trial_days"), b.text("plan")
+	trialDays, plan := b.Int("trial_days"), b.Text("plan")
 	if action == "change" && plan == "" {
 		b.Add("plan", validation.ErrRequired)
 	}
@@ -147,7 +148,7 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 	case "resume":
 		change["status"] = "active"
 	}
-	if err := CheckRule(e.App, e, enrollment, enrollment.Collection().UpdateRule, change); err != nil {
+	if err := hooks.CheckRule(e.App, e, enrollment, enrollment.Collection().UpdateRule, change); err != nil {
 		return err
 	}
 
@@ -180,7 +181,7 @@ func subscriptionAction(e *core.RequestEvent, action string) error {
 	if action == "create" {
 		status = http.StatusCreated // the enrollment, now with its subscription
 	}
-	return RespondRecord(e, status, updated)
+	return hooks.RespondRecord(e, status, updated)
 }
 
 // -------------------------------------------------------------------
@@ -197,7 +198,7 @@ func declineCode(code string) string {
 // decline 402, a reused Idempotency-Key 409, offline or unconfigured 503,
 // a Stripe failure or a refund whose outcome is unknown 502.
 func billingError(e *core.RequestEvent, err error) error {
-	if apiErr := AsApiError(err); apiErr != nil {
+	if apiErr := hooks.AsApiError(err); apiErr != nil {
 		return apiErr
 	}
 	var fields validation.Errors

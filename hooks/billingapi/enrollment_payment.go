@@ -1,4 +1,4 @@
-package hooks
+package billingapi
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"cedarheights/billing"
+	"cedarheights/hooks"
 )
 
 // enrollment_payment.go: GET /api/v1/enrollments/{id}/payment, what a
@@ -32,7 +33,7 @@ type paymentAnswer struct {
 }
 
 func EnrollmentPayment(e *core.RequestEvent) error {
-	enr, err := FindVisible(e, "enrollments", e.Request.PathValue("id"))
+	enr, err := hooks.FindVisible(e, "enrollments", e.Request.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package hooks
+package billingapi
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"cedarheights/billing"
+	"cedarheights/hooks"
 )
 
 // stripe_webhooks.go: POST /api/v1/stripe/webhooks, the endpoint to
@@ -24,7 +25,7 @@ func StripeWebhook(e *core.RequestEvent) error {
 	svc := billing.From(e.App)
 	payload, err := io.ReadAll(e.Request.Body)
 	if err != nil {
-		return RequestError(e, err)
+		return hooks.RequestError(e, err)
 	}
 	res, err := svc.Ingest(payload, e.Request.Header.Get("Stripe-Signature"))
 	var sigErr *billing.SignatureError
