@@ -12,11 +12,11 @@ import (
 	"cedarheights/hooks/calendarsapi"
 	"cedarheights/hooks/enrollmentsapi"
 	"cedarheights/hooks/lessonsapi"
+	"cedarheights/hooks/offersapi"
 	"cedarheights/hooks/opsapi"
 	"cedarheights/hooks/peopleapi"
 	"cedarheights/hooks/publicapi"
 	"cedarheights/hooks/workflowsapi"
-	"cedarheights/offers"
 )
 
 // routes.go: every route of the academy's HTTP API, one line each, read top
@@ -121,9 +121,9 @@ var routes = []hooks.Route{
 	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
 	route(http.MethodGet, "/api/v1/openapi.json", opsapi.ServeOpenAPI, anyone, 0),
 
-	// offers/routes.go: a freed slot's link from its mail; the token is the key
-	route(http.MethodGet, "/api/v1/offers/{token}", offers.ShowOffer, anyone, routeBody),
-	route(http.MethodPost, "/api/v1/offers/{token}/accept", offers.AcceptOffer, anyone, routeBody),
+	// hooks/offersapi: a freed slot's link from its mail; the token is the key
+	route(http.MethodGet, "/api/v1/offers/{token}", offersapi.ShowOffer, anyone, routeBody),
+	route(http.MethodPost, "/api/v1/offers/{token}/accept", offersapi.AcceptOffer, anyone, routeBody),
 
 	// doctor.go: the invariant report, admins only
 	route(http.MethodGet, "/api/v1/admin/doctor", opsapi.RunDoctor, signedIn, 0),

@@ -1,10 +1,12 @@
-package offers
+package offersapi
 
 import (
 	"bytes"
 	"html/template"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/offers"
 )
 
 // page.go: the page a family's browser sees when it follows an offer's
@@ -42,11 +44,11 @@ var pageTemplate = template.Must(template.New("offer").Parse(`<!DOCTYPE html>
 </html>
 `))
 
-func offerPage(app core.App, v View, action, problem string) string {
+func offerPage(app core.App, v offers.View, action, problem string) string {
 	var b bytes.Buffer
 	_ = pageTemplate.Execute(&b, struct {
 		Academy, Action, Problem string
-		Offer                    View
+		Offer                    offers.View
 	}{academyName(app), action, problem, v})
 	return b.String()
 }
