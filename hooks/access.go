@@ -70,7 +70,7 @@ func canView(app core.App, info *core.RequestInfo, record *core.Record) (bool, e
 }
 
 // VisibleIDs answers which of ids name records of the collection the caller
-// may view under its ViewRule: what findVisible answers for each, in one
+// may view under its ViewRule: what FindVisible answers for each, in one
 // query (none when the caller's role decides the rule alone).
 func VisibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
@@ -284,7 +284,7 @@ func ListVisible(e *core.RequestEvent, collectionName string, q ListQuery) (*sea
 	return result, records, nil
 }
 
-// AllVisible is listVisible without pages, for the children of a page that
+// AllVisible is ListVisible without pages, for the children of a page that
 // is already bounded (e.g. the windows of the listed teachers); q.Sort names
 // plain columns only.
 func AllVisible(e *core.RequestEvent, collectionName string, q ListQuery) ([]*core.Record, error) {

@@ -28,7 +28,7 @@ import (
 
 var fuzzContentTypes = []string{"application/json", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x", ""}
 
-// FuzzReadBody: readBody and every typed getter over every key of whatever
+// FuzzReadBody: ReadBody and every typed getter over every key of whatever
 // body arrives.
 func FuzzReadBody(f *testing.F) {
 	for _, seed := range []string{
@@ -111,7 +111,7 @@ func readEveryKey(t *testing.T, b *Body, depth int) {
 	}
 }
 
-// FuzzParseDate: a date parseDate accepts formats back (dbTime) to the same
+// FuzzParseDate: a date parseDate accepts formats back (DbTime) to the same
 // instant; "" is the only empty date.
 func FuzzParseDate(f *testing.F) {
 	for _, s := range []string{"", "2026-01-05", "2026-01-05 10:00:00.000Z", "2026-02-30", "0000-01-01", "9999-12-31 23:59:59.999Z",

@@ -42,16 +42,16 @@ const (
 )
 
 var routes = []hooks.Route{
-	// auth.go: PocketBase auth for `users` under the seed's paths
+	// hooks/authapi/auth.go: PocketBase auth for `users` under the seed's paths
 	route(http.MethodPost, "/auth/login", authapi.Login, anyone, routeBody),
 	route(http.MethodGet, "/auth/me", authapi.Me, signedIn, routeBody),
 	route(http.MethodPost, "/auth/refresh", authapi.Refresh, signedIn, routeBody),
 
-	// health.go
+	// hooks/opsapi/health.go
 	route(http.MethodGet, "/health", opsapi.Health, anyone, 0),
 	route(http.MethodGet, "/api/v1/health", opsapi.Health, anyone, 0),
 
-	// students.go
+	// hooks/peopleapi/students.go
 	route(http.MethodGet, "/api/v1/students", peopleapi.ListStudents, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/students", peopleapi.CreateStudent, signedIn, routeBody),
 	route(http.MethodGet, "/api/v1/students/{id}", peopleapi.ViewStudent, signedIn, routeBody),
@@ -60,17 +60,17 @@ var routes = []hooks.Route{
 	route(http.MethodDelete, "/api/v1/students/{id}", peopleapi.SoftDeleteStudent, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/students/{id}/restore", peopleapi.RestoreStudent, signedIn, routeBody),
 
-	// teachers.go, availability.go
+	// hooks/peopleapi/teachers.go, availability.go
 	route(http.MethodGet, "/api/v1/teachers", peopleapi.ListTeachers, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/teachers", peopleapi.CreateTeacher, signedIn, routeBody),
 	route(http.MethodPut, "/api/v1/teachers/{id}/availability", peopleapi.ReplaceAvailability, signedIn, routeBody),
 
-	// public.go, public_timeslots.go: the anonymous catalogue
+	// hooks/publicapi/public.go, public_timeslots.go: the anonymous catalogue
 	route(http.MethodGet, "/api/v1/public/teachers", publicapi.ListPublicTeachers, anyone, routeBody),
 	route(http.MethodGet, "/api/v1/public/pricing", publicapi.ListPublicPricing, anyone, routeBody),
 	route(http.MethodGet, "/api/v1/public/timeslots", publicapi.ListPublicTimeslots, anyone, routeBody),
 
-	// lessons.go, lesson_check.go, schedule_view.go, lesson_changes.go
+	// hooks/lessonsapi/lessons.go, lesson_check.go, schedule_view.go, lesson_changes.go
 	route(http.MethodGet, "/api/v1/lessons", lessonsapi.ListLessons, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/lessons", lessonsapi.CreateLessons, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/lessons/check-conflicts", lessonsapi.CheckLessonConflicts, signedIn, routeBody),
@@ -78,12 +78,12 @@ var routes = []hooks.Route{
 	route(http.MethodPatch, "/api/v1/lessons/{id}", lessonsapi.UpdateLessons, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/lessons/{id}/cancel", lessonsapi.CancelLessons, signedIn, routeBody),
 
-	// calendar_feeds.go: the feed itself needs only its token
+	// hooks/calendarsapi/calendar_feeds.go: the feed itself needs only its token
 	route(http.MethodGet, "/api/v1/calendars/{file}", calendarsapi.ServeCalendarFeed, anyone, routeBody),
 	route(http.MethodPost, "/api/v1/calendars/feed", calendarsapi.MintCalendarFeed, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/calendars/feed/rotate", calendarsapi.RotateCalendarFeed, signedIn, routeBody),
 
-	// workflow_routes.go
+	// hooks/workflowsapi/workflow_routes.go
 	route(http.MethodGet, "/api/v1/workflows/runs", workflowsapi.ListWorkflowRuns, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/workflows/runs", workflowsapi.StartWorkflowRun, signedIn, routeBody),
 	route(http.MethodGet, "/api/v1/workflows/runs/{id}", workflowsapi.ViewWorkflowRun, signedIn, routeBody),
@@ -93,13 +93,13 @@ var routes = []hooks.Route{
 	route(http.MethodPost, "/api/v1/workflows/events", workflowsapi.SignalWorkflowEvent, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/workflows/trial-confirmations", workflowsapi.ConfirmTrialLesson, signedIn, routeBody),
 
-	// payments.go
+	// hooks/billingapi/payments.go
 	route(http.MethodGet, "/api/v1/payments", billingapi.ListPayments, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/payments/process", billingapi.ProcessPayment, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/payments/record", billingapi.RecordPayment, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/payments/{id}/refund", billingapi.RefundPayment, signedIn, routeBody),
 
-	// billing_routes.go
+	// hooks/billingapi/billing_routes.go
 	route(http.MethodPost, "/api/v1/billing/setup-intent", billingapi.SetupIntent, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/billing/portal", billingapi.PortalSession, signedIn, routeBody),
 	route(http.MethodGet, "/api/v1/billing/families/{id}/ledger", billingapi.FamilyLedger, signedIn, routeBody),
@@ -110,25 +110,25 @@ var routes = []hooks.Route{
 	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/resume", billingapi.Subscription("resume"), signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/enrollments/{id}/subscription/withdraw", billingapi.Subscription("withdraw"), signedIn, routeBody),
 
-	// enrollments.go, enrollments_public.go
+	// hooks/enrollmentsapi/enrollments.go, enrollments_public.go
 	route(http.MethodPost, "/api/v1/enrollments", enrollmentsapi.StartEnrollment, signedIn, routeBody),
 	route(http.MethodGet, "/api/v1/enrollments/match", enrollmentsapi.MatchEnrollment, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/enrollments/match", enrollmentsapi.MatchEnrollment, signedIn, routeBody),
 	route(http.MethodPost, "/api/v1/enrollments/{id}/cancel", enrollmentsapi.CancelEnrollment, signedIn, routeBody),
-	route(http.MethodGet, "/api/v1/enrollments/{id}/payment", billingapi.EnrollmentPayment, signedIn, routeBody), // enrollment_payment.go
+	route(http.MethodGet, "/api/v1/enrollments/{id}/payment", billingapi.EnrollmentPayment, signedIn, routeBody), // hooks/billingapi/enrollment_payment.go
 	route(http.MethodPost, "/api/v1/public/enrollments", enrollmentsapi.StartPublicEnrollment, anyone, routeBody),
 
-	// openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
+	// hooks/opsapi/openapi.go: the API description (apispec/openapi.yaml); /docs/ renders it
 	route(http.MethodGet, "/api/v1/openapi.json", opsapi.ServeOpenAPI, anyone, 0),
 
-	// hooks/offersapi: a freed slot's link from its mail; the token is the key
+	// hooks/offersapi/offers.go: a freed slot's link from its mail; the token is the key
 	route(http.MethodGet, "/api/v1/offers/{token}", offersapi.ShowOffer, anyone, routeBody),
 	route(http.MethodPost, "/api/v1/offers/{token}/accept", offersapi.AcceptOffer, anyone, routeBody),
 
-	// doctor.go: the invariant report, admins only
+	// hooks/opsapi/doctor.go: the invariant report, admins only
 	route(http.MethodGet, "/api/v1/admin/doctor", opsapi.RunDoctor, signedIn, 0),
 
-	// stripe_webhooks.go: no sign-in, a valid Stripe-Signature instead
+	// hooks/billingapi/stripe_webhooks.go: no sign-in, a valid Stripe-Signature instead
 	route(http.MethodPost, "/api/v1/stripe/webhooks", billingapi.StripeWebhook, anyone, webhookBody),
 }
 

@@ -15,7 +15,7 @@ import (
 // /api/v1/public/pricing. Rows are read under the collections' ListRules and
 // narrowed to what is public and active for every caller, signed in or not;
 // the answer carries public fields only (no user ids, no e-mails, no Stripe
-// ids). Catalogues are short, so each answers one page of up to maxPerPage.
+// ids). Catalogues are short, so each answers one page of up to hooks.MaxPerPage.
 
 type publicInstrument struct {
 	Id   string `json:"id"`
