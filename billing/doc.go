@@ -6,7 +6,7 @@
 // payments are recorded by hand into the same ledger, a valid mode rather
 // than an error. It writes only its own collections (billing_customers,
 // stripe_events, stripe_objects, ledger_entries, billing_notices) and the
-// billing fields of payments and enrollments; HTTP lives in hooks/.
+// billing fields of payments and enrollments; HTTP lives in hooks/billingapi.
 //
 // Register binds its record hooks and the re-queue of stored events on
 // serve; Workflows registers its workflow (stripe_event) on the engine's

@@ -10,10 +10,10 @@
 //
 // Workflows registers both workflows and the users hook that signals an
 // e-mail confirmation; the wiring calls it. Check and Alternatives are the
-// synchronous checks the HTTP routes (hooks/) run before starting a run,
+// synchronous checks the HTTP routes (hooks/enrollmentsapi) run before starting a run,
 // Match the matching answer admins ask for.
 //
 // enrollment imports the workflow engine, lessons (the calendar and its
 // guard), matching, scheduling, billing, academy and PocketBase; nothing
-// imports it but the wiring and hooks.
+// imports it but the wiring, cli and hooks/enrollmentsapi.
 package enrollment

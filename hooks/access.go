@@ -22,13 +22,13 @@ import (
 // nil rule means superusers only), so /api/v1 and PocketBase's record API
 // always give the same answer.
 
-// findVisible loads a record the caller may view under the collection's
+// FindVisible loads a record the caller may view under the collection's
 // ViewRule. A missing record and a hidden one both answer 404, so a parent
 // probing another family's ids learns nothing.
-func findVisible(e *core.RequestEvent, collectionName, id string) (*core.Record, error) {
+func FindVisible(e *core.RequestEvent, collectionName, id string) (*core.Record, error) {
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, requestError(e, err)
+		return nil, RequestError(e, err)
 	}
 	record, err := e.App.FindRecordById(collectionName, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -69,10 +69,10 @@ func canView(app core.App, info *core.RequestInfo, record *core.Record) (bool, e
 	return app.CanAccessRecord(record, info, &folded)
 }
 
-// visibleIDs answers which of ids name records of the collection the caller
-// may view under its ViewRule: what findVisible answers for each, in one
+// VisibleIDs answers which of ids name records of the collection the caller
+// may view under its ViewRule: what FindVisible answers for each, in one
 // query (none when the caller's role decides the rule alone).
-func visibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[string]bool, error) {
+func VisibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -83,7 +83,7 @@ func visibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[
 	}
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, requestError(e, err)
+		return nil, RequestError(e, err)
 	}
 	query := e.App.RecordQuery(collection).Select(collection.Name + ".id").Distinct(true).
 		AndWhere(dbx.In(collection.Name+".id", anyIDs(ids)...))
@@ -119,18 +119,18 @@ func visibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[
 	return out, nil
 }
 
-// seesAll reports whether the collection's ListRule admits every record
+// SeesAll reports whether the collection's ListRule admits every record
 // to the caller whatever the rows hold: a superuser, a public rule, or a
 // rule the caller's role decides true (an admin). Such a caller's lists
 // depend on the rows alone, not on who asks.
-func seesAll(e *core.RequestEvent, collectionName string) (bool, error) {
+func SeesAll(e *core.RequestEvent, collectionName string) (bool, error) {
 	collection, err := e.App.FindCachedCollectionByNameOrId(collectionName)
 	if err != nil {
 		return false, e.InternalServerError("", err)
 	}
 	info, err := e.RequestInfo()
 	if err != nil {
-		return false, requestError(e, err)
+		return false, RequestError(e, err)
 	}
 	rule := collection.ListRule
 	if info.HasSuperuserAuth() || (rule != nil && *rule == "") {
@@ -151,11 +151,11 @@ func anyIDs(ids []string) []any {
 	return out
 }
 
-// checkRule answers 403 unless rule (the collection's Update or Delete rule)
+// CheckRule answers 403 unless rule (the collection's Update or Delete rule)
 // lets the caller write record with body as the submitted data, so rules
 // such as `@request.body.status:isset = false` see what is being written.
 // It runs on app so that a transaction checks against its own state.
-func checkRule(app core.App, e *core.RequestEvent, record *core.Record, rule *string, body map[string]any) error {
+func CheckRule(app core.App, e *core.RequestEvent, record *core.Record, rule *string, body map[string]any) error {
 	info, err := infoWithBody(e, body)
 	if err != nil {
 		return err
@@ -170,14 +170,14 @@ func checkRule(app core.App, e *core.RequestEvent, record *core.Record, rule *st
 	return nil
 }
 
-// checkCreate answers 403 unless the collection's CreateRule lets the caller
+// CheckCreate answers 403 unless the collection's CreateRule lets the caller
 // create record (not yet saved) from body. Like PocketBase's own create
 // endpoint, it evaluates the rule against a one-row CTE holding the new
 // record's values, so nothing is written (and no hook runs) before access is
 // decided. PocketBase has no public function for this (CanAccessRecord
 // needs a saved row); TestCreateRuleProbeMatchesRecordAPI pins the copy to
 // PocketBase's own create endpoint.
-func checkCreate(app core.App, e *core.RequestEvent, record *core.Record, body map[string]any) error {
+func CheckCreate(app core.App, e *core.RequestEvent, record *core.Record, body map[string]any) error {
 	info, err := infoWithBody(e, body)
 	if err != nil {
 		return err
@@ -245,10 +245,10 @@ func checkCreate(app core.App, e *core.RequestEvent, record *core.Record, body m
 	return nil
 }
 
-// listQuery narrows a rule-checked list. Filter is PocketBase filter syntax
+// ListQuery narrows a rule-checked list. Filter is PocketBase filter syntax
 // with {:placeholders} bound from Params (the same language as the rules and
 // the SDK's `filter`); Where holds extra plain SQL conditions.
-type listQuery struct {
+type ListQuery struct {
 	Filter    string
 	Params    dbx.Params
 	Where     []dbx.Expression
@@ -258,12 +258,12 @@ type listQuery struct {
 	SkipTotal bool
 }
 
-// listVisible lists the records of a collection the caller may see under
+// ListVisible lists the records of a collection the caller may see under
 // its ListRule, narrowed by q, the way PocketBase's list endpoint does: the
 // rule and the filters are resolved by one field resolver into one query,
 // and PocketBase's search provider pages it and counts the total beside the
 // page (unless q.SkipTotal).
-func listVisible(e *core.RequestEvent, collectionName string, q listQuery) (*search.Result, []*core.Record, error) {
+func ListVisible(e *core.RequestEvent, collectionName string, q ListQuery) (*search.Result, []*core.Record, error) {
 	query, resolver, err := visibleQuery(e, collectionName, q)
 	if err != nil {
 		return nil, nil, err
@@ -284,10 +284,10 @@ func listVisible(e *core.RequestEvent, collectionName string, q listQuery) (*sea
 	return result, records, nil
 }
 
-// allVisible is listVisible without pages, for the children of a page that
+// AllVisible is ListVisible without pages, for the children of a page that
 // is already bounded (e.g. the windows of the listed teachers); q.Sort names
 // plain columns only.
-func allVisible(e *core.RequestEvent, collectionName string, q listQuery) ([]*core.Record, error) {
+func AllVisible(e *core.RequestEvent, collectionName string, q ListQuery) ([]*core.Record, error) {
 	query, resolver, err := visibleQuery(e, collectionName, q)
 	if err != nil {
 		return nil, err
@@ -309,14 +309,14 @@ func allVisible(e *core.RequestEvent, collectionName string, q listQuery) ([]*co
 
 // visibleQuery builds the select of collection under its ListRule (skipped
 // for superusers; a nil rule admits superusers only) and q's filters.
-func visibleQuery(e *core.RequestEvent, collectionName string, q listQuery) (*dbx.SelectQuery, *core.RecordFieldResolver, error) {
+func visibleQuery(e *core.RequestEvent, collectionName string, q ListQuery) (*dbx.SelectQuery, *core.RecordFieldResolver, error) {
 	collection, err := e.App.FindCachedCollectionByNameOrId(collectionName)
 	if err != nil {
 		return nil, nil, e.InternalServerError("", err)
 	}
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, nil, requestError(e, err)
+		return nil, nil, RequestError(e, err)
 	}
 	superuser := info.HasSuperuserAuth()
 	if collection.ListRule == nil && !superuser {
@@ -374,11 +374,11 @@ func shownColumns(collection *core.Collection) []string {
 	return columns
 }
 
-// writeTx runs a handler's check-and-write in one transaction; fn must use
+// WriteTx runs a handler's check-and-write in one transaction; fn must use
 // only txApp. Every custom-route write goes through it, so the check and the
 // write see the same state and roll back together, and the audit log
 // records the caller as the write's actor.
-func writeTx(e *core.RequestEvent, fn func(txApp core.App) error) error {
+func WriteTx(e *core.RequestEvent, fn func(txApp core.App) error) error {
 	return audit.RunInTransaction(e.App, audit.RequestActor(e), fn)
 }
 
@@ -387,31 +387,31 @@ func writeTx(e *core.RequestEvent, fn func(txApp core.App) error) error {
 func infoWithBody(e *core.RequestEvent, body map[string]any) (*core.RequestInfo, error) {
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, requestError(e, err)
+		return nil, RequestError(e, err)
 	}
 	clone := info.Clone()
 	clone.Body = body
 	return clone, nil
 }
 
-// isSuperuser reports whether the caller is a superuser (who bypasses every
+// IsSuperuser reports whether the caller is a superuser (who bypasses every
 // rule and may write hidden fields).
-func isSuperuser(e *core.RequestEvent) bool {
+func IsSuperuser(e *core.RequestEvent) bool {
 	return e.Auth != nil && e.Auth.IsSuperuser()
 }
 
-// requestError turns a failure to read the request (malformed JSON, a body
+// RequestError turns a failure to read the request (malformed JSON, a body
 // over the limit) into PocketBase's error shape, keeping a 413 a 413.
-func requestError(e *core.RequestEvent, err error) error {
-	if apiErr := asApiError(err); apiErr != nil {
+func RequestError(e *core.RequestEvent, err error) error {
+	if apiErr := AsApiError(err); apiErr != nil {
 		return apiErr
 	}
 	return e.BadRequestError("Failed to read the submitted data.", err)
 }
 
-// asApiError returns the API error err carries (e.g. one a hook returned,
+// AsApiError returns the API error err carries (e.g. one a hook returned,
 // or a 413 from the body limit), or nil.
-func asApiError(err error) *router.ApiError {
+func AsApiError(err error) *router.ApiError {
 	var apiErr *router.ApiError
 	if errors.As(err, &apiErr) {
 		return apiErr

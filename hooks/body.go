@@ -25,16 +25,16 @@ import (
 // field error at once as one 400 in PocketBase's shape, so a form shows all
 // its mistakes after one round trip.
 
-// body reads one request body (or one object nested in it).
-type body struct {
-	data   map[string]any
-	errs   validation.Errors // shared with nested objects
+// Body reads one request body (or one object nested in it).
+type Body struct {
+	Data   map[string]any
+	Errs   validation.Errors // shared with nested objects
 	prefix string            // "recurrence." for a nested object's keys
 }
 
-// readBody reads the request's body; malformed JSON is a 400 and a body
+// ReadBody reads the request's body; malformed JSON is a 400 and a body
 // over the route's limit a 413.
-func readBody(e *core.RequestEvent) (*body, error) {
+func ReadBody(e *core.RequestEvent) (*Body, error) {
 	// JSON only, as described: PocketBase would also read a form into the
 	// same map, every value a string.
 	if ct := e.Request.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
@@ -42,93 +42,93 @@ func readBody(e *core.RequestEvent) (*body, error) {
 	}
 	info, err := e.RequestInfo()
 	if err != nil {
-		return nil, requestError(e, err)
+		return nil, RequestError(e, err)
 	}
 	data := info.Body
 	if data == nil {
 		data = map[string]any{} // the JSON body null
 	}
-	return &body{data: data, errs: validation.Errors{}}, nil
+	return &Body{Data: data, Errs: validation.Errors{}}, nil
 }
 
-// readInto reads the request's body into v, a typed request for routes
+// ReadInto reads the request's body into v, a typed request for routes
 // whose input is a nested document (an enrollment): a key v does not name
 // or a value of the wrong type is a 400 naming the field, in the same shape
 // as every other route's errors; a body that is not an object at all has no
 // field to name. v's own Validate then names the rest.
-func readInto(e *core.RequestEvent, v any) error {
-	b, err := readBody(e)
+func ReadInto(e *core.RequestEvent, v any) error {
+	b, err := ReadBody(e)
 	if err != nil {
 		return err
 	}
 	if err := b.into(v); err != nil {
-		return requestError(e, err)
+		return RequestError(e, err)
 	}
-	return b.check(e)
+	return b.Check(e)
 }
 
 // into decodes the body's data into v strictly (unknown keys refused),
 // recording each named field's error; it returns the error that names none.
-func (b *body) into(v any) error {
-	raw, err := json.Marshal(b.data)
+func (b *Body) into(v any) error {
+	raw, err := json.Marshal(b.Data)
 	if err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		fields, named := inputFieldErrors(err).(validation.Errors)
+		fields, named := InputFieldErrors(err).(validation.Errors)
 		if !named {
 			return err
 		}
-		b.addAll(fields, "")
+		b.AddAll(fields, "")
 	}
 	return nil
 }
 
-// add records err on key unless the key already has an error (the first
+// Add records err on key unless the key already has an error (the first
 // error of a field is the one a client fixes first, e.g. its type).
-func (b *body) add(key string, err error) {
+func (b *Body) Add(key string, err error) {
 	if err == nil {
 		return
 	}
-	if _, taken := b.errs[b.prefix+key]; !taken {
-		b.errs[b.prefix+key] = err
+	if _, taken := b.Errs[b.prefix+key]; !taken {
+		b.Errs[b.prefix+key] = err
 	}
 }
 
-// addAll records each field error of a validation.Errors (as returned by
+// AddAll records each field error of a validation.Errors (as returned by
 // validation.ValidateStruct); any other error is recorded on fallback.
-func (b *body) addAll(err error, fallback string) {
+func (b *Body) AddAll(err error, fallback string) {
 	if err == nil {
 		return
 	}
 	var fields validation.Errors
 	if !errors.As(err, &fields) {
-		b.add(fallback, err)
+		b.Add(fallback, err)
 		return
 	}
 	for key, fe := range fields {
-		b.add(key, fe)
+		b.Add(key, fe)
 	}
 }
 
-// failed reports whether key already has an error.
-func (b *body) failed(key string) bool {
-	_, ok := b.errs[b.prefix+key]
+// Failed reports whether key already has an error.
+func (b *Body) Failed(key string) bool {
+	_, ok := b.Errs[b.prefix+key]
 	return ok
 }
 
-// check answers every recorded field error as one 400, or nil.
-func (b *body) check(e *core.RequestEvent) error {
-	if len(b.errs) > 0 {
-		return e.BadRequestError("Invalid submitted data.", b.errs)
+// Check answers every recorded field error as one 400, or nil.
+func (b *Body) Check(e *core.RequestEvent) error {
+	if len(b.Errs) > 0 {
+		return e.BadRequestError("Invalid submitted data.", b.Errs)
 	}
 	return nil
 }
 
-func (b *body) has(key string) bool {
-	v, ok := b.data[key]
+func (b *Body) Has(key string) bool {
+	v, ok := b.Data[key]
 	return ok && v != nil
 }
 
@@ -143,146 +143,146 @@ var (
 	errNotDate   = validation.NewError("validation_invalid_date", "Must be a date such as 2026-01-05 or 2026-01-05 10:00:00.000Z.")
 )
 
-// str reads a string ("" when absent or null).
-func (b *body) str(key string) string {
-	if !b.has(key) {
+// Str reads a string ("" when absent or null).
+func (b *Body) Str(key string) string {
+	if !b.Has(key) {
 		return ""
 	}
-	s, ok := b.data[key].(string)
+	s, ok := b.Data[key].(string)
 	if !ok {
-		b.add(key, errNotString)
+		b.Add(key, errNotString)
 	}
 	return s
 }
 
-// strMax reads a string of at most max bytes.
-func (b *body) strMax(key string, max int) string {
-	s := b.str(key)
+// StrMax reads a string of at most max bytes.
+func (b *Body) StrMax(key string, max int) string {
+	s := b.Str(key)
 	if len(s) > max {
-		b.add(key, validation.NewError("validation_length_too_long", fmt.Sprintf("Must be at most %d characters.", max)))
+		b.Add(key, validation.NewError("validation_length_too_long", fmt.Sprintf("Must be at most %d characters.", max)))
 	}
 	return s
 }
 
-// text reads a string without its surrounding spaces (ids, names, keys).
-func (b *body) text(key string) string {
-	return strings.TrimSpace(b.str(key))
+// Text reads a string without its surrounding spaces (ids, names, keys).
+func (b *Body) Text(key string) string {
+	return strings.TrimSpace(b.Str(key))
 }
 
-// optStr is str for partial updates: nil when absent or null (the field
+// OptStr is str for partial updates: nil when absent or null (the field
 // keeps its value), else the string.
-func (b *body) optStr(key string) *string {
-	if !b.has(key) {
+func (b *Body) OptStr(key string) *string {
+	if !b.Has(key) {
 		return nil
 	}
-	s := b.str(key)
-	if b.failed(key) {
+	s := b.Str(key)
+	if b.Failed(key) {
 		return nil
 	}
 	return &s
 }
 
-// int reads a whole number (0 when absent or null).
-func (b *body) int(key string) int64 {
-	if !b.has(key) {
+// Int reads a whole number (0 when absent or null).
+func (b *Body) Int(key string) int64 {
+	if !b.Has(key) {
 		return 0
 	}
-	f, ok := b.data[key].(float64)
+	f, ok := b.Data[key].(float64)
 	switch {
 	case !ok:
-		b.add(key, errNotNumber)
+		b.Add(key, errNotNumber)
 		return 0
 	case f != math.Trunc(f) || math.Abs(f) > 1e15:
-		b.add(key, errNotWhole)
+		b.Add(key, errNotWhole)
 		return 0
 	}
 	return int64(f)
 }
 
-// optInt is int for partial updates: nil when absent.
-func (b *body) optInt(key string) *int {
-	if !b.has(key) {
+// OptInt is int for partial updates: nil when absent.
+func (b *Body) OptInt(key string) *int {
+	if !b.Has(key) {
 		return nil
 	}
-	n := int(b.int(key))
-	if b.failed(key) {
+	n := int(b.Int(key))
+	if b.Failed(key) {
 		return nil
 	}
 	return &n
 }
 
-// bool reads true or false (false when absent or null).
-func (b *body) bool(key string) bool {
-	if !b.has(key) {
+// Bool reads true or false (false when absent or null).
+func (b *Body) Bool(key string) bool {
+	if !b.Has(key) {
 		return false
 	}
-	v, ok := b.data[key].(bool)
+	v, ok := b.Data[key].(bool)
 	if !ok {
-		b.add(key, errNotBool)
+		b.Add(key, errNotBool)
 	}
 	return v
 }
 
-// date reads a calendar date or PocketBase date-time (zero when absent).
-func (b *body) date(key string) time.Time {
-	if !b.has(key) {
+// Date reads a calendar date or PocketBase date-time (zero when absent).
+func (b *Body) Date(key string) time.Time {
+	if !b.Has(key) {
 		return time.Time{}
 	}
-	s, ok := b.data[key].(string)
+	s, ok := b.Data[key].(string)
 	d, err := parseDate(s)
 	if !ok || err != nil {
-		b.add(key, errNotDate)
+		b.Add(key, errNotDate)
 		return time.Time{}
 	}
 	return d.Time()
 }
 
-// object reads a nested object; its errors are keyed "key.field". It is
+// Object reads a nested object; its errors are keyed "key.field". It is
 // nil when absent or null (and when not an object, with an error).
-func (b *body) object(key string) *body {
-	if !b.has(key) {
+func (b *Body) Object(key string) *Body {
+	if !b.Has(key) {
 		return nil
 	}
-	m, ok := b.data[key].(map[string]any)
+	m, ok := b.Data[key].(map[string]any)
 	if !ok {
-		b.add(key, errNotObject)
+		b.Add(key, errNotObject)
 		return nil
 	}
-	return &body{data: m, errs: b.errs, prefix: b.prefix + key + "."}
+	return &Body{Data: m, Errs: b.Errs, prefix: b.prefix + key + "."}
 }
 
-// list reads a list (nil when absent or null, or not a list: an error).
-func (b *body) list(key string) []any {
-	if !b.has(key) {
+// List reads a list (nil when absent or null, or not a list: an error).
+func (b *Body) List(key string) []any {
+	if !b.Has(key) {
 		return nil
 	}
-	l, ok := b.data[key].([]any)
+	l, ok := b.Data[key].([]any)
 	if !ok {
-		b.add(key, errNotList)
+		b.Add(key, errNotList)
 	}
 	return l
 }
 
-// item reads the i-th element of list key as an object, errors keyed
+// Item reads the i-th element of list key as an object, errors keyed
 // "key.i.field"; nil (with an error) when it is not an object.
-func (b *body) item(key string, list []any, i int) *body {
+func (b *Body) Item(key string, list []any, i int) *Body {
 	name := key + "." + strconv.Itoa(i)
 	m, ok := list[i].(map[string]any)
 	if !ok {
-		b.add(name, errNotObject)
+		b.Add(name, errNotObject)
 		return nil
 	}
-	return &body{data: m, errs: b.errs, prefix: b.prefix + name + "."}
+	return &Body{Data: m, Errs: b.Errs, prefix: b.prefix + name + "."}
 }
 
-// record reads the fields of a collection's record. It keeps only the
+// Record reads the fields of a collection's record. It keeps only the
 // collection's own fields (unknown keys and the system fields id, created
 // and updated are dropped, hidden ones too unless the caller is a
 // superuser) and checks each value has the JSON type its field expects:
 // PocketBase's setters would otherwise turn "abc" into 0 or a blank date.
-func (b *body) record(collection *core.Collection, superuser bool) map[string]any {
-	data := make(map[string]any, len(b.data))
-	for key, value := range b.data {
+func (b *Body) Record(collection *core.Collection, superuser bool) map[string]any {
+	data := make(map[string]any, len(b.Data))
+	for key, value := range b.Data {
 		field := collection.Fields.GetByName(key)
 		if field == nil || field.GetSystem() || slices.Contains(autoFields, key) {
 			continue
@@ -291,7 +291,7 @@ func (b *body) record(collection *core.Collection, superuser bool) map[string]an
 			continue
 		}
 		if err := checkFieldType(field, value); err != nil {
-			b.add(key, err)
+			b.Add(key, err)
 			continue
 		}
 		data[key] = value
@@ -299,14 +299,14 @@ func (b *body) record(collection *core.Collection, superuser bool) map[string]an
 	return data
 }
 
-// requireFields adds validation_required for every required field of a new
+// RequireFields adds validation_required for every required field of a new
 // record that the body left out, asking each field as Save would
 // (Field.ValidateValue on the unsaved record), so `{}` names them all
 // before the collection's rules are asked.
-func (b *body) requireFields(ctx context.Context, app core.App, record *core.Record) {
+func (b *Body) RequireFields(ctx context.Context, app core.App, record *core.Record) {
 	for _, field := range record.Collection().Fields {
 		name := field.GetName()
-		if field.GetSystem() || slices.Contains(autoFields, name) || b.has(name) || b.failed(name) {
+		if field.GetSystem() || slices.Contains(autoFields, name) || b.Has(name) || b.Failed(name) {
 			continue
 		}
 		if _, auto := field.(*core.AutodateField); auto {
@@ -314,7 +314,7 @@ func (b *body) requireFields(ctx context.Context, app core.App, record *core.Rec
 		}
 		var fe validation.Error
 		if err := field.ValidateValue(ctx, app, record); errors.As(err, &fe) && fe.Code() == validation.ErrRequired.Code() {
-			b.add(name, validation.ErrRequired)
+			b.Add(name, validation.ErrRequired)
 		}
 	}
 }

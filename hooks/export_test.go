@@ -1,8 +1,6 @@
 package hooks
 
 import (
-	"testing"
-
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -13,30 +11,6 @@ import (
 func FoldRule(rule string, auth *core.Record) (folded, verdict string) {
 	folded, t := foldRule(rule, auth)
 	return folded, map[truth]string{dependsOnRow: "row", alwaysTrue: "true", alwaysFalse: "false"}[t]
-}
-
-// UseSendmail makes the health check see path as the sendmail binary (""
-// for none) until the test ends, whatever the machine has.
-func UseSendmail(t testing.TB, path string) {
-	old := findSendmail
-	findSendmail = func() string { return path }
-	t.Cleanup(func() { findSendmail = old })
-}
-
-// Route is one line of the routes table, for the external tests.
-type Route struct {
-	Method, Path string
-	SignedIn     bool
-	Body         int64
-}
-
-// Routes is the routes table.
-func Routes() []Route {
-	out := make([]Route, len(routes))
-	for i, r := range routes {
-		out[i] = Route{Method: r.method, Path: r.path, SignedIn: r.who == signedIn, Body: r.body}
-	}
-	return out
 }
 
 // CanView is canView, for TestFoldedViewRuleAnswersAsCanAccessRecord.

@@ -28,7 +28,6 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"cedarheights/billing"
-	"cedarheights/hooks"
 	"cedarheights/internal/testapp"
 	"cedarheights/wiring"
 	"cedarheights/workflows"
@@ -37,7 +36,7 @@ import (
 // http_fuzz_test.go: a seeded generator of bad requests against the server
 // wired like production (served over a real listener, billing pointed at
 // the Stripe stand-in, the workflow engine running). It covers every line
-// of the routes table (read from hooks.Routes(), so a new route is covered
+// of the routes table (read from wiring.Routes(), so a new route is covered
 // without editing this file), PocketBase's record API for every collection
 // of ours, the users auth routes and /api/batch, as anonymous, parent,
 // teacher, admin, superuser and garbage tokens. It asserts that no answer
@@ -355,7 +354,7 @@ type fuzzTarget struct {
 // of ours, the users auth routes and the batch route.
 func fuzzTargets(t *testing.T, app core.App) []fuzzTarget {
 	var out []fuzzTarget
-	for _, r := range hooks.Routes() {
+	for _, r := range wiring.Routes() {
 		out = append(out, fuzzTarget{label: r.Method + " " + r.Path, method: r.Method, path: r.Path, body: r.Body})
 	}
 	collections, err := app.FindAllCollections()

@@ -19,15 +19,15 @@ import (
 // parameters become one 400 in PocketBase's shape naming each parameter.
 
 var (
-	isRecordId = records.IsID
-	isFlag     = validation.In("", "0", "1", "true", "false").Error("Must be 0, 1, true or false.")
+	IsRecordId = records.IsID
+	IsFlag     = validation.In("", "0", "1", "true", "false").Error("Must be 0, 1, true or false.")
 )
 
-// flag reads a boolean query parameter already checked by isFlag.
-func flag(v string) bool { return v == "1" || v == "true" }
+// Flag reads a boolean query parameter already checked by isFlag.
+func Flag(v string) bool { return v == "1" || v == "true" }
 
-// maxPerPage caps every /api/v1 list page.
-const maxPerPage = 200
+// MaxPerPage caps every /api/v1 list page.
+const MaxPerPage = 200
 
 // pageParams are the pagination and sort query parameters of every list.
 type pageParams struct {
@@ -37,25 +37,25 @@ type pageParams struct {
 	SkipTotal string `json:"skip_total"`
 }
 
-func readPageParams(e *core.RequestEvent) pageParams {
+func ReadPageParams(e *core.RequestEvent) pageParams {
 	q := e.Request.URL.Query()
 	return pageParams{Page: q.Get("page"), PerPage: q.Get("per_page"), Sort: q.Get("sort"), SkipTotal: q.Get("skip_total")}
 }
 
-// validate checks the parameters; sorts maps each allowed ?sort= value to
+// Validate checks the parameters; sorts maps each allowed ?sort= value to
 // the PocketBase sort expression it stands for.
-func (p pageParams) validate(sorts map[string]string) error {
+func (p pageParams) Validate(sorts map[string]string) error {
 	return validation.ValidateStruct(&p,
-		validation.Field(&p.Page, validation.By(wholeNumber(1, 1_000_000))),
-		validation.Field(&p.PerPage, validation.By(wholeNumber(1, maxPerPage))),
+		validation.Field(&p.Page, validation.By(WholeNumber(1, 1_000_000))),
+		validation.Field(&p.PerPage, validation.By(WholeNumber(1, MaxPerPage))),
 		validation.Field(&p.Sort, validation.In(anySlice(slices.Sorted(maps.Keys(sorts)))...).
 			Error(fmt.Sprintf("Must be one of %v.", slices.Sorted(maps.Keys(sorts))))),
-		validation.Field(&p.SkipTotal, isFlag),
+		validation.Field(&p.SkipTotal, IsFlag),
 	)
 }
 
-// apply sets the (validated) pagination and sort on q.
-func (p pageParams) apply(q *listQuery, sorts map[string]string, defaultSort string) {
+// Apply sets the (validated) pagination and sort on q.
+func (p pageParams) Apply(q *ListQuery, sorts map[string]string, defaultSort string) {
 	q.Page, _ = strconv.Atoi(p.Page)
 	q.PerPage, _ = strconv.Atoi(p.PerPage)
 	if q.PerPage == 0 {
@@ -65,11 +65,11 @@ func (p pageParams) apply(q *listQuery, sorts map[string]string, defaultSort str
 	if p.Sort != "" {
 		q.Sort = sorts[p.Sort]
 	}
-	q.SkipTotal = flag(p.SkipTotal)
+	q.SkipTotal = Flag(p.SkipTotal)
 }
 
-// wholeNumber accepts "" or a whole number within [min, max].
-func wholeNumber(min, max int) validation.RuleFunc {
+// WholeNumber accepts "" or a whole number within [min, max].
+func WholeNumber(min, max int) validation.RuleFunc {
 	return func(value any) error {
 		s, _ := value.(string)
 		if s == "" {
@@ -83,8 +83,8 @@ func wholeNumber(min, max int) validation.RuleFunc {
 	}
 }
 
-// mergeErrors joins the field errors of several ValidateStruct calls.
-func mergeErrors(errs ...error) error {
+// MergeErrors joins the field errors of several ValidateStruct calls.
+func MergeErrors(errs ...error) error {
 	out := validation.Errors{}
 	for _, err := range errs {
 		if err == nil {
@@ -110,8 +110,8 @@ func anySlice[T any](items []T) []any {
 	return out
 }
 
-// dbTime formats an instant the way PocketBase stores dates, so string
+// DbTime formats an instant the way PocketBase stores dates, so string
 // comparison in SQL orders them correctly.
-func dbTime(t time.Time) string {
+func DbTime(t time.Time) string {
 	return t.UTC().Format(types.DefaultDateLayout)
 }

@@ -16,7 +16,7 @@ import (
 
 // pocketbase_pins_test.go pins the PocketBase behaviour the routes copy
 // where PocketBase has no public function to call: the create-rule probe
-// (access.go checkCreate), password login and token refresh (auth.go). Each test
+// (access.go CheckCreate), password login and token refresh (authapi/auth.go). Each test
 // asks PocketBase's own endpoint and our route the same questions and
 // expects the same answers, so an upgrade that changes PocketBase's side
 // fails here. (The rule folder is pinned by rule_fold_equiv_test.go, the

@@ -8,6 +8,7 @@ import (
 
 	"cedarheights/hooks"
 	"cedarheights/internal/testapp"
+	"cedarheights/wiring"
 )
 
 // TestRoutesTable asks the running router about every line of the routes
@@ -19,7 +20,7 @@ func TestRoutesTable(t *testing.T) {
 	app, _ := testapp.New(t)
 	srv := testapp.Serve(t, app)
 	seen := map[string]bool{}
-	for _, r := range hooks.Routes() {
+	for _, r := range wiring.Routes() {
 		key := r.Method + " " + r.Path
 		if seen[key] {
 			t.Errorf("%s is in the table twice", key)
@@ -29,7 +30,7 @@ func TestRoutesTable(t *testing.T) {
 
 		res := routeCall(t, r.Method, srv.URL+path, "")
 		switch {
-		case r.SignedIn && res != http.StatusUnauthorized:
+		case r.Who == hooks.SignedIn && res != http.StatusUnauthorized:
 			t.Errorf("%s anonymous: %d, want 401", key, res)
 		case res == http.StatusMethodNotAllowed || (res == http.StatusNotFound && !strings.Contains(r.Path, "{")):
 			t.Errorf("%s: %d, the route is not served", key, res)

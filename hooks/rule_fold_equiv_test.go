@@ -75,7 +75,7 @@ func visibleIDs(t *testing.T, app core.App, c *core.Collection, info *core.Reque
 
 // TestFoldedViewRuleAnswersAsCanAccessRecord asks, for every record of
 // every collection and every fixture caller, whether the caller may view
-// it: findVisible's answer (the ViewRule folded for the caller, a query
+// it: FindVisible's answer (the ViewRule folded for the caller, a query
 // only when the row matters) must be PocketBase's own CanAccessRecord's.
 func TestFoldedViewRuleAnswersAsCanAccessRecord(t *testing.T) {
 	t.Parallel()

@@ -18,13 +18,14 @@
 //     gone, or open offers expired (the winner's booking is told by the
 //     lesson's own mail, from notify);
 //   - letters.go: what the mails say;
-//   - routes.go, page.go: GET /api/v1/offers/{token} and
-//     POST /api/v1/offers/{token}/accept.
+//   - view.go: an offer as its link shows it (View, ViewOf); the link's
+//     handlers and page (GET /api/v1/offers/{token},
+//     POST /api/v1/offers/{token}/accept) are in hooks/offersapi.
 //
 // offers owns the slot_offers collection and students.wants_other_time's
 // meaning. It imports the workflow engine,
 // the lesson model (lessons: the guard decides every booking), letters,
 // academy, audit and PocketBase; the wiring registers its workflow
-// (Workflows) and hooks lists its two handlers in its routes table (ShowOffer, AcceptOffer). Nothing imports it
+// (Workflows) and hooks/offersapi serves its link. Nothing imports it
 // but those two.
 package offers

@@ -46,7 +46,7 @@ func Register(app core.App, opts ...Option) error {
 			return err
 		}
 	}
-	hooks.Register(app)
+	hooks.Register(app, routes)
 	// Test suites that drive the built server hold it to the API description.
 	return apispec.BindFromEnv(app)
 }

@@ -30,5 +30,5 @@
 // register them on a Registry; the wiring builds the registry and the
 // engine (NewEngine). Nothing registers itself from init. The package owns
 // its collections and the /api/v1/workflows semantics; the HTTP handlers
-// live in hooks/ and the CLI in cli/. It imports PocketBase only.
+// live in hooks/workflowsapi and the CLI in cli/. It imports PocketBase only.
 package workflows

@@ -341,7 +341,7 @@ func endpointsFor(srv server, admin string, parents, teachers []caller) endpoint
 	withTotal := "/api/collections/students/records?perPage=20"
 	set.BaselineTotal = endpoint{Name: builtinWithTotal, Path: withTotal, Targets: []vegeta.Target{get(withTotal, admin)}}
 
-	// The other /api/v1 lists (every GET under /api/v1 in hooks/routes.go
+	// The other /api/v1 lists (every GET under /api/v1 in wiring/routes.go
 	// that answers a list; the scheduling ones are timed in scheduling.go),
 	// each as its usual callers open it, without the total (like the
 	// baseline); a route the server lacks is left out.

@@ -83,7 +83,7 @@ func TestDockerignoreKeepsLocalStateOut(t *testing.T) {
 		}
 	}
 	for _, path := range []string{
-		"go.mod", "go.sum", "main.go", "hooks/routes.go", "apispec/openapi.yaml", "pb_migrations/1764100000_academy_schema.go",
+		"go.mod", "go.sum", "main.go", "wiring/routes.go", "apispec/openapi.yaml", "pb_migrations/1764100000_academy_schema.go",
 		"pb_public/index.html", "deploy/litestream.yml", "deploy/entrypoint.sh",
 	} {
 		if d.excludes(path) {

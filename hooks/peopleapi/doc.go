@@ -1,0 +1,7 @@
+// Package peopleapi serves /api/v1/students (list, view, create, change,
+// soft delete, restore), /api/v1/teachers (list, create) and a teacher's
+// week of availability; the collections' rules decide who sees and
+// changes what.
+//
+// It imports hooks (the plumbing) and scheduling (availability windows).
+package peopleapi
