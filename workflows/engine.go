@@ -247,7 +247,7 @@ func (e *Engine) Stop() {
 	e.mu.Unlock()
 	e.stmts.Load().close()
 	if _, err := e.app.NonconcurrentDB().Update(runsTable,
-		dbx.Params{"lease_owner": "", "lease_until": ""}, ownerRange(e.owner)).Execute(); err != nil {
+		dbx.Params{"lease_owner": "", "lease_until": ""}, ownLeases(e.owner)).Execute(); err != nil {
 		e.log.Error("workflows: releasing leases on shutdown failed", "error", err)
 	}
 	e.mu.Lock()

@@ -3,8 +3,15 @@ package workflows
 import (
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
+
+// LeaseWheres are the conditions that free leases: other processes' at
+// start (takeOver), this one's at shutdown (Stop).
+func LeaseWheres(owner string) map[string]dbx.Expression {
+	return map[string]dbx.Expression{"takeOver": foreignLeases(owner), "Stop": ownLeases(owner)}
+}
 
 // LockDataDir lets the package's external tests hold a data dir's lock the
 // way another live server process would.

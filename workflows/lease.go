@@ -39,6 +39,22 @@ func (e *Engine) tokenPrefix() string {
 	return e.owner + "/" + strconv.FormatUint(e.claims.Add(1), 10) + "/"
 }
 
+// openRuns selects the runs that have not ended, the only ones that hold
+// leases (every end clears the lease with the status): an index range on
+// status, where lease_owner has no index of its own (a run's lease is
+// rewritten at its start and end; migration 1764970000).
+const openRuns = "status IN ('pending','running','sleeping','waiting')"
+
+// foreignLeases are the leases of other processes than owner's.
+func foreignLeases(owner string) dbx.Expression {
+	return dbx.And(dbx.NewExp(openRuns), dbx.NewExp("lease_owner != ''"), dbx.Not(ownerRange(owner)))
+}
+
+// ownLeases are owner's leases.
+func ownLeases(owner string) dbx.Expression {
+	return dbx.And(dbx.NewExp(openRuns), ownerRange(owner))
+}
+
 // ownerRange selects the tokens of an owner (an index range, not a LIKE).
 func ownerRange(owner string) dbx.Expression {
 	return dbx.NewExp("lease_owner >= {:lo} AND lease_owner < {:hi}", dbx.Params{"lo": owner + "/", "hi": owner + "0"})
@@ -238,7 +254,7 @@ func (e *Engine) takeOver(atStart bool) {
 		return
 	}
 	res, err := e.app.NonconcurrentDB().Update(runsTable, dbx.Params{"lease_owner": "", "lease_until": ""},
-		dbx.And(dbx.NewExp("lease_owner != ''"), dbx.Not(ownerRange(e.owner)))).Execute()
+		foreignLeases(e.owner)).Execute()
 	if err != nil {
 		e.log.Error("workflows: releasing the leases of a previous process failed", "error", err)
 		return

@@ -26,7 +26,7 @@ func measureCreates(env *inProcess, cfg config) ([]row, error) {
 	}
 	total := cfg.throughput * 5 // as many writes as the throughput run's steps
 	concurrency := cfg.workers
-	began := time.Now()
+	began, cpu, wrote := time.Now(), cpuTime(), writtenBytes()
 	var wg sync.WaitGroup
 	errs := make(chan error, concurrency)
 	for g := range concurrency {
@@ -50,6 +50,8 @@ func measureCreates(env *inProcess, cfg config) ([]row, error) {
 		return nil, err
 	}
 	perSec := float64(total) / time.Since(began).Seconds()
+	env.createsPerSec = perSec
+	env.createCost = cost{cpu: cpuTime() - cpu, wrote: writtenBytes() - wrote, n: total}
 	steps := env.fiveNodePerSec * 5
 	ratio := steps / perSec
 	return []row{
@@ -63,7 +65,22 @@ func measureCreates(env *inProcess, cfg config) ([]row, error) {
 			measure: "Workflow steps per second ÷ record creates per second",
 			value:   fmt.Sprintf("%.2f× (%.0f steps/s)", ratio, steps),
 			target:  check(ratio >= 1, "≥ 1×"),
-			note:    "a step is one node and its checkpoint (five per run)",
+			note: fmt.Sprintf("a step is one node and its checkpoint (five per run); the process's CPU and bytes written "+
+				"per step %s, per create %s", env.stepCost, env.createCost),
 		},
 	}, nil
+}
+
+// cost is what n operations took of the process's CPU and writes.
+type cost struct {
+	cpu   time.Duration
+	wrote int64
+	n     int
+}
+
+func (c cost) String() string {
+	if c.n == 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.0f µs, %.1f KB", float64(c.cpu.Microseconds())/float64(c.n), float64(c.wrote)/1024/float64(c.n))
 }

@@ -11,6 +11,7 @@
 // server cannot start.
 //
 //	go run ./bench/workflows [-bin bin/crash-server] [-quick]
+//	go run ./bench/workflows -ratio 3 [-cpuprofile cpu.prof]   # steps ÷ creates only, three times
 package main
 
 import (
@@ -23,8 +24,10 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -53,6 +56,7 @@ func main() {
 	flag.StringVar(&cfg.out, "out", "bench/out/workflows.md", "where to write the table")
 	flag.IntVar(&cfg.workers, "workers", 4, "engine workers (WORKFLOW_WORKERS)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the in-process measurements here")
+	ratioOnly := flag.Int("ratio", 0, "only measure steps ÷ creates, this many times on fresh apps (for profiling the engine's writes)")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -65,6 +69,14 @@ func main() {
 		cfg.sequential, cfg.throughput, cfg.latencySample, cfg.rounds = 100, 1000, 100, 10
 	}
 	os.Setenv("ACADEMY_RATE_LIMIT", "off")
+	if *ratioOnly > 0 {
+		if err := ratios(cfg, *ratioOnly); err != nil {
+			pprof.StopCPUProfile()
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	report, err := run(cfg)
 	if err != nil {
@@ -106,6 +118,59 @@ func run(cfg config) (string, error) {
 	return render(cfg, rows, env.lockErrors()), nil
 }
 
+// ratios measures steps per second and creates per second n times, each
+// pair on a fresh app, and prints every ratio and their median: the full
+// benchmark's other measurements left out.
+func ratios(cfg config, n int) error {
+	var got []float64
+	for range n {
+		env, err := newInProcess(cfg)
+		if err != nil {
+			return err
+		}
+		if _, err := measureThroughput(env, cfg); err != nil {
+			env.close()
+			return err
+		}
+		rows, err := measureCreates(env, cfg)
+		env.close()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s: %s; %s; CPU and writes per step %s, per create %s\n", time.Now().UTC().Format("15:04:05"),
+			rows[0].value, rows[1].value, env.stepCost, env.createCost)
+		got = append(got, env.fiveNodePerSec*5/env.createsPerSec)
+	}
+	slices.Sort(got)
+	fmt.Printf("median %.2f× of %d\n", got[len(got)/2], n)
+	return nil
+}
+
+// writtenBytes is what the process has written so far (/proc/self/io's
+// wchar; 0 where there is none).
+func writtenBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// cpuTime is the process's CPU time so far (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // inProcess is an app in a temporary data dir with the engine and the
 // academy's routes served on loopback, like `serve` but in this process so
 // the engine's probes can be read.
@@ -124,6 +189,9 @@ type inProcess struct {
 	logs    *lockWatch
 
 	fiveNodePerSec float64 // measureThroughput's result, beside the recovery's pace
+	createsPerSec  float64 // measureCreates' result
+	stepCost       cost    // the process's CPU and writes while measureThroughput's runs ran
+	createCost     cost    // and while measureCreates' creates ran
 
 	waitFlow *workflows.Workflow[string, waitState]
 }

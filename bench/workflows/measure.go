@@ -96,7 +96,7 @@ func measureCheckpoints(env *inProcess, cfg config) ([]row, error) {
 
 func measureThroughput(env *inProcess, cfg config) ([]row, error) {
 	env.recordCheckpoints(true)
-	began := time.Now()
+	began, cpu, wrote := time.Now(), cpuTime(), writtenBytes()
 	ids := make([]string, cfg.throughput)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
@@ -129,6 +129,7 @@ func measureThroughput(env *inProcess, cfg config) ([]row, error) {
 		return nil, err
 	}
 	elapsed := last.Sub(began)
+	env.stepCost = cost{cpu: cpuTime() - cpu, wrote: writtenBytes() - wrote, n: cfg.throughput * 5}
 	ds := env.recordCheckpoints(false)
 	if err := waitAll(env.app, ids, time.Minute); err != nil {
 		return nil, err
