@@ -19,37 +19,11 @@ import (
 // LoadTeachers returns each existing teacher's profile, weekly windows and
 // every time off.
 func LoadTeachers(app core.App, ids []string) (map[string]scheduling.Teacher, error) {
-	out := make(map[string]scheduling.Teacher, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[string]scheduling.Teacher{}, nil
 	}
-	teachers, err := app.FindRecordsByIds("teachers", ids)
-	if err != nil {
-		return nil, err
-	}
-	windows, err := app.FindAllRecords("availability", dbx.In("teacher", anySlice(ids)...))
-	if err != nil {
-		return nil, err
-	}
-	timeOff, err := app.FindAllRecords("time_off", dbx.In("teacher", anySlice(ids)...))
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range teachers {
-		p := scheduling.Teacher{ID: t.Id, Instruments: t.GetStringSlice("instruments"), Lengths: LessonLengths(t)}
-		for _, w := range windows {
-			if w.GetString("teacher") == t.Id {
-				p.Availability = append(p.Availability, weeklyWindow(w))
-			}
-		}
-		for _, o := range timeOff {
-			if o.GetString("teacher") == t.Id {
-				p.TimeOff = append(p.TimeOff, recordSpan(o))
-			}
-		}
-		out[t.Id] = p
-	}
-	return out, nil
+	teachers, _, err := loadProfiles(app, ids, "", "")
+	return teachers, err
 }
 
 // LoadClosures returns every closure.
