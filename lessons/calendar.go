@@ -121,11 +121,9 @@ func anySlice[T any](items []T) []any {
 // check about this student.
 func StudentBookings(app core.App, student string, span scheduling.Interval) ([]scheduling.Booking, error) {
 	var rows []lessonRow
-	err := app.DB().Select("id", "teacher", "student", "room", "start", "end").From("lessons").
-		Where(dbx.HashExp{"student": student}).
-		AndWhere(dbx.NewExp("[[status]] != 'cancelled' AND [[start]] >= {:earliest} AND [[start]] < {:to} AND [[end]] > {:from}",
-			dbx.Params{"from": dbTime(span.Start), "to": dbTime(span.End), "earliest": dbTime(span.Start.Add(-MaxLength))})).
-		All(&rows)
+	err := queryAll(app, "SELECT [[id]], [[teacher]], [[student]], [[room]], [[start]], [[end]] FROM `lessons`"+
+		" WHERE [[student]] = {:student} AND [[status]] != 'cancelled' AND [[start]] >= {:earliest} AND [[start]] < {:to} AND [[end]] > {:from}",
+		dbx.Params{"student": student, "from": dbTime(span.Start), "to": dbTime(span.End), "earliest": dbTime(span.Start.Add(-MaxLength))}, &rows, true)
 	if err != nil {
 		return nil, err
 	}

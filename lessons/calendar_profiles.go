@@ -60,7 +60,7 @@ func loadProfiles(app core.App, ids []string, from, to string) (map[string]sched
 		" (SELECT json_group_array(json_array(c.[[start]], c.[[end]])) FROM {{closures}} c WHERE 1 = 1" + overlaps("c") + ") AS closures" +
 		" FROM {{teachers}} t WHERE t.[[id]] IN (" + strings.Join(holders, ", ") + ")"
 	var rows []profileRow
-	if err := app.DB().NewQuery(sql).Bind(params).All(&rows); err != nil {
+	if err := queryAll(app, sql, params, &rows, len(ids) <= maxKeptTeachers); err != nil {
 		return nil, nil, err
 	}
 	out := make(map[string]scheduling.Teacher, len(rows))
