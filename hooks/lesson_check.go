@@ -239,9 +239,14 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 		if free == nil && freeErr == nil { // every call asks the same query: derive all teachers at once
 			free, freeErr = p.Free.Slots(p.Settings, ids, q)
 		}
-		var out []scheduling.Interval
-		for _, s := range free[cal.Teacher.ID] {
-			if !studentBusy(busy, r, s) {
+		slots := free[cal.Teacher.ID]
+		taken := relevantBusy(busy, r) // decided once, not once per slot (tens of thousands at 10x)
+		if len(taken) == 0 {
+			return slots
+		}
+		out := make([]scheduling.Interval, 0, len(slots))
+		for _, s := range slots {
+			if !overlapsAny(taken, s) {
 				out = append(out, s)
 			}
 		}
@@ -281,14 +286,25 @@ func loadOtherTeachers(app core.App, req scheduling.Request) ([]otherTeacher, er
 	return out, nil
 }
 
-// studentBusy reports whether the request's student (or room) has one of
-// busy's lessons during slot; the request's own lesson (a move) aside.
-func studentBusy(busy []scheduling.Booking, r scheduling.Request, slot scheduling.Interval) bool {
+// relevantBusy is what of busy makes a slot unavailable to r: the
+// intervals of the request's student's (or room's) lessons, the request's
+// own lesson (a move) aside.
+func relevantBusy(busy []scheduling.Booking, r scheduling.Request) []scheduling.Interval {
+	var out []scheduling.Interval
 	for _, b := range busy {
 		if b.ID != "" && b.ID == r.IgnoreID {
 			continue
 		}
-		if ((r.Student != "" && b.Student == r.Student) || (r.Room != "" && b.Room == r.Room)) && b.Interval.Overlaps(slot) {
+		if (r.Student != "" && b.Student == r.Student) || (r.Room != "" && b.Room == r.Room) {
+			out = append(out, b.Interval)
+		}
+	}
+	return out
+}
+
+func overlapsAny(intervals []scheduling.Interval, slot scheduling.Interval) bool {
+	for _, i := range intervals {
+		if i.Overlaps(slot) {
 			return true
 		}
 	}
