@@ -240,13 +240,16 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 			free, freeErr = p.Free.Slots(p.Settings, ids, q)
 		}
 		slots := free[cal.Teacher.ID]
-		taken := relevantBusy(busy, r) // decided once, not once per slot (tens of thousands at 10x)
-		if len(taken) == 0 {
+		// Decided once, not once per slot: at 10x a student has about
+		// fifty lessons in the four weeks and the teachers tens of
+		// thousands of free slots.
+		taken := newIntervalIndex(relevantBusy(busy, r))
+		if taken.empty() {
 			return slots
 		}
 		out := make([]scheduling.Interval, 0, len(slots))
 		for _, s := range slots {
-			if !overlapsAny(taken, s) {
+			if !taken.overlaps(s) {
 				out = append(out, s)
 			}
 		}
@@ -302,13 +305,37 @@ func relevantBusy(busy []scheduling.Booking, r scheduling.Request) []scheduling.
 	return out
 }
 
-func overlapsAny(intervals []scheduling.Interval, slot scheduling.Interval) bool {
-	for _, i := range intervals {
-		if i.Overlaps(slot) {
-			return true
+// intervalIndex answers whether an interval overlaps any of a set in
+// O(log n): the set sorted by start, with the latest end so far. Those
+// that start before s ends overlap s iff the latest of their ends is after
+// s's start (Interval.Overlaps, touching ends apart).
+type intervalIndex struct {
+	starts, maxEnds []time.Time
+}
+
+func newIntervalIndex(intervals []scheduling.Interval) intervalIndex {
+	sorted := slices.Clone(intervals)
+	slices.SortFunc(sorted, func(a, b scheduling.Interval) int { return a.Start.Compare(b.Start) })
+	x := intervalIndex{starts: make([]time.Time, len(sorted)), maxEnds: make([]time.Time, len(sorted))}
+	for i, v := range sorted {
+		x.starts[i], x.maxEnds[i] = v.Start, v.End
+		if i > 0 && x.maxEnds[i-1].After(v.End) {
+			x.maxEnds[i] = x.maxEnds[i-1]
 		}
 	}
-	return false
+	return x
+}
+
+func (x intervalIndex) empty() bool { return len(x.starts) == 0 }
+
+func (x intervalIndex) overlaps(s scheduling.Interval) bool {
+	k, _ := slices.BinarySearchFunc(x.starts, s.End, func(start, end time.Time) int {
+		if start.Before(end) {
+			return -1
+		}
+		return 1
+	})
+	return k > 0 && x.maxEnds[k-1].After(s.Start)
 }
 
 // redactConflicts blanks the id of every conflicting lesson the caller may
