@@ -39,10 +39,9 @@ func (s *Snapshot) Answer(key string, derive func() (body []byte, until time.Tim
 		return body, err
 	}
 	c := s.c
-	c.mu.Lock()
-	current := s.current()
-	a, ok := c.answers[key]
-	c.mu.Unlock()
+	var a answer
+	var ok bool
+	current := s.read(func() { a, ok = c.answers[key] })
 	if current && ok && (a.until.IsZero() || !time.Now().After(a.until)) {
 		return a.body, nil
 	}

@@ -34,7 +34,12 @@ type dayKey struct {
 
 // Cache holds derived free days for one counter value (see doc.go).
 type Cache struct {
-	mu      sync.Mutex
+	// mu is shared by the lookups every request makes (Snapshot.read) and
+	// taken alone only to keep, reset or start a derivation: with one
+	// exclusive lock, concurrent requests queued on each other's lookups
+	// (check-conflicts takes it six times a request, one of them for a
+	// thousand map reads) and the HTTP route stopped short of its CPU.
+	mu      sync.RWMutex
 	version int64
 	days    map[dayKey][]scheduling.Interval
 	answers map[string]answer
@@ -122,32 +127,27 @@ func (s *Snapshot) Slots(settings academy.Settings, teachers []string, q schedul
 
 	c := s.c
 	var missing []string
-	c.mu.Lock()
-	current := s.current()
-	if len(c.days) > maxEntries {
-		c.days = map[dayKey][]scheduling.Interval{}
-	}
-	for _, t := range teachers {
-		if !current { // an older snapshot derives everything afresh
-			missing = append(missing, t)
-			continue
-		}
-		row := make([][]scheduling.Interval, len(names))
-		for i, name := range names {
-			slots, ok := c.days[key(t, name)]
-			if !ok {
-				row = nil
-				break
+	current := s.read(func() {
+		for _, t := range teachers {
+			row := make([][]scheduling.Interval, len(names))
+			for i, name := range names {
+				slots, ok := c.days[key(t, name)]
+				if !ok {
+					row = nil
+					break
+				}
+				row[i] = slots
 			}
-			row[i] = slots
+			if row == nil {
+				missing = append(missing, t)
+			} else {
+				rows[t] = row
+			}
 		}
-		if row == nil {
-			missing = append(missing, t)
-		} else {
-			rows[t] = row
-		}
+	})
+	if !current { // an older snapshot derives everything afresh
+		missing = teachers
 	}
-	c.mu.Unlock()
 
 	if len(missing) > 0 {
 		// Derived in one load, and kept only if nothing that free time is
@@ -161,6 +161,9 @@ func (s *Snapshot) Slots(settings academy.Settings, teachers []string, q schedul
 			}
 			c.mu.Lock()
 			if c.version == s.version {
+				if len(c.days)+len(derived) > maxEntries {
+					c.days = map[dayKey][]scheduling.Interval{}
+				}
 				for k, slots := range derived {
 					c.days[k] = slots
 				}

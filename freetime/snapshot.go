@@ -40,11 +40,36 @@ func (s *Snapshot) Settings() (academy.Settings, error) {
 	return ValueAt(s, "academy", func() (academy.Settings, error) { return academy.Load(s.app) })
 }
 
+// read runs f on what the cache keeps if that was derived at the
+// snapshot's counter value, under the shared lock, and reports whether it
+// ran. A snapshot newer than the cache first moves the cache to its value
+// (under the exclusive lock; f then finds it empty).
+func (s *Snapshot) read(f func()) bool {
+	c := s.c
+	c.mu.RLock()
+	if s.version <= c.version {
+		current := s.version == c.version
+		if current {
+			f()
+		}
+		c.mu.RUnlock()
+		return current
+	}
+	c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	current := s.current()
+	if current {
+		f()
+	}
+	return current
+}
+
 // current moves the cache to the snapshot's counter value when that is the
 // newer one, and reports whether what the cache keeps was derived at it. A
 // snapshot older than the cache (a write committed since it was taken)
 // neither reads nor keeps anything: the cache holds newer answers. The
-// caller holds c.mu.
+// caller holds c.mu alone.
 func (s *Snapshot) current() bool {
 	if s.version > s.c.version {
 		s.c.reset(s.version)

@@ -25,10 +25,9 @@ func ValueAt[T any](s *Snapshot, key string, derive func() (T, error)) (T, error
 		return derive()
 	}
 	c := s.c
-	c.mu.Lock()
-	current := s.current()
-	got, ok := c.values[key]
-	c.mu.Unlock()
+	var got any
+	var ok bool
+	current := s.read(func() { got, ok = c.values[key] })
 	if current && ok {
 		return got.(T), nil
 	}

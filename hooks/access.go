@@ -37,6 +37,20 @@ func FindVisible(e *core.RequestEvent, collectionName, id string) (*core.Record,
 	if err != nil {
 		return nil, e.InternalServerError("", err)
 	}
+	return showIfVisible(e, info, record)
+}
+
+// Visible is FindVisible for a record the handler already holds (a teacher
+// kept by the free-time cache): the caller's view rule is still decided.
+func Visible(e *core.RequestEvent, record *core.Record) (*core.Record, error) {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return nil, RequestError(e, err)
+	}
+	return showIfVisible(e, info, record)
+}
+
+func showIfVisible(e *core.RequestEvent, info *core.RequestInfo, record *core.Record) (*core.Record, error) {
 	ok, err := canView(e.App, info, record)
 	if err != nil {
 		return nil, e.InternalServerError("", err)
@@ -124,6 +138,16 @@ func VisibleIDs(e *core.RequestEvent, collectionName string, ids []string) (map[
 // rule the caller's role decides true (an admin). Such a caller's lists
 // depend on the rows alone, not on who asks.
 func SeesAll(e *core.RequestEvent, collectionName string) (bool, error) {
+	return admitsAll(e, collectionName, func(c *core.Collection) *string { return c.ListRule })
+}
+
+// ViewsAll is SeesAll for the ViewRule: whether FindVisible would show the
+// caller any record of the collection without a query.
+func ViewsAll(e *core.RequestEvent, collectionName string) (bool, error) {
+	return admitsAll(e, collectionName, func(c *core.Collection) *string { return c.ViewRule })
+}
+
+func admitsAll(e *core.RequestEvent, collectionName string, ruleOf func(*core.Collection) *string) (bool, error) {
 	collection, err := e.App.FindCachedCollectionByNameOrId(collectionName)
 	if err != nil {
 		return false, e.InternalServerError("", err)
@@ -132,7 +156,7 @@ func SeesAll(e *core.RequestEvent, collectionName string) (bool, error) {
 	if err != nil {
 		return false, RequestError(e, err)
 	}
-	rule := collection.ListRule
+	rule := ruleOf(collection)
 	if info.HasSuperuserAuth() || (rule != nil && *rule == "") {
 		return true, nil
 	}

@@ -1,6 +1,8 @@
 package lessons
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -19,37 +21,11 @@ import (
 // LoadTeachers returns each existing teacher's profile, weekly windows and
 // every time off.
 func LoadTeachers(app core.App, ids []string) (map[string]scheduling.Teacher, error) {
-	out := make(map[string]scheduling.Teacher, len(ids))
 	if len(ids) == 0 {
-		return out, nil
+		return map[string]scheduling.Teacher{}, nil
 	}
-	teachers, err := app.FindRecordsByIds("teachers", ids)
-	if err != nil {
-		return nil, err
-	}
-	windows, err := app.FindAllRecords("availability", dbx.In("teacher", anySlice(ids)...))
-	if err != nil {
-		return nil, err
-	}
-	timeOff, err := app.FindAllRecords("time_off", dbx.In("teacher", anySlice(ids)...))
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range teachers {
-		p := scheduling.Teacher{ID: t.Id, Instruments: t.GetStringSlice("instruments"), Lengths: LessonLengths(t)}
-		for _, w := range windows {
-			if w.GetString("teacher") == t.Id {
-				p.Availability = append(p.Availability, weeklyWindow(w))
-			}
-		}
-		for _, o := range timeOff {
-			if o.GetString("teacher") == t.Id {
-				p.TimeOff = append(p.TimeOff, recordSpan(o))
-			}
-		}
-		out[t.Id] = p
-	}
-	return out, nil
+	teachers, _, err := loadProfiles(app, ids, "", "")
+	return teachers, err
 }
 
 // LoadClosures returns every closure.
@@ -94,21 +70,37 @@ func CalendarsFrom(app core.App, settings academy.Settings, scope CalendarScope,
 // teachers' own by teacher, and the student's and the room's (with any
 // teacher) apart.
 func loadBookings(app core.App, settings academy.Settings, scope CalendarScope) (map[string][]scheduling.Booking, []scheduling.Booking, error) {
-	from, to := dbTime(scope.Span.Start.Add(-settings.Buffer)), dbTime(scope.Span.End.Add(settings.Buffer))
-	terms := []dbx.Expression{dbx.In("teacher", anySlice(scope.Teachers)...)}
+	// The lower bound on start (no lesson is longer than MaxLength)
+	// keeps the (teacher|student|room, start) index ranges tight; without
+	// it SQLite walks every earlier lesson of the teacher.
+	params := dbx.Params{
+		"from":     dbTime(scope.Span.Start.Add(-settings.Buffer)),
+		"to":       dbTime(scope.Span.End.Add(settings.Buffer)),
+		"earliest": dbTime(scope.Span.Start.Add(-settings.Buffer - MaxLength)),
+	}
+	holders := make([]string, len(scope.Teachers))
+	for i, id := range scope.Teachers {
+		name := fmt.Sprintf("t%d", i)
+		holders[i] = "{:" + name + "}"
+		params[name] = id
+	}
+	// Only non-empty terms: `room = ''` would match every roomless lesson
+	// and turn the index lookup into a scan.
+	who := "[[teacher]] IN (" + strings.Join(holders, ", ") + ")"
 	if scope.Student != "" {
-		terms = append(terms, dbx.HashExp{"student": scope.Student})
+		who += " OR [[student]] = {:student}"
+		params["student"] = scope.Student
 	}
 	if scope.Room != "" {
-		terms = append(terms, dbx.HashExp{"room": scope.Room})
+		who += " OR [[room]] = {:room}"
+		params["room"] = scope.Room
 	}
+	// Plain rows, not records: a month of a busy academy is thousands of
+	// lessons and only these columns matter here.
 	var rows []lessonRow
-	earliest := dbTime(scope.Span.Start.Add(-settings.Buffer - MaxLength))
-	err := app.DB().Select("id", "teacher", "student", "room", "start", "end").From("lessons").
-		Where(dbx.Or(terms...)).
-		AndWhere(dbx.NewExp("[[status]] != 'cancelled' AND [[start]] >= {:earliest} AND [[start]] < {:to} AND [[end]] > {:from}",
-			dbx.Params{"from": from, "to": to, "earliest": earliest})).
-		All(&rows)
+	err := queryAll(app, "SELECT [[id]], [[teacher]], [[student]], [[room]], [[start]], [[end]] FROM `lessons` WHERE ("+who+")"+
+		" AND ([[status]] != 'cancelled' AND [[start]] >= {:earliest} AND [[start]] < {:to} AND [[end]] > {:from})",
+		params, &rows, len(scope.Teachers) <= maxKeptTeachers)
 	if err != nil {
 		return nil, nil, err
 	}

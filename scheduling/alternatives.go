@@ -75,19 +75,41 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 	}
 	slotQuery := SlotQuery{From: from, To: req.Start.Add(q.Around), Minutes: req.Minutes}
 
-	// Every fitting slot is scored, but only the best Limit are written
-	// out with their reasons: a wide search scores thousands of slots.
+	// Every fitting slot is scored, but only the best Limit are kept and
+	// written out with their reasons: a wide search scores thousands of
+	// slots (tens of thousands at ten times the seed, where sorting them
+	// all was most of check-conflicts' time). best stays ordered as a
+	// stable sort by score, then start, would order it: a slot goes after
+	// the kept ones it ties with, as it was scored after them.
 	type scored struct {
 		teacher string
 		slot    Interval
 		score   float64
 		base    []string
 	}
-	var all []scored
+	before := func(a, b scored) bool {
+		if a.score != b.score {
+			return a.score > b.score
+		}
+		return a.slot.Start.Before(b.slot.Start)
+	}
+	best := make([]scored, 0, min(q.Limit, 64))
 	collect := func(cal Calendar, base float64, reasons []string) {
 		for _, s := range source(cal, slotQuery, req) {
 			score, _ := proximity(req.Start.In(own.Zone), s.Start.In(own.Zone), false)
-			all = append(all, scored{teacher: cal.Teacher.ID, slot: s, score: math.Round((base+score)*10) / 10, base: reasons})
+			c := scored{teacher: cal.Teacher.ID, slot: s, score: math.Round((base+score)*10) / 10, base: reasons}
+			if len(best) == q.Limit && !before(c, best[len(best)-1]) {
+				continue
+			}
+			i := len(best)
+			for i > 0 && before(c, best[i-1]) {
+				i--
+			}
+			if len(best) < q.Limit {
+				best = append(best, scored{})
+			}
+			copy(best[i+1:], best[i:])
+			best[i] = c
 		}
 	}
 
@@ -103,19 +125,8 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 		}
 		collect(c.Calendar, base, reasons)
 	}
+	all := best
 
-	slices.SortStableFunc(all, func(a, b scored) int {
-		if a.score != b.score {
-			if a.score > b.score {
-				return -1
-			}
-			return 1
-		}
-		return a.slot.Start.Compare(b.slot.Start)
-	})
-	if len(all) > q.Limit {
-		all = all[:q.Limit]
-	}
 	var out []Alternative
 	for _, a := range all {
 		_, why := proximity(req.Start.In(own.Zone), a.slot.Start.In(own.Zone), true)

@@ -72,6 +72,12 @@ func profileRun(cfg config, names []string, outDir string) error {
 	}
 	set := endpointsFor(srv, admin, parents, teachers)
 	all := append([]endpoint{set.Baseline, set.BaselineTotal, set.StudentsAdmin, set.StudentsParent, set.PublicTeachers, set.PublicPricing}, set.Lists...)
+	// The scheduling routes too, with the targets the load run gives them.
+	s, err := sampleData(app)
+	if err != nil {
+		return err
+	}
+	all = append(all, checkConflictsEndpoint(srv, admin, s), timeslotsEndpoint(srv, s), weekViewEndpoint(srv, admin, s))
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -135,6 +138,16 @@ func (r *schedulingReport) measureCheck(app core.App, s sample, n int) error {
 	}
 	logf("scheduling: in-process conflict check on %d lessons", len(rows))
 	durations := make([]time.Duration, 0, len(rows))
+	if *checkProfile != "" {
+		f, err := os.Create(*checkProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	for _, row := range rows {
 		start, err := time.Parse("2006-01-02 15:04:05.000Z", row.Start)
 		if err != nil {
@@ -158,6 +171,9 @@ func (r *schedulingReport) measureCheck(app core.App, s sample, n int) error {
 		if len(conflicts) > 0 {
 			r.CheckConflicting++
 		}
+	}
+	if *checkProfile != "" {
+		pprof.StopCPUProfile()
 	}
 	var existing []*core.Record
 	if err := app.RecordQuery(collection).AndWhere(dbx.NewExp("status != 'cancelled'")).OrderBy("random()").Limit(int64(n)).All(&existing); err != nil {
@@ -277,3 +293,6 @@ func checkOnlyRun(cfg config) error {
 	fmt.Print(r.markdown(nil))
 	return nil
 }
+
+// checkProfile, with -check-only, writes a CPU profile of the timed checks.
+var checkProfile = flag.String("check-profile", "", "with -check-only: write a CPU profile of the in-process conflict checks to this file")
