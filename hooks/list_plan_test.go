@@ -24,9 +24,9 @@ func TestOfficeListsWalkTheirOrderIndex(t *testing.T) {
 	t.Parallel()
 	f := testapp.Get(t)
 	for _, c := range []struct{ url, table, index string }{
-		{"/api/v1/lessons?per_page=20&skip_total=1", "lessons", "idx_lessons_start_id"},
-		{"/api/v1/lessons?per_page=20&skip_total=1&sort=-start", "lessons", "idx_lessons_start_id"},
-		{"/api/v1/teachers?per_page=20&skip_total=1", "teachers", "idx_teachers_display_name_id"},
+		{"/api/v1/lessons?per_page=20&skip_total=1", "lessons", "idx_lessons_start"},
+		{"/api/v1/lessons?per_page=20&skip_total=1&sort=-start", "lessons", "idx_lessons_start"},
+		{"/api/v1/teachers?per_page=20&skip_total=1", "teachers", "idx_teachers_display_name"},
 	} {
 		pagePlan(t, f.Admin, c.url, "FROM `"+c.table+"`", func(t testing.TB, plan string) {
 			if !strings.Contains(plan, "INDEX "+c.index) || strings.Contains(plan, "TEMP B-TREE") {
