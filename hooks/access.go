@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -292,20 +293,60 @@ func ListVisible(e *core.RequestEvent, collectionName string, q ListQuery) (*sea
 	if err != nil {
 		return nil, nil, err
 	}
+	// A query the resolver joins nothing to has one row per record, so its
+	// total is a plain COUNT(*), which SQLite answers from any index; the
+	// provider's COUNT(DISTINCT id) builds a B-tree of every id first (the
+	// office's students with their total: 0.86× the built-in list).
+	count := !q.SkipTotal && !joins(query, resolver)
 	provider := search.NewProvider(resolver).
 		Query(query).
 		Page(q.Page).
 		PerPage(q.PerPage).
-		SkipTotal(q.SkipTotal)
+		SkipTotal(q.SkipTotal || count)
 	if q.Sort != "" {
 		provider.Sort(search.ParseSortFromString(q.Sort))
 	}
+	var (
+		total    int
+		countErr error
+		counted  = make(chan struct{})
+	)
+	if count {
+		countQuery := *query // the provider reads query meanwhile
+		go func() {
+			defer close(counted)
+			countErr = countQuery.Select("COUNT(*)").Row(&total)
+		}()
+	} else {
+		close(counted)
+	}
 	records := []*core.Record{}
 	result, err := provider.Exec(&records)
+	<-counted
+	if err == nil {
+		err = countErr
+	}
 	if err != nil {
 		return nil, nil, e.InternalServerError("", err)
 	}
+	if count {
+		// What the provider answers beside a counted page (search.Provider.Exec;
+		// TestListTotalsMatchTheRecordAPI holds the two equal).
+		result.TotalItems = total
+		result.TotalPages = int(math.Ceil(float64(total) / float64(result.PerPage)))
+	}
 	return result, records, nil
+}
+
+// joins reports whether resolving the rule and filters of query joins
+// other tables to it (then a record may come in several rows).
+func joins(query *dbx.SelectQuery, resolver *core.RecordFieldResolver) bool {
+	probe := *query
+	if err := resolver.UpdateQuery(&probe); err != nil {
+		return true
+	}
+	info := probe.Info()
+	return len(info.Join) > 0 || info.Distinct
 }
 
 // AllVisible is ListVisible without pages, for the children of a page that

@@ -2,11 +2,18 @@ package hooks_test
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"image"
 	"image/png"
+	"io"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/filesystem"
@@ -117,4 +124,57 @@ func TestPublicPricing(t *testing.T) {
 			},
 		},
 	})
+}
+
+// An anonymous catalogue is encoded once and kept until a teacher or an
+// instrument changes (freetime's counter): the second request reads no
+// teachers, and an edit shows on the next one.
+func TestPublicTeachersKeptUntilAChange(t *testing.T) {
+	t.Parallel()
+	app, f := testapp.New(t)
+	srv := testapp.Serve(t, app)
+	var (
+		mu    sync.Mutex
+		reads int
+	)
+	app.ConcurrentDB().(*dbx.DB).QueryLogFunc = func(_ context.Context, _ time.Duration, q string, _ *sql.Rows, _ error) {
+		if strings.Contains(q, "FROM `teachers`") {
+			mu.Lock()
+			reads++
+			mu.Unlock()
+		}
+	}
+	t.Cleanup(func() { app.ConcurrentDB().(*dbx.DB).QueryLogFunc = nil })
+	get := func() (string, int) {
+		t.Helper()
+		res, err := http.Get(srv.URL + "/api/v1/public/teachers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%d %s", res.StatusCode, body)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		n := reads
+		reads = 0
+		return string(body), n
+	}
+	first, n := get()
+	if n == 0 || !strings.Contains(first, `"Xavier Xu"`) {
+		t.Fatalf("first answer read %d times: %s", n, first)
+	}
+	if again, n := get(); n != 0 || again != first {
+		t.Errorf("second answer read teachers %d times (%v)", n, again == first)
+	}
+	r := testapp.Record(t, app, "teachers", f.TeacherX)
+	r.Set("display_name", "Xavier Renamed")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := get(); !strings.Contains(after, `"Xavier Renamed"`) {
+		t.Errorf("the edit is not shown: %s", after)
+	}
 }

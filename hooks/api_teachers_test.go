@@ -51,7 +51,7 @@ func TestTeachersList(t *testing.T) {
 			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`},
 		},
 		{
-			Name: "parent sees active teachers with their windows", Method: http.MethodGet, URL: url,
+			Name: "parent sees active teachers with their windows", Method: http.MethodGet, URL: url + "?availability=1",
 			Headers: apiAs(f.ParentA), ExpectedStatus: 200,
 			ExpectedContent: []string{`"totalItems":3`, `"availability_via_teacher":[{`, `"start_time":"15:00"`},
 			AfterTestFunc:   windowsOf(all),
@@ -69,7 +69,7 @@ func TestTeachersList(t *testing.T) {
 			AfterTestFunc: apiExpectIDs(f.TeacherX, f.TeacherHidden),
 		},
 		{
-			Name: "windows come sorted by weekday and time", Method: http.MethodGet, URL: url + "?q=xav",
+			Name: "windows come sorted by weekday and time", Method: http.MethodGet, URL: url + "?q=xav&availability=true",
 			Headers: apiAs(f.TeacherYUser), ExpectedStatus: 200, ExpectedContent: []string{`"items":`},
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 				c, _ := app.FindCollectionByNameOrId("availability")
@@ -85,13 +85,13 @@ func TestTeachersList(t *testing.T) {
 			AfterTestFunc: windowsOf(map[string][]string{f.TeacherX: {"extrawindow0001", "extrawindow0002", f.AvailabilityX, "extrawindow0000"}}),
 		},
 		{
-			Name: "windows the availability rules hide are left out", Method: http.MethodGet, URL: url,
+			Name: "windows the availability rules hide are left out", Method: http.MethodGet, URL: url + "?availability=1",
 			Headers: apiAs(f.Admin), ExpectedStatus: 200, ExpectedContent: []string{`"items":`},
 			BeforeTestFunc: superusersOnlyAvailability,
 			AfterTestFunc:  windowsOf(map[string][]string{f.TeacherX: nil, f.TeacherY: nil, f.TeacherHidden: nil}),
 		},
 		{
-			Name: "a superuser passes a superusers-only availability rule", Method: http.MethodGet, URL: url,
+			Name: "a superuser passes a superusers-only availability rule", Method: http.MethodGet, URL: url + "?availability=1",
 			Headers: apiAs(f.Superuser), ExpectedStatus: 200, ExpectedContent: []string{`"items":`},
 			BeforeTestFunc: superusersOnlyAvailability,
 			AfterTestFunc:  windowsOf(all),
@@ -102,14 +102,19 @@ func TestTeachersList(t *testing.T) {
 			AfterTestFunc: apiExpectIDs(f.TeacherY, f.TeacherHidden),
 		},
 		{
-			Name: "superuser pages and sorts", Method: http.MethodGet, URL: url + "?per_page=1&sort=-name",
+			Name: "superuser pages and sorts", Method: http.MethodGet, URL: url + "?per_page=1&sort=-name&availability=1",
 			Headers: apiAs(f.Superuser), ExpectedStatus: 200,
 			ExpectedContent: []string{`"perPage":1`, `"totalItems":3`, `"display_name":"Yara Young"`, `"availability_via_teacher":[{`},
 		},
 		{
-			Name: "invalid parameters are 400 naming each", Method: http.MethodGet, URL: url + "?instrument=a%20b&per_page=0&sort=bio",
+			Name: "without ?availability the windows stay home", Method: http.MethodGet, URL: url,
+			Headers: apiAs(f.ParentA), ExpectedStatus: 200,
+			ExpectedContent: []string{`"totalItems":3`, `"display_name":"Xavier Xu"`}, NotExpectedContent: []string{`availability_via_teacher`, `"start_time"`},
+		},
+		{
+			Name: "invalid parameters are 400 naming each", Method: http.MethodGet, URL: url + "?instrument=a%20b&per_page=0&sort=bio&availability=yes",
 			Headers: apiAs(f.ParentA), ExpectedStatus: 400,
-			ExpectedContent: []string{`"instrument":{"code"`, `"per_page":{"code"`, `"sort":{"code"`},
+			ExpectedContent: []string{`"instrument":{"code"`, `"per_page":{"code"`, `"sort":{"code"`, `"availability":{"code"`},
 		},
 	})
 }

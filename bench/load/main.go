@@ -356,6 +356,7 @@ func endpointsFor(srv server, admin string, parents, teachers []caller) endpoint
 	}{
 		{"students (teachers)", teachers, same("/api/v1/students?" + page)},
 		{"teachers (admin)", office, same("/api/v1/teachers?" + page)},
+		{"teachers with windows (admin)", office, same("/api/v1/teachers?availability=1&" + page)},
 		{"lessons (admin)", office, same("/api/v1/lessons?" + page)},
 		{"lessons (parents)", parents, same("/api/v1/lessons?" + page)},
 		{"lessons (teachers)", teachers, same("/api/v1/lessons?" + page)},

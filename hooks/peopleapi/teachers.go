@@ -28,25 +28,28 @@ var teacherSorts = map[string]string{
 }
 
 // availabilityExpand is the key each listed teacher carries its windows
-// under: the same back-relation expand the SDK would ask for, so
-// /api/v1/teachers and getList(…, {expand: "availability_via_teacher"}) match.
+// under with ?availability=1: the same back-relation expand the SDK would
+// ask for, so /api/v1/teachers and getList(…, {expand:
+// "availability_via_teacher"}) match.
 const availabilityExpand = "availability_via_teacher"
 
 type teacherFilters struct {
-	Instrument string `json:"instrument"`
-	Q          string `json:"q"`
+	Instrument   string `json:"instrument"`
+	Q            string `json:"q"`
+	Availability string `json:"availability"`
 }
 
 func (f teacherFilters) validate() error {
 	return validation.ValidateStruct(&f,
 		validation.Field(&f.Instrument, hooks.IsRecordId),
 		validation.Field(&f.Q, validation.RuneLength(0, 100)),
+		validation.Field(&f.Availability, hooks.IsFlag),
 	)
 }
 
 func ListTeachers(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	filters := teacherFilters{Instrument: q.Get("instrument"), Q: q.Get("q")}
+	filters := teacherFilters{Instrument: q.Get("instrument"), Q: q.Get("q"), Availability: q.Get("availability")}
 	page := hooks.ReadPageParams(e)
 	if err := hooks.MergeErrors(filters.validate(), page.Validate(teacherSorts)); err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
@@ -71,8 +74,13 @@ func ListTeachers(e *core.RequestEvent) error {
 	if err := apis.EnrichRecords(e, teachers); err != nil {
 		return hooks.EnrichError(e, err)
 	}
-	if err := embedAvailability(e, teachers); err != nil {
-		return err
+	// The windows come only when asked for: a page of teachers with them is
+	// five times the records and the bytes (issue 14), and a directory or a
+	// picker needs the profiles alone.
+	if hooks.Flag(filters.Availability) {
+		if err := embedAvailability(e, teachers); err != nil {
+			return err
+		}
 	}
 	return e.JSON(http.StatusOK, result)
 }

@@ -127,11 +127,13 @@ describe('/api/v1 and /auth through pb.send', () => {
     await rejectsWith(as.teacherX.send(`/api/v1/teachers/${ids.teacherX}/availability`, { method: 'PUT', body: overlap }), 400);
   });
 
-  it('lists teachers with their windows for signed-in callers', async () => {
-    const res = await as.parentA.send('/api/v1/teachers', {});
+  it('lists teachers, with their windows on request, for signed-in callers', async () => {
+    const res = await as.parentA.send('/api/v1/teachers', { query: { availability: 1 } });
     const x = res.items.find((t) => t.id === ids.teacherX);
     assert.ok(x, 'teacher X is listed');
-    assert.ok(Array.isArray(x.expand?.availability_via_teacher), 'windows come along');
+    assert.ok(Array.isArray(x.expand?.availability_via_teacher), 'windows come along when asked for');
+    const plain = await as.parentA.send('/api/v1/teachers', {});
+    assert.ok(!plain.items.some((t) => t.expand?.availability_via_teacher), 'and only then');
     await rejectsWith(as.anonymous.send('/api/v1/teachers', {}), 401);
   });
 

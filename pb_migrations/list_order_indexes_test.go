@@ -1,0 +1,48 @@
+package migrations_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"cedarheights/internal/testapp"
+)
+
+// The indexes the lists walk or sort from end on id (issue 14), in the
+// database itself, and the migration's down step gives back the old ones.
+func TestListOrderIndexesEndOnID(t *testing.T) {
+	app := testapp.Factory(t)
+	want := map[string]string{
+		"idx_lessons_start":         "(`start`, `id`)",
+		"idx_lessons_student_start": "(`student`, `start`, `id`)",
+		"idx_teachers_display_name": "(`display_name`, `id`)",
+	}
+	check := func(when string, want map[string]string) {
+		t.Helper()
+		for name, columns := range want {
+			var sql string
+			if err := app.DB().Select("sql").From("sqlite_master").Where(dbx.HashExp{"type": "index", "name": name}).Row(&sql); err != nil {
+				t.Fatalf("%s: %s: %v", when, name, err)
+			}
+			if !strings.HasSuffix(strings.Join(strings.Fields(sql), ""), strings.ReplaceAll(columns, " ", "")) {
+				t.Errorf("%s: %s is %s, want the columns %s", when, name, sql, columns)
+			}
+		}
+	}
+	check("migrated", want)
+
+	for _, m := range core.AppMigrations.Items() {
+		if m.File == "1765100000_list_order_indexes.go" {
+			if err := m.Down(app); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	check("after down", map[string]string{
+		"idx_lessons_start":         "(`start`)",
+		"idx_lessons_student_start": "(`student`, `start`)",
+		"idx_teachers_display_name": "(`display_name`)",
+	})
+}
