@@ -65,7 +65,6 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 // first superuser is created with the entry point's arguments, the server
 // answers /health, writes its data dir and runs under that uid.
 func TestImageBinaryServesAsNonRoot(t *testing.T) {
-	t.Parallel() // each serves its own data folder: their waits overlap
 	root, err := moduleRoot()
 	if err != nil {
 		t.Fatal(err)

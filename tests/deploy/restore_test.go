@@ -75,7 +75,6 @@ func startS3(t *testing.T) string {
 // and restored by the entry point itself on the empty folder (as a new
 // container on an empty volume does): every write of both rounds is served.
 func TestRestoreLosesNoAcknowledgedWrite(t *testing.T) {
-	t.Parallel() // each serves its own data folder: their waits overlap
 	litestream := lookTool(t, "litestream", litestreamInstall)
 	endpoint := startS3(t)
 	root, err := moduleRoot()
