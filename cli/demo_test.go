@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +20,13 @@ import (
 	"cedarheights/workflows"
 )
 
-func TestMain(m *testing.M) { os.Exit(testapp.RunMain(m)) }
+func TestMain(m *testing.M) {
+	code := testapp.RunMain(m)
+	if bare.dir != "" {
+		os.RemoveAll(bare.dir)
+	}
+	os.Exit(code)
+}
 
 // vancouver has daylight saving: on 2026-11-01 clocks go back an hour.
 var vancouver = mustZone("America/Vancouver")
@@ -42,11 +49,41 @@ var demoEngine = wiring.WithEngineOptions(workflows.Options{
 	ShutdownGrace: time.Second, NoSchedules: true,
 })
 
+// bare is an empty academy's data dir, migrated once per test binary:
+// every bareApp is a copy of it rather than running the migrations again.
+var bare struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func bareTemplate(t *testing.T) string {
+	t.Helper()
+	bare.once.Do(func() {
+		var app *tests.TestApp
+		if app, bare.err = tests.NewTestApp(t.TempDir()); bare.err != nil {
+			return
+		}
+		// Flush the WAL into the main files so copies see every row.
+		for _, db := range []dbx.Builder{app.DB(), app.AuxDB()} {
+			if _, err := db.NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Execute(); err != nil && bare.err == nil {
+				bare.err = err
+			}
+		}
+		bare.dir = app.DataDir() // NewTestApp's own copy, kept until TestMain ends
+		app.ResetBootstrapState()
+	})
+	if bare.err != nil {
+		t.Fatalf("empty academy template: %v", bare.err)
+	}
+	return bare.dir
+}
+
 // bareApp is an empty academy (migrations and the wiring, no fixtures) whose
 // settings use zone, so that counts are exact.
 func bareApp(t *testing.T, zone string) *tests.TestApp {
 	t.Helper()
-	app, err := tests.NewTestApp(t.TempDir())
+	app, err := tests.NewTestApp(bareTemplate(t))
 	if err != nil {
 		t.Fatal(err)
 	}

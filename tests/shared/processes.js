@@ -96,16 +96,26 @@ export async function startAcademy({ env: extra = {}, beforeServe } = {}) {
   await run(bin, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { env });
   if (beforeServe) await beforeServe(bin, dir, env);
 
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = spawnLogged(bin, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dir], env,
-    () => rmSync(dir, { recursive: true, force: true }));
-  try {
-    await waitReady(`${url}/api/health`, proc.child, proc.output);
-  } catch (err) {
-    proc.child.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-    throw err;
+  // The port is free when chosen, but another process (a suite running
+  // beside this one) may bind it before the server does: then the server
+  // exits at once and is started again on another port.
+  let url;
+  let proc;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    proc = spawnLogged(bin, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dir], env,
+      () => rmSync(dir, { recursive: true, force: true }));
+    try {
+      await waitReady(`${url}/api/health`, proc.child, proc.output);
+      break;
+    } catch (err) {
+      proc.child.kill('SIGKILL');
+      await proc.stop();
+      if (attempt < 3 && /address already in use/.test(proc.output.join(''))) continue;
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
   return {
     url,
