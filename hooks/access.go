@@ -468,15 +468,15 @@ func IsSuperuser(e *core.RequestEvent) bool {
 // RequestError turns a failure to read the request (malformed JSON, a body
 // over the limit) into PocketBase's error shape, keeping a 413 a 413.
 func RequestError(e *core.RequestEvent, err error) error {
-	if apiErr := AsApiError(err); apiErr != nil {
+	if apiErr := AsAPIError(err); apiErr != nil {
 		return apiErr
 	}
 	return e.BadRequestError("Failed to read the submitted data.", err)
 }
 
-// AsApiError returns the API error err carries (e.g. one a hook returned,
+// AsAPIError returns the API error err carries (e.g. one a hook returned,
 // or a 413 from the body limit), or nil.
-func AsApiError(err error) *router.ApiError {
+func AsAPIError(err error) *router.ApiError {
 	var apiErr *router.ApiError
 	if errors.As(err, &apiErr) {
 		return apiErr

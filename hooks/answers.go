@@ -37,7 +37,7 @@ func EnrichError(e *core.RequestEvent, err error) error {
 // SaveError answers a failed Save as PocketBase's record API does: field
 // errors (validation, unique indexes) as a 400 naming each field.
 func SaveError(e *core.RequestEvent, err error) error {
-	if apiErr := AsApiError(err); apiErr != nil {
+	if apiErr := AsAPIError(err); apiErr != nil {
 		return apiErr
 	}
 	return e.BadRequestError("Failed to save the record.", err)

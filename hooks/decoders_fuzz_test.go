@@ -85,7 +85,7 @@ func readEveryKey(t *testing.T, b *Body, depth int) {
 		}
 		probe = &Body{Data: b.Data, Errs: validation.Errors{}}
 		if d := probe.Date(key); !probe.Failed(key) && value != nil && value != "" {
-			again, err := parseDate(DbTime(d))
+			again, err := parseDate(DBTime(d))
 			if err != nil || !again.Time().Equal(d) {
 				t.Fatalf("date(%q) = %v does not read back (%v)", key, d, err)
 			}
@@ -111,7 +111,7 @@ func readEveryKey(t *testing.T, b *Body, depth int) {
 	}
 }
 
-// FuzzParseDate: a date parseDate accepts formats back (DbTime) to the same
+// FuzzParseDate: a date parseDate accepts formats back (DBTime) to the same
 // instant; "" is the only empty date.
 func FuzzParseDate(f *testing.F) {
 	for _, s := range []string{"", "2026-01-05", "2026-01-05 10:00:00.000Z", "2026-02-30", "0000-01-01", "9999-12-31 23:59:59.999Z",
@@ -129,7 +129,7 @@ func FuzzParseDate(f *testing.F) {
 		if d.IsZero() {
 			t.Fatalf("%q accepted as the empty date", s)
 		}
-		again, err := parseDate(DbTime(d.Time()))
+		again, err := parseDate(DBTime(d.Time()))
 		if err != nil || !again.Time().Equal(d.Time()) {
 			t.Fatalf("%q read as %v, which reads back as %v (%v)", s, d, again, err)
 		}

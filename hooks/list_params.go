@@ -19,7 +19,7 @@ import (
 // parameters become one 400 in PocketBase's shape naming each parameter.
 
 var (
-	IsRecordId = records.IsID
+	IsRecordID = records.IsID
 	IsFlag     = validation.In("", "0", "1", "true", "false").Error("Must be 0, 1, true or false.")
 )
 
@@ -110,8 +110,8 @@ func anySlice[T any](items []T) []any {
 	return out
 }
 
-// DbTime formats an instant the way PocketBase stores dates, so string
+// DBTime formats an instant the way PocketBase stores dates, so string
 // comparison in SQL orders them correctly.
-func DbTime(t time.Time) string {
+func DBTime(t time.Time) string {
 	return t.UTC().Format(types.DefaultDateLayout)
 }

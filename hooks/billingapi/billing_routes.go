@@ -198,7 +198,7 @@ func declineCode(code string) string {
 // decline 402, a reused Idempotency-Key 409, offline or unconfigured 503,
 // a Stripe failure or a refund whose outcome is unknown 502.
 func billingError(e *core.RequestEvent, err error) error {
-	if apiErr := hooks.AsApiError(err); apiErr != nil {
+	if apiErr := hooks.AsAPIError(err); apiErr != nil {
 		return apiErr
 	}
 	var fields validation.Errors

@@ -51,8 +51,8 @@ func (f paymentFilters) validate() error {
 		validation.Field(&f.Status, validation.In(paymentStatuses...).Error("Must be pending, requires_action, succeeded, failed, refunded, partially_refunded or disputed.")),
 		validation.Field(&f.Kind, validation.In(billing.PaymentKinds...).Error("Must be tuition, registration, materials, lesson_package or other.")),
 		validation.Field(&f.Method, validation.In("stripe", "cash", "cheque", "transfer").Error("Must be stripe, cash, cheque or transfer.")),
-		validation.Field(&f.Family, hooks.IsRecordId),
-		validation.Field(&f.Enrollment, hooks.IsRecordId),
+		validation.Field(&f.Family, hooks.IsRecordID),
+		validation.Field(&f.Enrollment, hooks.IsRecordID),
 	)
 }
 

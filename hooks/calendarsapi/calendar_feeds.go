@@ -91,8 +91,8 @@ func readFeedOwner(e *core.RequestEvent) (feedOwner, error) {
 	}
 	owner := feedOwner{Teacher: b.Str("teacher"), Family: b.Str("family")}
 	b.AddAll(validation.ValidateStruct(&owner,
-		validation.Field(&owner.Teacher, hooks.IsRecordId),
-		validation.Field(&owner.Family, hooks.IsRecordId),
+		validation.Field(&owner.Teacher, hooks.IsRecordID),
+		validation.Field(&owner.Family, hooks.IsRecordID),
 	), "")
 	if err := b.Check(e); err != nil {
 		return feedOwner{}, err

@@ -49,7 +49,7 @@ func lessonsInScope(app core.App, lesson *core.Record, scope string) ([]*core.Re
 		return []*core.Record{lesson}, nil
 	}
 	later, err := app.FindRecordsByFilter("lessons", "series = {:series} && start > {:start} && status = 'scheduled'", "start", 0, 0,
-		dbx.Params{"series": lesson.GetString("series"), "start": hooks.DbTime(lesson.GetDateTime("start").Time())})
+		dbx.Params{"series": lesson.GetString("series"), "start": hooks.DBTime(lesson.GetDateTime("start").Time())})
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func UpdateLessons(e *core.RequestEvent) error {
 	}
 	for field, id := range map[string]*string{"teacher": patch.Teacher, "room": patch.Room, "instrument": patch.Instrument} {
 		if id != nil {
-			b.Add(field, validation.Validate(*id, hooks.IsRecordId))
+			b.Add(field, validation.Validate(*id, hooks.IsRecordID))
 		}
 	}
 	if err := b.Check(e); err != nil {
@@ -165,8 +165,8 @@ func (p lessonPatch) bodyFor(settings academy.Settings, target, l *core.Record, 
 		start = time.Date(local.Year(), local.Month(), local.Day()+days, to.Hour(), to.Minute(), 0, 0, settings.Zone).UTC()
 	}
 	if !newStart.IsZero() || p.Minutes != nil {
-		body["start"] = hooks.DbTime(start)
-		body["end"] = hooks.DbTime(start.Add(length))
+		body["start"] = hooks.DBTime(start)
+		body["end"] = hooks.DBTime(start.Add(length))
 	}
 	for field, v := range map[string]*string{"teacher": p.Teacher, "room": p.Room, "instrument": p.Instrument, "teacher_notes": p.TeacherNotes} {
 		if v != nil {

@@ -61,10 +61,10 @@ func (in *lessonInput) validate(b *hooks.Body, zone *time.Location) {
 		in.Kind = "regular"
 	}
 	b.AddAll(validation.ValidateStruct(in,
-		validation.Field(&in.Teacher, validation.Required, hooks.IsRecordId),
-		validation.Field(&in.Student, validation.Required, hooks.IsRecordId),
-		validation.Field(&in.Instrument, hooks.IsRecordId),
-		validation.Field(&in.Room, hooks.IsRecordId),
+		validation.Field(&in.Teacher, validation.Required, hooks.IsRecordID),
+		validation.Field(&in.Student, validation.Required, hooks.IsRecordID),
+		validation.Field(&in.Instrument, hooks.IsRecordID),
+		validation.Field(&in.Room, hooks.IsRecordID),
 		validation.Field(&in.Start, validation.Required, validation.By(func(any) error {
 			_, err := parseInstant(in.Start, zone)
 			return err

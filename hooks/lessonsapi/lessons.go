@@ -46,9 +46,9 @@ func ListLessons(e *core.RequestEvent) error {
 	}{q.Get("teacher"), q.Get("student"), q.Get("status"), q.Get("series"), q.Get("from"), q.Get("to")}
 	var from, to time.Time
 	errs := validation.ValidateStruct(&filters,
-		validation.Field(&filters.Teacher, hooks.IsRecordId),
-		validation.Field(&filters.Student, hooks.IsRecordId),
-		validation.Field(&filters.Series, hooks.IsRecordId),
+		validation.Field(&filters.Teacher, hooks.IsRecordID),
+		validation.Field(&filters.Student, hooks.IsRecordID),
+		validation.Field(&filters.Series, hooks.IsRecordID),
 		validation.Field(&filters.Status, validation.In(lessonStatuses...).Error("Must be scheduled, completed, cancelled or no_show.")),
 		validation.Field(&filters.From, validation.By(instantInto(&from, settings.Zone))),
 		validation.Field(&filters.To, validation.By(instantInto(&to, settings.Zone))),
@@ -73,9 +73,9 @@ func ListLessons(e *core.RequestEvent) error {
 	add("student = {:student}", "student", filters.Student, filters.Student != "")
 	add("status = {:status}", "status", filters.Status, filters.Status != "")
 	add("series = {:series}", "series", filters.Series, filters.Series != "")
-	add("end > {:from}", "from", hooks.DbTime(from), !from.IsZero())
-	add("start >= {:earliest}", "earliest", hooks.DbTime(from.Add(-lessons.MaxLength)), !from.IsZero()) // a tight index range
-	add("start < {:to}", "to", hooks.DbTime(to), !to.IsZero())
+	add("end > {:from}", "from", hooks.DBTime(from), !from.IsZero())
+	add("start >= {:earliest}", "earliest", hooks.DBTime(from.Add(-lessons.MaxLength)), !from.IsZero()) // a tight index range
+	add("start < {:to}", "to", hooks.DBTime(to), !to.IsZero())
 	lq := hooks.ListQuery{Filter: strings.Join(conds, " && "), Params: params}
 	page.Apply(&lq, lessonSorts, "start")
 

@@ -76,8 +76,8 @@ func ScheduleView(e *core.RequestEvent) error {
 			day = d
 			return nil
 		})),
-		validation.Field(&params.Teacher, hooks.IsRecordId),
-		validation.Field(&params.Room, hooks.IsRecordId),
+		validation.Field(&params.Teacher, hooks.IsRecordID),
+		validation.Field(&params.Room, hooks.IsRecordID),
 	)
 	if err != nil {
 		return e.BadRequestError("Invalid query parameters.", err)
@@ -97,7 +97,7 @@ func ScheduleView(e *core.RequestEvent) error {
 		return err
 	}
 	if all && onlyParams(q, "view", "date", "teacher", "room") {
-		key := fmt.Sprintf("schedule-view:%t:%s:%s:%s:%s", hooks.IsSuperuser(e), params.View, hooks.DbTime(from), params.Teacher, params.Room)
+		key := fmt.Sprintf("schedule-view:%t:%s:%s:%s:%s", hooks.IsSuperuser(e), params.View, hooks.DBTime(from), params.Teacher, params.Room)
 		body, err := free.Answer(key, func() ([]byte, time.Time, error) {
 			res, err := build()
 			if err != nil {
@@ -110,7 +110,7 @@ func ScheduleView(e *core.RequestEvent) error {
 			return buf.Bytes(), time.Time{}, nil
 		})
 		if err != nil {
-			if apiErr := hooks.AsApiError(err); apiErr != nil {
+			if apiErr := hooks.AsAPIError(err); apiErr != nil {
 				return apiErr
 			}
 			return e.InternalServerError("", err)
@@ -139,7 +139,7 @@ func onlyParams(q url.Values, names ...string) bool {
 func buildScheduleView(e *core.RequestEvent, settings academy.Settings, view, teacher, room string, from, to time.Time) (*scheduleResponse, error) {
 	// start >= earliest keeps the start index range to the view's days.
 	conds := []string{"start >= {:earliest}", "start < {:to}", "end > {:from}"}
-	p := dbx.Params{"from": hooks.DbTime(from), "to": hooks.DbTime(to), "earliest": hooks.DbTime(from.Add(-lessons.MaxLength))}
+	p := dbx.Params{"from": hooks.DBTime(from), "to": hooks.DBTime(to), "earliest": hooks.DBTime(from.Add(-lessons.MaxLength))}
 	if teacher != "" {
 		conds = append(conds, "teacher = {:teacher}")
 		p["teacher"] = teacher

@@ -208,7 +208,7 @@ func dateValue(t time.Time) string {
 // windowSaveError names the window whose Save failed (field validation the
 // checks above did not foresee, a hook refusing it).
 func windowSaveError(e *core.RequestEvent, i int, err error) error {
-	if apiErr := hooks.AsApiError(err); apiErr != nil {
+	if apiErr := hooks.AsAPIError(err); apiErr != nil {
 		return apiErr
 	}
 	var ve validation.Errors

@@ -49,9 +49,9 @@ type studentFilters struct {
 func (f studentFilters) validate() error {
 	return validation.ValidateStruct(&f,
 		validation.Field(&f.Status, validation.In(studentStatuses...).Error("Must be prospect, active, paused or withdrawn.")),
-		validation.Field(&f.Instrument, hooks.IsRecordId),
-		validation.Field(&f.Teacher, hooks.IsRecordId),
-		validation.Field(&f.Parent, hooks.IsRecordId),
+		validation.Field(&f.Instrument, hooks.IsRecordID),
+		validation.Field(&f.Teacher, hooks.IsRecordID),
+		validation.Field(&f.Parent, hooks.IsRecordID),
 		validation.Field(&f.Q, validation.RuneLength(0, 100)),
 		validation.Field(&f.IncludeDeleted, hooks.IsFlag),
 	)

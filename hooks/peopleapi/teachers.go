@@ -41,7 +41,7 @@ type teacherFilters struct {
 
 func (f teacherFilters) validate() error {
 	return validation.ValidateStruct(&f,
-		validation.Field(&f.Instrument, hooks.IsRecordId),
+		validation.Field(&f.Instrument, hooks.IsRecordID),
 		validation.Field(&f.Q, validation.RuneLength(0, 100)),
 		validation.Field(&f.Availability, hooks.IsFlag),
 	)

@@ -95,8 +95,8 @@ func deriveTimeslots(e *core.RequestEvent) (body []byte, until time.Time, err er
 		}
 	}
 	err = validation.ValidateStruct(&params,
-		validation.Field(&params.Instrument, validation.Required, hooks.IsRecordId),
-		validation.Field(&params.Teacher, hooks.IsRecordId),
+		validation.Field(&params.Instrument, validation.Required, hooks.IsRecordID),
+		validation.Field(&params.Teacher, hooks.IsRecordID),
 		validation.Field(&params.Minutes, validation.By(hooks.WholeNumber(15, 180))),
 		validation.Field(&params.Step, validation.By(hooks.WholeNumber(5, 120))),
 		validation.Field(&params.From, validation.Required, validation.By(localDate(&from))),

@@ -63,7 +63,7 @@ func (f workflowRunFilters) validate() error {
 		validation.Field(&f.Status, validation.In(statuses...).Error("Must be a run status.")),
 		validation.Field(&f.Name, validation.Match(workflowName).Error("Must be a workflow name.")),
 		validation.Field(&f.Subject, validation.RuneLength(0, 200)),
-		validation.Field(&f.Owner, hooks.IsRecordId),
+		validation.Field(&f.Owner, hooks.IsRecordID),
 	)
 }
 
@@ -334,7 +334,7 @@ func RouteWait(e *core.RequestEvent) (time.Duration, error) {
 
 // WorkflowError maps the engine's errors onto PocketBase's error shape.
 func WorkflowError(e *core.RequestEvent, err error) error {
-	if apiErr := hooks.AsApiError(err); apiErr != nil {
+	if apiErr := hooks.AsAPIError(err); apiErr != nil {
 		return apiErr
 	}
 	var inputErr *workflows.InputError
