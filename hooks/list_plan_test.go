@@ -28,7 +28,8 @@ func TestOfficeListsWalkTheirOrderIndex(t *testing.T) {
 		{"/api/v1/lessons?per_page=20&skip_total=1&sort=-start", "lessons", "idx_lessons_start"},
 		{"/api/v1/teachers?per_page=20&skip_total=1", "teachers", "idx_teachers_display_name"},
 	} {
-		pagePlan(t, f.Admin, c.url, "FROM `"+c.table+"`", func(t testing.TB, plan string) {
+		from := "FROM `" + c.table + "`"
+		pagePlan(t, f.Admin, c.url, func(q string) bool { return strings.Contains(q, from) }, func(t testing.TB, plan string) {
 			if !strings.Contains(plan, "INDEX "+c.index) || strings.Contains(plan, "TEMP B-TREE") {
 				t.Errorf("%s does not walk %s in order: %s", c.url, c.index, plan)
 			}
@@ -37,8 +38,36 @@ func TestOfficeListsWalkTheirOrderIndex(t *testing.T) {
 }
 
 // pagePlan serves url to caller and hands check the query plan of the last
-// ORDER BY query whose SQL contains from.
-func pagePlan(t *testing.T, caller testapp.Account, url, from string, check func(testing.TB, string)) {
+// ORDER BY query that page matches.
+func pagePlan(t *testing.T, caller testapp.Account, url string, page func(q string) bool, check func(testing.TB, string)) {
+	t.Helper()
+	servedQueries(t, caller, url, `"items":`, func(t testing.TB, app *tests.TestApp, queries []string) {
+		var last string
+		for _, q := range queries {
+			if page(q) && strings.Contains(q, "ORDER BY") {
+				last = q
+			}
+		}
+		if last == "" {
+			t.Fatalf("no page query among %q", queries)
+		}
+		var plan []struct {
+			Detail string `db:"detail"`
+		}
+		if err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + last).All(&plan); err != nil {
+			t.Fatal(err)
+		}
+		var steps []string
+		for _, p := range plan {
+			steps = append(steps, p.Detail)
+		}
+		check(t, strings.Join(steps, "; "))
+	})
+}
+
+// servedQueries serves url (a GET) to caller, expecting a 200 that holds
+// content, and hands check every SQL query the request ran.
+func servedQueries(t *testing.T, caller testapp.Account, url, content string, check func(testing.TB, *tests.TestApp, []string)) {
 	t.Helper()
 	var (
 		mu      sync.Mutex
@@ -46,7 +75,7 @@ func pagePlan(t *testing.T, caller testapp.Account, url, from string, check func
 	)
 	apiRun(t, []tests.ApiScenario{{
 		Name: url, Method: http.MethodGet, URL: url,
-		Headers: apiAs(caller), ExpectedStatus: 200, ExpectedContent: []string{`"items":`},
+		Headers: apiAs(caller), ExpectedStatus: 200, ExpectedContent: []string{content},
 		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 			app.ConcurrentDB().(*dbx.DB).QueryLogFunc = func(_ context.Context, _ time.Duration, q string, _ *sql.Rows, _ error) {
 				mu.Lock()
@@ -58,26 +87,7 @@ func pagePlan(t *testing.T, caller testapp.Account, url, from string, check func
 			app.ConcurrentDB().(*dbx.DB).QueryLogFunc = nil
 			mu.Lock()
 			defer mu.Unlock()
-			var page string
-			for _, q := range queries {
-				if strings.Contains(q, from) && strings.Contains(q, "ORDER BY") {
-					page = q
-				}
-			}
-			if page == "" {
-				t.Fatalf("no page query among %q", queries)
-			}
-			var plan []struct {
-				Detail string `db:"detail"`
-			}
-			if err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + page).All(&plan); err != nil {
-				t.Fatal(err)
-			}
-			var steps []string
-			for _, p := range plan {
-				steps = append(steps, p.Detail)
-			}
-			check(t, strings.Join(steps, "; "))
+			check(t, app, queries)
 		},
 	}})
 }

@@ -1,16 +1,11 @@
 package hooks_test
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/search"
@@ -87,36 +82,18 @@ func providerTotal(t testing.TB, app core.App, caller testapp.Account, collectio
 func TestUnjoinedListCountsRows(t *testing.T) {
 	t.Parallel()
 	f := testapp.Get(t)
-	var (
-		mu      sync.Mutex
-		queries []string
-	)
-	apiRun(t, []tests.ApiScenario{{
-		Name: "admin's students", Method: http.MethodGet, URL: "/api/v1/students?per_page=1",
-		Headers: apiAs(f.Admin), ExpectedStatus: 200, ExpectedContent: []string{`"totalItems":`},
-		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-			app.ConcurrentDB().(*dbx.DB).QueryLogFunc = func(_ context.Context, _ time.Duration, q string, _ *sql.Rows, _ error) {
-				mu.Lock()
-				defer mu.Unlock()
-				queries = append(queries, q)
-			}
-		},
-		AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-			app.ConcurrentDB().(*dbx.DB).QueryLogFunc = nil
-			mu.Lock()
-			defer mu.Unlock()
-			found := false
-			for _, q := range queries {
-				if strings.Contains(q, "COUNT(") && strings.Contains(q, "`students`") {
-					found = true
-					if strings.Contains(q, "DISTINCT") {
-						t.Errorf("the total is counted with DISTINCT: %s", q)
-					}
+	servedQueries(t, f.Admin, "/api/v1/students?per_page=1", `"totalItems":`, func(t testing.TB, _ *tests.TestApp, queries []string) {
+		found := false
+		for _, q := range queries {
+			if strings.Contains(q, "COUNT(") && strings.Contains(q, "`students`") {
+				found = true
+				if strings.Contains(q, "DISTINCT") {
+					t.Errorf("the total is counted with DISTINCT: %s", q)
 				}
 			}
-			if !found {
-				t.Fatalf("no count among %q", queries)
-			}
-		},
-	}})
+		}
+		if !found {
+			t.Fatalf("no count among %q", queries)
+		}
+	})
 }
