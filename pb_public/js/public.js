@@ -23,8 +23,6 @@ async function start() {
   form.from.value = todayIn(zone);
   form.from.min = todayIn(zone);
   await Promise.all([loadInstruments(), loadTeachers(), loadPlans()]);
-  $('#find-slots').addEventListener('click', findSlots);
-  form.addEventListener('submit', submit);
 }
 
 async function loadInstruments() {
@@ -249,4 +247,12 @@ function render(run, waitingFor) {
   }
 }
 
-start();
+// The buttons answer from the first moment: a click or a submit that comes
+// while the catalogue still loads waits for it instead of being lost (or,
+// for the form, posting the page natively).
+const ready = start();
+$('#find-slots').addEventListener('click', () => ready.then(findSlots));
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  ready.then(() => submit(ev));
+});

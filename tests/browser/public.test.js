@@ -68,6 +68,20 @@ test('the front page shows the academy, its instruments, public teachers and pri
   await context.close();
 });
 
+test('a click on "Show free times" while the prices still load is answered, not lost', async () => {
+  const { context, page } = await openPage(browser);
+  // The page loads instruments, teachers and prices at once; hold the prices
+  // back so the visitor is faster than the catalogue.
+  await page.route('**/api/v1/public/pricing*', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await route.continue();
+  });
+  await page.goto(server.url);
+  const label = await pickSlot(page, 0);
+  assert.ok(label.trim().length > 0, 'a slot was listed and chosen');
+  await context.close();
+});
+
 test('a newcomer books a trial, receives the confirmation mail, and sees it confirmed live', async (t) => {
   if (needsEnrollments(t)) return;
   if (!mail) { t.skip('mailpit is not installed (go install github.com/axllent/mailpit@v1.33.1)'); return; }
