@@ -96,6 +96,8 @@ func measureCheckpoints(env *inProcess, cfg config) ([]row, error) {
 
 func measureThroughput(env *inProcess, cfg config) ([]row, error) {
 	env.recordCheckpoints(true)
+	stopProfile := phase("steps")
+	defer stopProfile()
 	began, cpu, wrote := time.Now(), cpuTime(), writtenBytes()
 	ids := make([]string, cfg.throughput)
 	var wg sync.WaitGroup
@@ -130,7 +132,9 @@ func measureThroughput(env *inProcess, cfg config) ([]row, error) {
 	}
 	elapsed := last.Sub(began)
 	env.stepCost = cost{cpu: cpuTime() - cpu, wrote: writtenBytes() - wrote, n: cfg.throughput * 5}
+	stopProfile()
 	ds := env.recordCheckpoints(false)
+	env.commitsPerRun = float64(len(ds)) / float64(cfg.throughput)
 	if err := waitAll(env.app, ids, time.Minute); err != nil {
 		return nil, err
 	}
