@@ -12,8 +12,8 @@ import (
 // own and the run's only next step is a task that can start at once, its
 // checkpoint is held (pending) and the next task starts; the held steps
 // commit with the next checkpoint that is written, in the same
-// transaction, or when the chain is chainWait old or maxChain steps long,
-// whichever comes first.
+// transaction, or when the chain is chainWait old (Engine.chainWait) or
+// maxChain steps long, whichever comes first.
 //
 // What stays: a node's database writes (Step.Write, Mail) commit exactly
 // once, in one transaction with its step record and the state it made: a
@@ -50,7 +50,7 @@ func (x *executor) hold(next *Run, steps []*StepRecord, writes []func(core.App) 
 	if n == nil || n.kind != kindTask || next.prog.NotBefore[n.id].After(now) {
 		return false
 	}
-	if x.pending != nil && (len(x.pending.steps)+len(steps) > maxChain || now.Sub(x.pending.since) >= chainWait) {
+	if x.e.chainWait <= 0 || x.pending != nil && (len(x.pending.steps)+len(steps) > maxChain || now.Sub(x.pending.since) >= x.e.chainWait) {
 		return false
 	}
 	if x.ctx.Err() != nil || x.e.isDraining() {
@@ -81,5 +81,5 @@ func (x *executor) flushDue() time.Time {
 	if x.pending == nil {
 		return time.Time{}
 	}
-	return x.pending.since.Add(chainWait)
+	return x.pending.since.Add(x.e.chainWait)
 }
