@@ -18,18 +18,21 @@ const maxScanned = 32
 
 type member struct{ key, val []byte } // key without its quotes
 
-// members splits a JSON object into its top-level members.
-func members(b []byte) (out []member, ok bool) {
+var jsonNull = []byte("null")
+
+// members appends a JSON object's top-level members to out.
+func members(out []member, b []byte) ([]member, bool) {
+	first := len(out)
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return nil, skipSpace(b, i+1) == len(b)
+		return out, skipSpace(b, i+1) == len(b)
 	}
 	for {
-		if i >= len(b) || b[i] != '"' || len(out) == maxScanned {
+		if i >= len(b) || b[i] != '"' || len(out)-first == maxScanned {
 			return nil, false
 		}
 		start := i + 1
@@ -53,7 +56,7 @@ func members(b []byte) (out []member, ok bool) {
 		if !ok {
 			return nil, false
 		}
-		for _, m := range out {
+		for _, m := range out[first:] {
 			if bytes.Equal(m.key, key) {
 				return nil, false
 			}
@@ -137,15 +140,17 @@ func skipString(b []byte, i int) (int, bool) {
 // fields of updated that are new or differ from base, and base's fields
 // missing from updated as null, keys sorted as json.Marshal sorts a map's.
 func scanDiff(base, updated []byte) ([]byte, bool) {
-	b, ok := members(base)
+	var bm, um [maxScanned]member // on the stack: nothing allocated but the diff
+	var cm [2 * maxScanned]member
+	b, ok := members(bm[:0], base)
 	if !ok {
 		return nil, false
 	}
-	u, ok := members(updated)
+	u, ok := members(um[:0], updated)
 	if !ok {
 		return nil, false
 	}
-	changes := make([]member, 0, len(u))
+	changes := cm[:0]
 	for _, m := range u {
 		if i := slices.IndexFunc(b, func(o member) bool { return bytes.Equal(o.key, m.key) }); i < 0 || !bytes.Equal(b[i].val, m.val) {
 			changes = append(changes, m)
@@ -153,7 +158,7 @@ func scanDiff(base, updated []byte) ([]byte, bool) {
 	}
 	for _, m := range b {
 		if !slices.ContainsFunc(u, func(o member) bool { return bytes.Equal(o.key, m.key) }) {
-			changes = append(changes, member{m.key, []byte("null")})
+			changes = append(changes, member{m.key, jsonNull})
 		}
 	}
 	slices.SortFunc(changes, func(x, y member) int { return bytes.Compare(x.key, y.key) })

@@ -58,7 +58,17 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the in-process measurements here")
 	ratioOnly := flag.Int("ratio", 0, "only measure steps ÷ creates, this many times on fresh apps (for profiling the engine's writes)")
 	flag.StringVar(&phaseProfile.name, "phase", "", "with -cpuprofile: profile only the steps or the creates (steps|creates)")
+	memProfile := flag.String("memprofile", "", "write an allocation profile here when done (every phase; pprof -sample_index=alloc_space)")
 	flag.Parse()
+	if *memProfile != "" {
+		runtime.MemProfileRate = 4096
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *cpuProfile != "" && phaseProfile.name != "" {
 		phaseProfile.path = *cpuProfile
 	} else if *cpuProfile != "" {
