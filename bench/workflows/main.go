@@ -113,8 +113,9 @@ func run(cfg config) (string, error) {
 	}
 	defer env.close()
 
+	warm := func(env *inProcess, cfg config) ([]row, error) { return nil, warmUp(env, cfg) }
 	steps := []func(*inProcess, config) ([]row, error){
-		measureCheckpoints, measureThroughput, measureCreates, measurePostToFirstNode, measureEventToResume, measureConcurrent16,
+		measureCheckpoints, warm, measureThroughput, measureCreates, measurePostToFirstNode, measureEventToResume, measureConcurrent16,
 	}
 	for _, step := range steps {
 		got, err := step(env, cfg)
@@ -139,6 +140,10 @@ func ratios(cfg config, n int) error {
 	for range n {
 		env, err := newInProcess(cfg)
 		if err != nil {
+			return err
+		}
+		if err := warmUp(env, cfg); err != nil {
+			env.close()
 			return err
 		}
 		if _, err := measureThroughput(env, cfg); err != nil {

@@ -99,27 +99,8 @@ func measureThroughput(env *inProcess, cfg config) ([]row, error) {
 	stopProfile := phase("steps")
 	defer stopProfile()
 	began, cpu, wrote := time.Now(), cpuTime(), writtenBytes()
-	ids := make([]string, cfg.throughput)
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for g := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := g; i < cfg.throughput; i += 4 {
-				run, err := workflows.Start(env.app, benchFive, i, workflows.StartOptions{})
-				env.logs.see(err)
-				if err != nil {
-					errs <- err
-					return
-				}
-				ids[i] = run.ID
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	ids, err := startFive(env, cfg.throughput)
+	if err != nil {
 		return nil, err
 	}
 	// Timed to the last run's end as announced; the runs are read (and
@@ -177,6 +158,31 @@ func measureThroughput(env *inProcess, cfg config) ([]row, error) {
 			note:    fmt.Sprintf("durable runs cost %.0f× the in-memory ones; what they buy: every node survives a crash", basePerSec/perSec),
 		},
 	}, nil
+}
+
+// startFive starts n five-node runs from 4 goroutines and returns their ids.
+func startFive(env *inProcess, n int) ([]string, error) {
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < n; i += 4 {
+				run, err := workflows.Start(env.app, benchFive, i, workflows.StartOptions{})
+				env.logs.see(err)
+				if err != nil {
+					errs <- err
+					return
+				}
+				ids[i] = run.ID
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return ids, <-errs
 }
 
 func measurePostToFirstNode(env *inProcess, cfg config) ([]row, error) {
