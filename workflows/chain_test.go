@@ -96,6 +96,11 @@ func TestQuickTasksCommitTogether(t *testing.T) {
 			if done.Status != workflows.StatusCompleted || !strings.Contains(string(done.State), `["a","b","c","d","e"]`) {
 				t.Fatalf("status %s, state %s", done.Status, done.State)
 			}
+			// The counts are taken after the commit the status is read from.
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) &&
+				(checkpoints.Load() < tc.checkpoints || int(announced.Load()) < len(tc.steps)); {
+				time.Sleep(5 * time.Millisecond)
+			}
 			steps, _ := workflows.Steps(app, run.ID)
 			var got []string
 			for _, s := range steps {
