@@ -10,9 +10,14 @@ import (
 
 // creates.go is issue 14's baseline for the engine: PocketBase's own
 // record creates per second at the engine's concurrency, in the same app
-// and run. A workflow step is one checkpoint (one small transaction), so
-// steps per second ÷ creates per second says what the engine adds to a
-// plain write.
+// and run. A workflow step is one node and its checkpoint (a step row, the
+// run's row; the benchmark's quick steps without writes share one
+// transaction per run), so steps per second ÷ creates per second says
+// what the engine adds to a plain write. Both are timed on the same app
+// after the same warm-up (warmUp): the steps from the first Start to the
+// last run's end as announced, from 4 goroutines starting runs and the
+// engine's workers running them; the creates from 4 goroutines (as many
+// as the workers) until the last Save returns.
 
 // benchNotes is a plain collection of one text field, without the
 // academy's hooks (no audit, no rules): a bare PocketBase create.
