@@ -107,6 +107,7 @@ type Engine struct {
 
 	stmts     atomic.Pointer[stmtCache] // the checkpoint's prepared statements (stmts.go)
 	executors atomic.Int32              // runs executing now (execute)
+	chainWait time.Duration             // how long a quick task's checkpoint may be held (exec_chain.go; 0: never)
 }
 
 // job is a run to execute; run is set when the lease is already ours.
@@ -133,6 +134,7 @@ func NewEngine(app core.App, opts Options) *Engine {
 		waiters:   map[string][]chan struct{}{},
 		scanKick:  make(chan struct{}, 1),
 		mailKick:  make(chan struct{}, 1),
+		chainWait: chainWait,
 	}
 	e.cond = sync.NewCond(&e.mu)
 	app.Store().Set(storeKey, e)

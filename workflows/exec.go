@@ -36,6 +36,7 @@ type executor struct {
 	running map[string]bool
 	results chan nodeResult
 	failure *failure
+	pending *held // checkpoints held for the next one (exec_chain.go)
 }
 
 // failure is a permanent node failure waiting for the run's other running
@@ -102,6 +103,7 @@ func (e *Engine) execute(j job) {
 		}
 	}()
 	x.loop()
+	x.flush() // held checkpoints are written however the loop ended (not after a panic)
 }
 
 func (x *executor) loop() {
@@ -122,6 +124,7 @@ func (x *executor) loop() {
 			}
 		}
 		if len(x.running) == 0 {
+			x.flush() // the chain ends here: nothing of it runs any more
 			if x.failure != nil {
 				x.beginCompensation()
 				continue
@@ -158,11 +161,19 @@ func (x *executor) loop() {
 			continue
 		}
 		// Nodes are running; a ready node may fall due meanwhile (a retry
-		// backoff beside a slow branch).
+		// backoff beside a slow branch), and held checkpoints must be
+		// written in time.
 		var due <-chan time.Time
 		var timer *time.Timer
+		wait := time.Duration(-1)
 		if wake := x.nextWake(); !wake.IsZero() && !draining && x.failure == nil {
-			timer = time.NewTimer(max(time.Until(wake), time.Millisecond))
+			wait = max(time.Until(wake), time.Millisecond)
+		}
+		if flush := x.flushDue(); !flush.IsZero() && (wait < 0 || time.Until(flush) < wait) {
+			wait = max(time.Until(flush), 0)
+		}
+		if wait >= 0 {
+			timer = time.NewTimer(wait)
 			due = timer.C
 		}
 		select {
@@ -170,6 +181,9 @@ func (x *executor) loop() {
 			delete(x.running, res.node)
 			x.handle(res)
 		case <-due:
+			if flush := x.flushDue(); !flush.IsZero() && !time.Now().Before(flush) {
+				x.flush()
+			}
 		case <-x.ctx.Done():
 			return
 		}

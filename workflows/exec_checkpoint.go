@@ -49,8 +49,16 @@ func (x *executor) completeEmpty(now time.Time) {
 	}
 }
 
-// commit writes a checkpoint in one short transaction, fenced on the lease.
+// commit writes a checkpoint in one short transaction, fenced on the lease,
+// with the steps held before it; or holds it for the next one
+// (exec_chain.go).
 func (x *executor) commit(next *Run, steps []*StepRecord, writes []func(core.App) error, extra func(core.App) error, now time.Time) error {
+	if x.hold(next, steps, writes, extra, now) {
+		return nil
+	}
+	if x.pending != nil {
+		steps = append(x.pending.steps[:len(x.pending.steps):len(x.pending.steps)], steps...)
+	}
 	began := time.Now()
 	next.Updated = now
 	row := next.row(now)
@@ -78,13 +86,14 @@ func (x *executor) commit(next *Run, steps []*StepRecord, writes []func(core.App
 	})
 	x.e.checkpointObserved(time.Since(began))
 	if errors.Is(err, errFenced) {
+		x.pending = nil // the run is someone else's (or cancelled)
 		x.cancel()
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	x.run, x.stored = next, row
+	x.run, x.stored, x.pending = next, row, nil
 	x.e.publishRow(next, &row, false)
 	x.e.publishSteps(steps)
 	if next.Status.Terminal() {

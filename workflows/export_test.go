@@ -76,3 +76,7 @@ func ExecOutsideTx(app core.App, query string, args ...any) error {
 	_, err := execSQL(nil, app, query, args...)
 	return err
 }
+
+// SetChainWait sets how long a quick task's checkpoint may be held for the
+// next one (0: never held); before Start.
+func (e *Engine) SetChainWait(d time.Duration) { e.chainWait = d }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -21,11 +22,58 @@ func TestMergeState(t *testing.T) {
 		{"parallel writers keep both", `{"a":9,"b":2}`, `{"a":1,"b":2}`, `{"a":1,"b":3}`, `{"a":9,"b":3}`, `{"b":3}`},
 		{"removed field", `{"a":9,"b":2}`, `{"a":1,"b":2}`, `{"a":1}`, `{"a":9}`, `{"b":null}`},
 		{"not an object", `[1]`, `[1]`, `[2]`, `[2]`, `[2]`},
+		{"null", `null`, `null`, `{"a":1}`, `{"a":1}`, `{"a":1}`},
+		{"nothing changed", `{"a":1}`, `{"a":1}`, `{"a":1}`, `{"a":1}`, `{}`},
+		{"nested values and strings", `{"z":{"x":[1,{"y":"}]"}]},"s":"a\"b,","n":null}`, `{"z":{"x":[1,{"y":"}]"}]},"s":"a\"b,","n":null}`,
+			`{"z":{"x":[1,{"y":"}]"}]},"s":"a\"b,!","t":true}`, `{"z":{"x":[1,{"y":"}]"}]},"s":"a\"b,!","t":true}`, `{"n":null,"s":"a\"b,!","t":true}`},
+		{"keys sorted as Marshal sorts them", `{}`, `{}`, `{"b":1,"a b":2,"a":3}`, `{"b":1,"a b":2,"a":3}`, `{"a":3,"a b":2,"b":1}`},
+		{"escaped key", `{}`, `{}`, `{"\u003c":1}`, `{"\u003c":1}`, `{"\u003c":1}`},
+		{"spaces", `{ "a" : 1 }`, `{ "a" : 1 }`, `{"a":2}`, `{"a":2}`, `{"a":2}`},
 	}
 	for _, c := range cases {
 		merged, diff := mergeState([]byte(c.current), []byte(c.base), []byte(c.updated))
 		if string(merged) != c.merged || string(diff) != c.diff {
 			t.Errorf("%s: merged %s diff %s, want %s %s", c.name, merged, diff, c.merged, c.diff)
+		}
+	}
+}
+
+// TestScanDiffIsMarshalsDiff: where the scanner reads a state, its diff is
+// byte for byte the one json.Unmarshal and Marshal give.
+func TestScanDiffIsMarshalsDiff(t *testing.T) {
+	t.Parallel()
+	states := []string{`{}`, `{"a":1}`, `{"a":2,"b":[1,2]}`, `{"b":[1,2],"c":{"d":"e\\"}}`, `{"a":"x","c":{"d":"e\\"},"e":1.5e3}`,
+		`{"a":"\u003cb\u003e","z":false}`, `{"A":1,"a":2,"_":3,"0":4}`}
+	for _, base := range states {
+		for _, updated := range states {
+			got, ok := scanDiff([]byte(base), []byte(updated))
+			if !ok {
+				t.Errorf("%s → %s: not scanned", base, updated)
+				continue
+			}
+			var b, u map[string]json.RawMessage
+			json.Unmarshal([]byte(base), &b)
+			json.Unmarshal([]byte(updated), &u)
+			changes := map[string]json.RawMessage{}
+			for k, v := range u {
+				if old, ok := b[k]; !ok || string(old) != string(v) {
+					changes[k] = v
+				}
+			}
+			for k := range b {
+				if _, ok := u[k]; !ok {
+					changes[k] = json.RawMessage("null")
+				}
+			}
+			want, _ := json.Marshal(changes)
+			if string(got) != string(want) {
+				t.Errorf("%s → %s: diff %s, want %s", base, updated, got, want)
+			}
+		}
+	}
+	for _, s := range []string{`{"a":1,"a":2}`, `{"\"":1}`, `[1]`, `{"a":1`, `{"a" 1}`, `{"a":1}x`} {
+		if _, ok := members(nil, []byte(s)); ok {
+			t.Errorf("%s: scanned, want it left to json.Unmarshal", s)
 		}
 	}
 }

@@ -12,6 +12,13 @@ import (
 // fields, the step's output. States that are not JSON objects are replaced
 // whole.
 func mergeState(current, base, updated json.RawMessage) (merged, diff json.RawMessage) {
+	if bytes.Equal(current, base) {
+		// Nothing ran beside this node (the common case): the diff by
+		// comparing bytes (state_scan.go), the merge is updated itself.
+		if d, ok := scanDiff(base, updated); ok {
+			return updated, d
+		}
+	}
 	var b, u map[string]json.RawMessage
 	if json.Unmarshal(base, &b) != nil || json.Unmarshal(updated, &u) != nil || b == nil || u == nil {
 		return updated, updated

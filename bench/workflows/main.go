@@ -11,7 +11,7 @@
 // server cannot start.
 //
 //	go run ./bench/workflows [-bin bin/crash-server] [-quick]
-//	go run ./bench/workflows -ratio 3 [-cpuprofile cpu.prof]   # steps ÷ creates only, three times
+//	go run ./bench/workflows -ratio 3 [-cpuprofile cpu.prof [-phase steps|creates]]   # steps ÷ creates only, three times
 package main
 
 import (
@@ -57,8 +57,21 @@ func main() {
 	flag.IntVar(&cfg.workers, "workers", 4, "engine workers (WORKFLOW_WORKERS)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the in-process measurements here")
 	ratioOnly := flag.Int("ratio", 0, "only measure steps ÷ creates, this many times on fresh apps (for profiling the engine's writes)")
+	flag.StringVar(&phaseProfile.name, "phase", "", "with -cpuprofile: profile only the steps or the creates (steps|creates)")
+	memProfile := flag.String("memprofile", "", "write an allocation profile here when done (every phase; pprof -sample_index=alloc_space)")
 	flag.Parse()
-	if *cpuProfile != "" {
+	if *memProfile != "" {
+		runtime.MemProfileRate = 4096
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
+	if *cpuProfile != "" && phaseProfile.name != "" {
+		phaseProfile.path = *cpuProfile
+	} else if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil && pprof.StartCPUProfile(f) == nil {
 			defer pprof.StopCPUProfile()
@@ -100,8 +113,9 @@ func run(cfg config) (string, error) {
 	}
 	defer env.close()
 
+	warm := func(env *inProcess, cfg config) ([]row, error) { return nil, warmUp(env, cfg) }
 	steps := []func(*inProcess, config) ([]row, error){
-		measureCheckpoints, measureThroughput, measureCreates, measurePostToFirstNode, measureEventToResume, measureConcurrent16,
+		measureCheckpoints, warm, measureThroughput, measureCreates, measurePostToFirstNode, measureEventToResume, measureConcurrent16,
 	}
 	for _, step := range steps {
 		got, err := step(env, cfg)
@@ -128,6 +142,10 @@ func ratios(cfg config, n int) error {
 		if err != nil {
 			return err
 		}
+		if err := warmUp(env, cfg); err != nil {
+			env.close()
+			return err
+		}
 		if _, err := measureThroughput(env, cfg); err != nil {
 			env.close()
 			return err
@@ -137,8 +155,8 @@ func ratios(cfg config, n int) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s: %s; %s; CPU and writes per step %s, per create %s\n", time.Now().UTC().Format("15:04:05"),
-			rows[0].value, rows[1].value, env.stepCost, env.createCost)
+		fmt.Printf("%s: %s; %s; CPU and writes per step %s, per create %s; %.2f checkpoints per five-step run\n",
+			time.Now().UTC().Format("15:04:05"), rows[0].value, rows[1].value, env.stepCost, env.createCost, env.commitsPerRun)
 		got = append(got, env.fiveNodePerSec*5/env.createsPerSec)
 	}
 	slices.Sort(got)
@@ -191,6 +209,7 @@ type inProcess struct {
 	fiveNodePerSec float64 // measureThroughput's result, beside the recovery's pace
 	createsPerSec  float64 // measureCreates' result
 	stepCost       cost    // the process's CPU and writes while measureThroughput's runs ran
+	commitsPerRun  float64 // checkpoints written per run there (a chain of quick steps commits once)
 	createCost     cost    // and while measureCreates' creates ran
 
 	waitFlow *workflows.Workflow[string, waitState]
