@@ -1,11 +1,16 @@
 package hooks_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -22,35 +27,149 @@ func apiAs(a testapp.Account) map[string]string {
 	return map[string]string{"Authorization": a.Token}
 }
 
-// apiRun runs every scenario on a fresh clone of the fixture academy.
+// apiRun runs every scenario on a clone of the fixture academy: those that
+// change nothing share one, the others get one each (apiParallel).
 func apiRun(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
-	for i := range scenarios {
-		scenarios[i].TestAppFactory = testapp.Factory
-	}
 	apiParallel(t, scenarios)
 }
 
-// apiParallel runs the scenarios side by side, each as a subtest named
-// after it, on the app its TestAppFactory makes (a fresh clone of the
-// fixture academy unless it says otherwise): no scenario sees another's
-// writes, so their order does not matter.
+// apiParallel runs the scenarios, each as a subtest named after it, so that
+// no scenario sees another's writes and their order does not matter. A
+// scenario that may write (one with setup, or a write the routes accept)
+// runs side by side with the others on the app its TestAppFactory makes, a
+// fresh clone of the fixture academy unless it says otherwise. The reads
+// and the refused writes run one after another on one clone they share:
+// building an app is most of what a scenario costs. Each is held to
+// changing nothing: a commit to either database while it ran fails it.
 func apiParallel(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
+	apiSplit(t, scenarios, apiChangesNothing)
+}
+
+// apiChecks is apiParallel for a route that writes nothing whatever it
+// answers (a check): every scenario on the default app, with no setup,
+// shares the one app, held to changing nothing like the reads.
+func apiChecks(t *testing.T, scenarios []tests.ApiScenario) {
+	t.Helper()
+	apiSplit(t, scenarios, func(s tests.ApiScenario) bool { return s.TestAppFactory == nil && s.BeforeTestFunc == nil })
+}
+
+func apiSplit(t *testing.T, scenarios []tests.ApiScenario, changesNothing func(tests.ApiScenario) bool) {
+	t.Helper()
+	var readers []tests.ApiScenario
 	for _, s := range scenarios {
+		if changesNothing(s) {
+			readers = append(readers, s)
+			continue
+		}
 		if s.TestAppFactory == nil {
 			s.TestAppFactory = testapp.Factory
 		}
-		name := s.Name
-		if name == "" {
-			name = s.Method + " " + s.URL
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(apiName(s), func(t *testing.T) {
 			t.Parallel()
 			s.Name = "run"
 			s.Test(t)
 		})
 	}
+	if len(readers) == 0 {
+		return
+	}
+	shared, _ := testapp.New(t)
+	mux := testapp.Handler(t, shared)
+	watch := testapp.WatchWrites(shared)
+	for _, s := range readers {
+		t.Run(apiName(s), func(t *testing.T) {
+			t.Run("run", func(t *testing.T) { apiAsk(t, shared, mux, s) })
+			if watch.Changed() {
+				t.Errorf("%s %s wrote to the app it shares with the other reads", s.Method, s.URL)
+			}
+		})
+	}
+}
+
+// apiAsk sends s's request to mux, app's router built once, and checks the
+// answer against s's expectations the way tests.ApiScenario does (its
+// runner builds a router per scenario, which one app allows only once).
+func apiAsk(t *testing.T, app *tests.TestApp, mux http.Handler, s tests.ApiScenario) {
+	app.ResetEventCalls()
+	req := httptest.NewRequest(s.Method, s.URL, s.Body)
+	req.Header.Set("content-type", "application/json")
+	for k, v := range s.Headers {
+		req.Header.Set(k, strings.TrimSpace(v))
+	}
+	if s.Timeout > 0 {
+		ctx, cancel := context.WithTimeout(req.Context(), s.Timeout)
+		defer cancel()
+		req = req.WithContext(ctx)
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	res := rec.Result()
+	if res.StatusCode != s.ExpectedStatus {
+		t.Errorf("Expected status code %d, got %d", s.ExpectedStatus, res.StatusCode)
+	}
+	time.Sleep(s.Delay)
+
+	if len(s.ExpectedContent) == 0 && len(s.NotExpectedContent) == 0 {
+		if rec.Body.Len() != 0 {
+			t.Errorf("Expected empty body, got \n%v", rec.Body.String())
+		}
+	} else {
+		body := rec.Body.String()
+		var compact bytes.Buffer
+		if json.Compact(&compact, rec.Body.Bytes()) == nil {
+			body = compact.String()
+		}
+		for _, want := range s.ExpectedContent {
+			if !strings.Contains(body, want) {
+				t.Errorf("Cannot find %v in response body \n%v", want, body)
+				break
+			}
+		}
+		for _, unwanted := range s.NotExpectedContent {
+			if strings.Contains(body, unwanted) {
+				t.Errorf("Didn't expect %v in response body \n%v", unwanted, body)
+				break
+			}
+		}
+	}
+
+	others := maps.Clone(app.EventCalls)
+	noOthers := false
+	for event, want := range s.ExpectedEvents {
+		if event == "*" && want <= 0 {
+			noOthers = true
+			continue
+		}
+		if got := others[event]; got != want {
+			t.Errorf("Expected event %s to be called %d, got %d", event, want, got)
+		}
+		delete(others, event)
+	}
+	if noOthers && len(others) > 0 {
+		t.Errorf("Missing expected remaining events:\n%#v\nAll triggered app events are:\n%#v", others, app.EventCalls)
+	}
+
+	if s.AfterTestFunc != nil {
+		s.AfterTestFunc(t, app, res)
+	}
+}
+
+// apiChangesNothing: a scenario on the default app, with no setup, that
+// reads or expects its write refused.
+func apiChangesNothing(s tests.ApiScenario) bool {
+	if s.TestAppFactory != nil || s.BeforeTestFunc != nil {
+		return false
+	}
+	return s.Method == http.MethodGet || s.Method == http.MethodHead || s.ExpectedStatus >= 400
+}
+
+func apiName(s tests.ApiScenario) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.Method + " " + s.URL
 }
 
 // apiBody is a JSON request body.
