@@ -44,7 +44,14 @@ func apiRun(t *testing.T, scenarios []tests.ApiScenario) {
 // changing nothing: a commit to either database while it ran fails it.
 func apiParallel(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
-	apiSplit(t, scenarios, apiChangesNothing)
+	apiSplit(t, testapp.Factory, scenarios, apiChangesNothing)
+}
+
+// apiParallelOn is apiParallel on the apps factory makes instead of the
+// fixture academy's (a scenario that names its own factory keeps it).
+func apiParallelOn(t *testing.T, factory func(testing.TB) *tests.TestApp, scenarios []tests.ApiScenario) {
+	t.Helper()
+	apiSplit(t, factory, scenarios, apiChangesNothing)
 }
 
 // apiChecks is apiParallel for a route that writes nothing whatever it
@@ -52,10 +59,10 @@ func apiParallel(t *testing.T, scenarios []tests.ApiScenario) {
 // shares the one app, held to changing nothing like the reads.
 func apiChecks(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
-	apiSplit(t, scenarios, func(s tests.ApiScenario) bool { return s.TestAppFactory == nil && s.BeforeTestFunc == nil })
+	apiSplit(t, testapp.Factory, scenarios, func(s tests.ApiScenario) bool { return s.TestAppFactory == nil && s.BeforeTestFunc == nil })
 }
 
-func apiSplit(t *testing.T, scenarios []tests.ApiScenario, changesNothing func(tests.ApiScenario) bool) {
+func apiSplit(t *testing.T, factory func(testing.TB) *tests.TestApp, scenarios []tests.ApiScenario, changesNothing func(tests.ApiScenario) bool) {
 	t.Helper()
 	var readers []tests.ApiScenario
 	for _, s := range scenarios {
@@ -64,7 +71,7 @@ func apiSplit(t *testing.T, scenarios []tests.ApiScenario, changesNothing func(t
 			continue
 		}
 		if s.TestAppFactory == nil {
-			s.TestAppFactory = testapp.Factory
+			s.TestAppFactory = factory
 		}
 		t.Run(apiName(s), func(t *testing.T) {
 			t.Parallel()
@@ -75,7 +82,8 @@ func apiSplit(t *testing.T, scenarios []tests.ApiScenario, changesNothing func(t
 	if len(readers) == 0 {
 		return
 	}
-	shared, _ := testapp.New(t)
+	shared := factory(t)
+	t.Cleanup(shared.Cleanup)
 	mux := testapp.Handler(t, shared)
 	watch := testapp.WatchWrites(shared)
 	for _, s := range readers {
