@@ -22,35 +22,89 @@ func apiAs(a testapp.Account) map[string]string {
 	return map[string]string{"Authorization": a.Token}
 }
 
-// apiRun runs every scenario on a fresh clone of the fixture academy.
+// apiRun runs every scenario on a clone of the fixture academy: those that
+// change nothing share one, the others get one each (apiParallel).
 func apiRun(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
-	for i := range scenarios {
-		scenarios[i].TestAppFactory = testapp.Factory
-	}
 	apiParallel(t, scenarios)
 }
 
-// apiParallel runs the scenarios side by side, each as a subtest named
-// after it, on the app its TestAppFactory makes (a fresh clone of the
-// fixture academy unless it says otherwise): no scenario sees another's
-// writes, so their order does not matter.
+// apiParallel runs the scenarios, each as a subtest named after it, so that
+// no scenario sees another's writes and their order does not matter. A
+// scenario that may write (one with setup, or a write the routes accept)
+// runs side by side with the others on the app its TestAppFactory makes, a
+// fresh clone of the fixture academy unless it says otherwise. The reads
+// and the refused writes run one after another on one clone they share:
+// building an app is most of what a scenario costs. Each is held to
+// changing nothing: a commit to either database while it ran fails it.
 func apiParallel(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
+	apiSplit(t, testapp.Factory, scenarios, apiChangesNothing)
+}
+
+// apiParallelOn is apiParallel on the apps factory makes instead of the
+// fixture academy's (a scenario that names its own factory keeps it).
+func apiParallelOn(t *testing.T, factory func(testing.TB) *tests.TestApp, scenarios []tests.ApiScenario) {
+	t.Helper()
+	apiSplit(t, factory, scenarios, apiChangesNothing)
+}
+
+// apiChecks is apiParallel for a route that writes nothing whatever it
+// answers (a check): every scenario on the default app, with no setup,
+// shares the one app, held to changing nothing like the reads.
+func apiChecks(t *testing.T, scenarios []tests.ApiScenario) {
+	t.Helper()
+	apiSplit(t, testapp.Factory, scenarios, func(s tests.ApiScenario) bool { return s.TestAppFactory == nil && s.BeforeTestFunc == nil })
+}
+
+func apiSplit(t *testing.T, factory func(testing.TB) *tests.TestApp, scenarios []tests.ApiScenario, changesNothing func(tests.ApiScenario) bool) {
+	t.Helper()
+	var readers []tests.ApiScenario
 	for _, s := range scenarios {
+		if changesNothing(s) {
+			readers = append(readers, s)
+			continue
+		}
 		if s.TestAppFactory == nil {
-			s.TestAppFactory = testapp.Factory
+			s.TestAppFactory = factory
 		}
-		name := s.Name
-		if name == "" {
-			name = s.Method + " " + s.URL
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(apiName(s), func(t *testing.T) {
 			t.Parallel()
 			s.Name = "run"
 			s.Test(t)
 		})
 	}
+	if len(readers) == 0 {
+		return
+	}
+	shared := factory(t)
+	t.Cleanup(shared.Cleanup)
+	mux := testapp.Handler(t, shared)
+	watch := testapp.WatchWrites(shared)
+	for _, s := range readers {
+		t.Run(apiName(s), func(t *testing.T) {
+			t.Run("run", func(t *testing.T) { testapp.Ask(t, shared, mux, s) })
+			if watch.Changed() {
+				t.Errorf("%s %s wrote to the app it shares with the other reads", s.Method, s.URL)
+			}
+		})
+	}
+}
+
+// apiChangesNothing: a scenario on the default app, with no setup, that
+// reads or expects its write refused.
+func apiChangesNothing(s tests.ApiScenario) bool {
+	if s.TestAppFactory != nil || s.BeforeTestFunc != nil {
+		return false
+	}
+	return s.Method == http.MethodGet || s.Method == http.MethodHead || s.ExpectedStatus >= 400
+}
+
+func apiName(s tests.ApiScenario) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.Method + " " + s.URL
 }
 
 // apiBody is a JSON request body.

@@ -134,26 +134,25 @@ func TestQueryDeadlineAnswers503(t *testing.T) {
 func TestRecordAPIQueriesCarryTheDeadline(t *testing.T) {
 	f := testapp.Get(t)
 	t.Setenv(hooks.QueryDeadlineEnv, "1h")
-	var mu sync.Mutex
-	var seen, short []string
-	watch := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-		mu.Lock()
-		seen, short = nil, nil
-		mu.Unlock()
-		app.ConcurrentDB().(*dbx.DB).QueryLogFunc = func(ctx context.Context, _ time.Duration, sql string, _ *sql.Rows, _ error) {
-			if !strings.Contains(sql, "FROM `lessons`") && !strings.Contains(sql, "FROM `teachers`") {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			seen = append(seen, sql)
-			if d, ok := ctx.Deadline(); !ok || time.Until(d) < 30*time.Minute {
-				short = append(short, sql)
+	// Each scenario keeps its own log: the two run side by side, and one
+	// log shared by both was emptied by the other's setup mid-request.
+	probe := func(min int) (func(testing.TB, *tests.TestApp, *core.ServeEvent), func(testing.TB, *tests.TestApp, *http.Response)) {
+		var mu sync.Mutex
+		var seen, short []string
+		watch := func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+			app.ConcurrentDB().(*dbx.DB).QueryLogFunc = func(ctx context.Context, _ time.Duration, sql string, _ *sql.Rows, _ error) {
+				if !strings.Contains(sql, "FROM `lessons`") && !strings.Contains(sql, "FROM `teachers`") {
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				seen = append(seen, sql)
+				if d, ok := ctx.Deadline(); !ok || time.Until(d) < 30*time.Minute {
+					short = append(short, sql)
+				}
 			}
 		}
-	}
-	check := func(min int) func(testing.TB, *tests.TestApp, *http.Response) {
-		return func(t testing.TB, _ *tests.TestApp, _ *http.Response) {
+		check := func(t testing.TB, _ *tests.TestApp, _ *http.Response) {
 			mu.Lock()
 			defer mu.Unlock()
 			if len(seen) < min {
@@ -163,20 +162,23 @@ func TestRecordAPIQueriesCarryTheDeadline(t *testing.T) {
 				t.Fatalf("%d of %d queries ran without the request's deadline: %q", len(short), len(seen), short)
 			}
 		}
+		return watch, check
 	}
+	listWatch, listCheck := probe(3) // lessons, their count, teachers
+	viewWatch, viewCheck := probe(2) // the lesson, its teacher
 	lessons := "/api/collections/lessons/records"
 	apiRun(t, []tests.ApiScenario{
 		{
 			Name: "list with its count and an expand", Method: http.MethodGet,
 			URL:     lessons + query("filter", `teacher.display_name != ""`, "sort", "-teacher.display_name", "expand", "teacher"),
 			Headers: apiAs(f.ParentA), ExpectedStatus: 200, ExpectedContent: []string{`"expand":{"teacher"`},
-			BeforeTestFunc: watch, AfterTestFunc: check(3), // lessons, their count, teachers
+			BeforeTestFunc: listWatch, AfterTestFunc: listCheck,
 		},
 		{
 			Name: "view with an expand", Method: http.MethodGet,
 			URL: lessons + "/" + f.LessonA1 + query("expand", "teacher"), Headers: apiAs(f.ParentA),
 			ExpectedStatus: 200, ExpectedContent: []string{`"expand":{"teacher"`},
-			BeforeTestFunc: watch, AfterTestFunc: check(2), // the lesson, its teacher
+			BeforeTestFunc: viewWatch, AfterTestFunc: viewCheck,
 		},
 	})
 }

@@ -69,6 +69,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 			want              headerWant
 		}{"admin UI", "GET", "/_/extensions.js", nil, 200, "", headerWant{"Content-Security-Policy": "frame-ancestors 'none'"}})
 	}
+	var scenarios []tests.ApiScenario
 	for _, c := range cases {
 		want := headerWant{}
 		for k, v := range common {
@@ -79,7 +80,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 		}
 		s := tests.ApiScenario{
 			Name: c.name, Method: c.method, URL: c.url, Headers: c.headers,
-			ExpectedStatus: c.status, TestAppFactory: testapp.Factory,
+			ExpectedStatus: c.status,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				checkHeaders(t, res.Header, want)
 			},
@@ -87,8 +88,9 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 		if c.content != "" {
 			s.ExpectedContent = []string{c.content}
 		}
-		s.Test(t)
+		scenarios = append(scenarios, s)
 	}
+	apiRun(t, scenarios)
 }
 
 func checkHeaders(t testing.TB, h http.Header, want headerWant) {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
 )
 
 // endlessCount is a WHERE term SQLite would need hours to evaluate.
@@ -21,13 +20,15 @@ const endlessCount = "(WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FRO
 // per-query timeout would end in DeadlineExceeded, never in Canceled.
 func TestDeadlineInterruptsRunningQuery(t *testing.T) {
 	t.Parallel()
-	app, err := tests.NewTestApp()
+	app := bareApp(t)
+	superusers, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer app.Cleanup()
-	superusers, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
+	su := core.NewRecord(superusers)
+	su.SetEmail("owner@cedarheights.test")
+	su.SetRandomPassword()
+	if err := app.Save(su); err != nil {
 		t.Fatal(err)
 	}
 	// the lookups by id must find a row, or SQLite never evaluates the term
@@ -73,24 +74,16 @@ func TestDeadlineInterruptsRunningQuery(t *testing.T) {
 // (the query would then run and fail on the missing table instead).
 func TestDeadlineKeepsACarriedError(t *testing.T) {
 	t.Parallel()
-	app, err := tests.NewTestApp()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Cleanup()
+	app := bareApp(t)
 	var records []*core.Record
-	err = deadlineApp{App: app, ctx: context.Background()}.RecordQuery("no_such_collection").All(&records)
+	err := deadlineApp{App: app, ctx: context.Background()}.RecordQuery("no_such_collection").All(&records)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v; want RecordQuery's own cancelled context", err)
 	}
 }
 
 func TestQueryDeadlineFromEnv(t *testing.T) {
-	app, err := tests.NewTestApp()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Cleanup()
+	app := bareApp(t)
 	for raw, want := range map[string]time.Duration{
 		"": defaultQueryDeadline, "2s": 2 * time.Second, "off": 0, "OFF": 0,
 		"soon": defaultQueryDeadline, "-1s": defaultQueryDeadline, "0": defaultQueryDeadline,
@@ -100,4 +93,18 @@ func TestQueryDeadlineFromEnv(t *testing.T) {
 			t.Errorf("%s=%q: %s, want %s", QueryDeadlineEnv, raw, got, want)
 		}
 	}
+}
+
+// bareApp is PocketBase bootstrapped in an empty data dir: its own
+// collections, none of the academy's. These tests need no more, and
+// tests.NewTestApp would run the academy's migrations over PocketBase's
+// test data each time (about a second of CPU).
+func bareApp(t *testing.T) *core.BaseApp {
+	t.Helper()
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: t.TempDir(), EncryptionEnv: "pb_test_env"})
+	if err := app.Bootstrap(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.ResetBootstrapState() })
+	return app
 }

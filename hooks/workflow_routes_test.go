@@ -101,10 +101,7 @@ func workflowApp(t testing.TB) *tests.TestApp {
 
 func workflowRun(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
-	for i := range scenarios {
-		scenarios[i].TestAppFactory = workflowApp
-	}
-	apiParallel(t, scenarios)
+	apiParallelOn(t, workflowApp, scenarios)
 }
 
 func TestWorkflowRunView(t *testing.T) {

@@ -130,20 +130,20 @@ func TestHealth(t *testing.T) {
 	}
 	f := testapp.Get(t)
 	for _, c := range cases {
+		// Both addresses ask one app, set up once for the case.
+		healthEnv(t, c.env)
+		opsapi.UseSendmail(t, c.sendmail)
+		// No outbox sender: the queued messages stay as the case put them.
+		app := testapp.FactoryWith(wiring.WithEngineOptions(workflows.Options{NoMail: true}))(t)
+		mux := testapp.Handler(t, app)
+		if c.before != nil {
+			c.before(t, app)
+		}
 		for _, url := range []string{"/health", "/api/v1/health"} {
 			t.Run(c.name+" "+url, func(t *testing.T) {
-				healthEnv(t, c.env)
-				opsapi.UseSendmail(t, c.sendmail)
-				(&tests.ApiScenario{
+				testapp.Ask(t, app, mux, tests.ApiScenario{
 					Method: http.MethodGet, URL: url, Headers: apiAs(f.Admin), ExpectedStatus: c.status,
 					ExpectedContent: []string{`"checks":`},
-					// No outbox sender: the queued messages stay as the case put them.
-					TestAppFactory: testapp.FactoryWith(wiring.WithEngineOptions(workflows.Options{NoMail: true})),
-					BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-						if c.before != nil {
-							c.before(t, app)
-						}
-					},
 					AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 						var body healthBody
 						raw, _ := io.ReadAll(res.Body)
@@ -178,9 +178,10 @@ func TestHealth(t *testing.T) {
 							t.Errorf("Cache-Control = %q", res.Header.Get("Cache-Control"))
 						}
 					},
-				}).Test(t)
+				})
 			})
 		}
+		app.Cleanup()
 	}
 }
 
@@ -212,20 +213,20 @@ func TestHealthDetailsForAdminsOnly(t *testing.T) {
 		{"admin", apiAs(f.Admin), true},
 		{"superuser", apiAs(f.Superuser), true},
 	}
+	healthEnv(t, nil)
 	for _, s := range states {
+		// Every caller asks one app, set up once for the state.
+		opsapi.UseSendmail(t, s.sendmail)
+		app := testapp.Factory(t)
+		mux := testapp.Handler(t, app)
+		if s.before != nil {
+			s.before(t, app)
+		}
 		for _, c := range callers {
 			t.Run(s.name+" "+c.name, func(t *testing.T) {
-				healthEnv(t, nil)
-				opsapi.UseSendmail(t, s.sendmail)
-				(&tests.ApiScenario{
+				testapp.Ask(t, app, mux, tests.ApiScenario{
 					Method: http.MethodGet, URL: "/api/v1/health", Headers: c.headers, ExpectedStatus: s.status,
 					ExpectedContent: []string{`"status":"` + s.overall + `"`},
-					TestAppFactory:  testapp.Factory,
-					BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
-						if s.before != nil {
-							s.before(t, app)
-						}
-					},
 					AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 						var body map[string]json.RawMessage
 						if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
@@ -236,9 +237,10 @@ func TestHealthDetailsForAdminsOnly(t *testing.T) {
 							t.Errorf("body has keys %v; details wanted: %v", slices.Sorted(maps.Keys(body)), c.details)
 						}
 					},
-				}).Test(t)
+				})
 			})
 		}
+		app.Cleanup()
 	}
 }
 

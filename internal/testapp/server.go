@@ -1,6 +1,7 @@
 package testapp
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -26,13 +27,34 @@ func Serve(t testing.TB, app core.App) *httptest.Server {
 // innermost step, so hooks that wrap e.Server.Handler after e.Next() wrap
 // it here too. The caller closes it.
 func Listen(app core.App) (*httptest.Server, error) {
-	router, err := apis.NewRouter(app)
-	if err != nil {
+	srv := httptest.NewUnstartedServer(nil)
+	if err := serveOn(app, srv.Config); err != nil {
 		return nil, err
 	}
-	srv := httptest.NewUnstartedServer(nil)
-	event := &core.ServeEvent{App: app, Router: router, Server: srv.Config}
-	err = app.OnServe().Trigger(event, func(e *core.ServeEvent) error {
+	srv.Start()
+	return srv, nil
+}
+
+// Handler is app's full router as Serve builds it, without a listener: for
+// tests that send many requests to one app in process, building the router
+// once (each apis.NewRouter binds one more admin UI hook on the app, so a
+// second tests.ApiScenario on one app panics on a duplicate route).
+func Handler(t testing.TB, app core.App) http.Handler {
+	t.Helper()
+	srv := &http.Server{}
+	if err := serveOn(app, srv); err != nil {
+		t.Fatal(err)
+	}
+	return srv.Handler
+}
+
+func serveOn(app core.App, server *http.Server) error {
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		return err
+	}
+	event := &core.ServeEvent{App: app, Router: router, Server: server}
+	return app.OnServe().Trigger(event, func(e *core.ServeEvent) error {
 		mux, err := e.Router.BuildMux()
 		if err != nil {
 			return err
@@ -40,9 +62,4 @@ func Listen(app core.App) (*httptest.Server, error) {
 		e.Server.Handler = mux
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	srv.Start()
-	return srv, nil
 }

@@ -81,7 +81,9 @@ func NewAnswersChecked(t testing.TB, opts ...wiring.Option) (*tests.TestApp, *Fi
 }
 
 // Factory is an ApiScenario.TestAppFactory: every scenario gets its own app
-// (sharing one panics on v0.37+ when the admin UI routes are registered).
+// (tests.ApiScenario builds a router per run, and a second on one app panics
+// on the admin UI route; scenarios that share an app go through Handler and
+// Ask instead).
 func Factory(t testing.TB) *tests.TestApp {
 	return newApp(t)
 }
