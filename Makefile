@@ -99,31 +99,36 @@ test-go: build
 	fi; \
 	exit $$status
 
-test-js: build
-	cd tests/js && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
+test-js: build tests/js/node_modules/.package-lock.json
+	cd tests/js && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
+
+# npm ci only when the lock file changed since the last install (npm writes
+# node_modules/.package-lock.json at the end of each): it deletes and
+# reinstalls node_modules every time, 3-7 s of each suite's wall.
+tests/%/node_modules/.package-lock.json: tests/%/package-lock.json
+	cd tests/$* && npm ci --no-audit --no-fund
 
 # The pages in headless Chromium (Debian's chromium, /usr/bin/chromium; CI
 # installs it): playwright-core drives it against the built server.
 # Screenshots land in tests/browser/artifacts/ (not committed).
-test-browser: build
-	cd tests/browser && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
+test-browser: build tests/browser/node_modules/.package-lock.json
+	cd tests/browser && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) npm test
 
 # pb_public serves the official JS SDK from our own files: refresh it from
 # the npm package tests/browser pins (pocketbase 0.28.1), unchanged.
-vendor-sdk:
-	cd tests/browser && npm ci --no-audit --no-fund
+vendor-sdk: tests/browser/node_modules/.package-lock.json
 	cp tests/browser/node_modules/pocketbase/dist/pocketbase.es.mjs pb_public/vendor/pocketbase.es.mjs
 	cp tests/browser/node_modules/pocketbase/LICENSE.md pb_public/vendor/pocketbase.LICENSE.md
 
 # The load, client-query, billing, enrollment/mail and page benchmarks (not
 # tests): BENCH_FLAGS=-quick for short runs. The last line plays the
 # simulation's full school year (tests/sim, SIM_SEED=n replays a seed).
-bench: build mailpit
+bench: build mailpit tests/browser/node_modules/.package-lock.json
 	go run ./bench/load -bin $(BIN) $(BENCH_FLAGS)
 	go run ./bench/queries -bin $(BIN) $(BENCH_FLAGS)
 	go run ./bench/billing $(BENCH_FLAGS)
 	go run ./bench/enrollment $(BENCH_FLAGS)
-	cd tests/browser && npm ci --no-audit --no-fund && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) node bench-pages.js $(BENCH_FLAGS)
+	cd tests/browser && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) node bench-pages.js $(BENCH_FLAGS)
 	go build -o bin/crash-server ./tests/crash/server
 	go run ./bench/workflows -bin bin/crash-server $(BENCH_FLAGS) && CRASH_TRIALS=$${CRASH_TRIALS:-12} go test -count=1 -run TestKillNineMidRun ./tests/crash
 	SIM_YEAR=1 go test -count=1 -timeout 30m -run TestTerm -v ./tests/sim
