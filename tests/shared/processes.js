@@ -117,6 +117,13 @@ export async function startAcademy({ env: extra = {}, beforeServe } = {}) {
       throw err;
     }
   }
+  try {
+    await cheapPasswords(url);
+  } catch (err) {
+    await proc.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     output: proc.output,
@@ -132,6 +139,32 @@ export async function startAcademy({ env: extra = {}, beforeServe } = {}) {
       }
     },
   };
+}
+
+/**
+ * cheapPasswords sets the users' password field to bcrypt's lowest cost, as
+ * the owner can in the admin UI; the binary reads it from the data dir. The
+ * suites create and sign in accounts on every server (two hashes per
+ * create, one per sign-in, ~55 ms of CPU each at PocketBase's default cost:
+ * about half of the JS suite's CPU), and the same hashing and comparing runs
+ * at any cost. Production keeps the default (no migration sets a cost:
+ * TestCheapPasswordsAreTheTemplatesOnly).
+ */
+async function cheapPasswords(url) {
+  const call = async (path, init = {}) => {
+    const res = await fetch(`${url}${path}`, { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } });
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const { token } = await call('/api/collections/_superusers/auth-with-password', {
+    method: 'POST', body: JSON.stringify({ identity: SUPERUSER.email, password: SUPERUSER.password }),
+  });
+  const auth = { Authorization: token };
+  const users = await call('/api/collections/users', { headers: auth });
+  const password = users.fields.find((f) => f.name === 'password');
+  if (!password) throw new Error('the users collection has no password field');
+  password.cost = 4; // bcrypt.MinCost
+  await call('/api/collections/users', { method: 'PATCH', headers: auth, body: JSON.stringify({ fields: users.fields }) });
 }
 
 /**
