@@ -104,9 +104,10 @@ test-js: build tests/js/node_modules/.package-lock.json $(TEST_DATA)/data.db
 	cd tests/js && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) CEDARHEIGHTS_DATA_TEMPLATE=$(CURDIR)/$(TEST_DATA) npm test
 
 # The data dir the JS and browser suites' servers start from: migrated once
-# per build, in the zone and with the superuser of tests/shared/processes.js;
-# each server copies it instead of migrating a fresh one (~0.6 s of CPU each).
-$(TEST_DATA)/data.db: $(BIN)
+# per run (after the build, never beside it), in the zone and with the
+# superuser of tests/shared/processes.js; each server copies it instead of
+# migrating a fresh one (~0.6 s of CPU each).
+$(TEST_DATA)/data.db: build
 	@rm -rf $(TEST_DATA)
 	@ACADEMY_TZ=UTC ./$(BIN) superuser upsert owner@test.local owner-password-1234 --dir $(TEST_DATA) >/dev/null
 	@ACADEMY_TZ=UTC ./$(BIN) migrate up --dir $(TEST_DATA) >/dev/null
