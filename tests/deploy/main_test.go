@@ -51,9 +51,8 @@ func run(m *testing.M) int {
 }
 
 // buildLikeDockerfile builds the image's binary into the module's
-// bin/image/ and copies it to out: go build relinks a binary only when what
-// it is built from changed, so a warm run pays no link (a new path each
-// run always linked).
+// bin/image/ and copies it to out: a build onto the same path with nothing
+// changed costs ~0.2 s of CPU, onto a new path each run a link of 1-2 s.
 func buildLikeDockerfile(out string) error {
 	root, err := moduleRoot()
 	if err != nil {
