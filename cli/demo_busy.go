@@ -21,7 +21,7 @@ const demoBusyAttempts = 10
 func retryBusy(phase func() error) error {
 	var err error
 	for attempt := 1; attempt <= demoBusyAttempts; attempt++ {
-		if err = phase(); err == nil || !sqliteBusy(err) {
+		if err = phase(); err == nil || !sqliteBusy(err) || attempt == demoBusyAttempts {
 			return err
 		}
 		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)

@@ -41,6 +41,7 @@ func realBusyError(t *testing.T) error {
 }
 
 func TestRetryBusy(t *testing.T) {
+	t.Parallel() // giving up sleeps 4.5 s between attempts
 	busy := realBusyError(t)
 	if !sqliteBusy(busy) {
 		t.Fatalf("sqliteBusy(%v) = false", busy)

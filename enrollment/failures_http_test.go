@@ -196,8 +196,8 @@ func TestCardDeclinedReleasesTheHold(t *testing.T) {
 // An address never confirmed: the wait times out, the hold is released
 // and the enrollment marked failed, the family told.
 func TestEmailNeverConfirmedReleasesTheHold(t *testing.T) {
-	t.Setenv(enrollment.EnvConfirmTimeout, "1s")
-	e := newEnv(t)
+	t.Parallel()
+	e := newEnvWith(t, enrollment.EnvConfirmTimeout, "1s")
 	status, body := e.post("/api/v1/public/enrollments?wait=0", "", map[string]any{
 		"parent":  map[string]any{"name": "Slow Sam", "email": "sam@example.test"},
 		"student": e.pianoStudent("Sid"), "plan": e.f.PlanPublic, "trial": e.trialAt(120)})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,10 +36,39 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	app, f := testapp.New(t, wiring.WithEngineOptions(workflows.Options{
-		Workers: 4, PollInterval: 20 * time.Millisecond, Lease: 3 * time.Second,
-		ShutdownGrace: time.Second, MailInterval: 50 * time.Millisecond, NoSchedules: true,
-	}))
+	return newEnvWith(t, "", "")
+}
+
+// envMu: the enrollment workflow reads its waits (enrollment.EnvHold,
+// EnvConfirmTimeout) from the environment when it is registered. A test
+// that sets one holds envMu across its registration only, instead of
+// t.Setenv for the whole test, so the tests that set them run in parallel
+// too and none registers with another's value.
+var envMu sync.Mutex
+
+// newEnvWith is newEnv with the environment variable name set to value
+// while the workflow is registered (name "" sets none).
+func newEnvWith(t *testing.T, name, value string) *env {
+	t.Helper()
+	app, f := func() (*tests.TestApp, *testapp.Fixtures) {
+		envMu.Lock()
+		defer envMu.Unlock()
+		if name != "" {
+			old, had := os.LookupEnv(name)
+			os.Setenv(name, value)
+			defer func() {
+				if had {
+					os.Setenv(name, old)
+				} else {
+					os.Unsetenv(name)
+				}
+			}()
+		}
+		return testapp.New(t, wiring.WithEngineOptions(workflows.Options{
+			Workers: 4, PollInterval: 20 * time.Millisecond, Lease: 3 * time.Second,
+			ShutdownGrace: time.Second, MailInterval: 50 * time.Millisecond, NoSchedules: true,
+		}))
+	}()
 	stub := stripestub.New(t)
 	stub.WebhookSecret = "whsec_enrollment_test"
 	svc := billing.Use(app, billing.Config{SecretKey: "sk_test_stub", WebhookSecret: stub.WebhookSecret, APIBase: stub.URL})

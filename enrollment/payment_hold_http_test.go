@@ -18,8 +18,8 @@ import (
 // fails the run, the trial lesson is released, the enrollment marked
 // failed with the reason, the subscription cancelled, the family told once.
 func TestPaymentNeverCompletedReleasesTheHold(t *testing.T) {
-	t.Setenv(enrollment.EnvHold, "1s")
-	e := newEnv(t)
+	t.Parallel()
+	e := newEnvWith(t, enrollment.EnvHold, "1s")
 	status, body := e.post("/api/v1/enrollments?wait=0", e.f.ParentA.Token, map[string]any{
 		"student": e.pianoStudent("Penny"), "plan": e.f.PlanPublic, "trial": e.trialAt(90), "payment_method": "pm_card_incomplete"})
 	if status != http.StatusAccepted {
@@ -55,8 +55,8 @@ func TestPaymentNeverCompletedReleasesTheHold(t *testing.T) {
 // the enrollment active, which wakes the run; it completes and the trial
 // lesson stays booked.
 func TestPaymentCompletedWithinTheHold(t *testing.T) {
-	t.Setenv(enrollment.EnvHold, "10m")
-	e := newEnv(t)
+	t.Parallel()
+	e := newEnvWith(t, enrollment.EnvHold, "10m")
 	status, body := e.post("/api/v1/enrollments?wait=0", e.f.ParentA.Token, map[string]any{
 		"student": e.pianoStudent("Quinn"), "plan": e.f.PlanPublic, "trial": e.trialAt(90), "payment_method": "pm_card_incomplete"})
 	if status != http.StatusAccepted {

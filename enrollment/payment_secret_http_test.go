@@ -21,7 +21,7 @@ import (
 // anonymous learn nothing; once Stripe's webhook ends the wait the route
 // says there is nothing to pay and hands out no secret.
 func TestPendingPaymentHandsTheFamilyItsClientSecret(t *testing.T) {
-	t.Setenv(enrollment.EnvHold, "10m")
+	t.Parallel()
 	secretShape := regexp.MustCompile(`^(seti|pi)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+$`)
 	for _, c := range []struct {
 		card, kind string
@@ -39,7 +39,8 @@ func TestPendingPaymentHandsTheFamilyItsClientSecret(t *testing.T) {
 			func(e *env, sub, _ string) bool { return e.stub.Complete(sub) }},
 	} {
 		t.Run(c.kind, func(t *testing.T) {
-			e := newEnv(t)
+			t.Parallel()
+			e := newEnvWith(t, enrollment.EnvHold, "10m")
 			// The publishable key goes to the browser with the secret.
 			cfg := billing.From(e.app).Config()
 			cfg.PublishableKey = "pk_test_stub"

@@ -23,8 +23,8 @@ import (
 // setup_intent.succeeded ends the wait and the enrollment completes, once,
 // also when Stripe delivers the events again.
 func TestTrialCardAuthenticatedWithinTheHold(t *testing.T) {
-	t.Setenv(enrollment.EnvHold, "10m")
-	e := newEnv(t)
+	t.Parallel()
+	e := newEnvWith(t, enrollment.EnvHold, "10m")
 	status, body := e.post("/api/v1/enrollments?wait=0", e.f.ParentA.Token, map[string]any{
 		"student": e.pianoStudent("Rosa"), "plan": e.f.PlanPublic, "trial": e.trialAt(90), "payment_method": "pm_card_threeDSecure2Required"})
 	if status != http.StatusAccepted {
@@ -95,8 +95,8 @@ func TestTrialCardAuthenticatedWithinTheHold(t *testing.T) {
 // The family never authenticates: the hold's timer releases the slot and
 // compensates, as for a subscription left incomplete.
 func TestTrialCardNeverAuthenticatedReleasesTheHold(t *testing.T) {
-	t.Setenv(enrollment.EnvHold, "1s")
-	e := newEnv(t)
+	t.Parallel()
+	e := newEnvWith(t, enrollment.EnvHold, "1s")
 	status, body := e.post("/api/v1/enrollments?wait=0", e.f.ParentA.Token, map[string]any{
 		"student": e.pianoStudent("Sami"), "plan": e.f.PlanPublic, "trial": e.trialAt(90), "payment_method": "pm_card_authenticationRequired"})
 	if status != http.StatusAccepted {
@@ -113,8 +113,8 @@ func TestTrialCardNeverAuthenticatedReleasesTheHold(t *testing.T) {
 // setup_intent.setup_failed fails the run, which compensates like a
 // declined card and tells the family why.
 func TestTrialCardSetupFailedCompensates(t *testing.T) {
-	t.Setenv(enrollment.EnvHold, "10m")
-	e := newEnv(t)
+	t.Parallel()
+	e := newEnvWith(t, enrollment.EnvHold, "10m")
 	status, body := e.post("/api/v1/enrollments?wait=0", e.f.ParentA.Token, map[string]any{
 		"student": e.pianoStudent("Tove"), "plan": e.f.PlanPublic, "trial": e.trialAt(90), "payment_method": "pm_card_threeDSecure2Required"})
 	if status != http.StatusAccepted {

@@ -90,10 +90,15 @@ export async function axe(page) {
 
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
-  // A full-page shot of the API reference takes seconds on a busy machine;
-  // it is an artifact, not a measure, so it gets room.
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, timeout: 60_000 });
+  // The whole page, down to SHOT_MAX_HEIGHT: the API reference runs to tens
+  // of thousands of pixels (a 6–7 MB PNG at each width, most of the suite's
+  // slowest test), and below its first screens it is more of the same rows.
+  // An artifact, not a measure, so it gets room on a busy machine.
+  const { width } = page.viewportSize();
+  const height = Math.min(SHOT_MAX_HEIGHT, await page.evaluate(() => document.documentElement.scrollHeight));
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width, height }, timeout: 60_000 });
 }
+const SHOT_MAX_HEIGHT = 4000;
 
 /**
  * pageWeight loads path in a fresh context and sums the gzipped bytes of

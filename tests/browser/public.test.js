@@ -60,6 +60,10 @@ test('the front page shows the academy, its instruments, public teachers and pri
   const { context, page } = await openPage(browser);
   await page.goto(server.url);
   await page.getByText('Xavier Xu').waitFor();
+  // Instruments, teachers and prices load each on its own: the teachers
+  // showing says nothing of the prices (seen 'Loading…' under load).
+  await page.locator('#instruments').getByText('Violin').first().waitFor();
+  await page.locator('#plan-list .card').first().waitFor();
   assert.match(await page.locator('#instruments').textContent(), /Piano.*Violin/s);
   assert.match(await page.locator('#teacher-list').textContent(), /Yara Young/);
   assert.match(await page.locator('#plan-list').textContent(), /Monthly 30.*\$140\.00 per month/s);

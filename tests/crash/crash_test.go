@@ -39,14 +39,14 @@ func TestKillNineMidRun(t *testing.T) {
 			srv := NewServer(bin, t.TempDir(),
 				"ACADEMY_CRASHTEST_URL="+standIn.URL, "ACADEMY_CRASHTEST_DELAY_MS=15",
 				"WORKFLOW_WORKERS=4")
-			if err := srv.Superuser("crash@test.local", "crash-password-123"); err != nil {
+			if err := migrated(srv); err != nil {
 				t.Fatal(err)
 			}
 			if err := srv.Start(); err != nil {
 				t.Fatal(err)
 			}
 			defer srv.Kill()
-			client, err := Login(srv.URL, "crash@test.local", "crash-password-123")
+			client, err := Login(srv.URL, superEmail, superPassword)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,6 +26,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // StandIn is an external service: POST /effects performs an effect once per
@@ -318,6 +320,30 @@ func Login(base, email, password string) (*Client, error) {
 		map[string]string{"identity": email, "password": password}, &out)
 	c.Token = out.Token
 	return c, err
+}
+
+// CheapPasswords sets the users' password field to bcrypt's lowest cost,
+// as an owner can in the admin UI (the binary reads it from the data dir;
+// production keeps PocketBase's default: TestCheapPasswordsAreTheTemplatesOnly).
+// For a test that creates accounts (two hashes per create, ~55 ms of CPU
+// each at the default cost) to check something other than passwords.
+func (c *Client) CheapPasswords() error {
+	var users struct {
+		Fields []map[string]any `json:"fields"`
+	}
+	if err := c.call(http.MethodGet, "/api/collections/users", nil, &users); err != nil {
+		return err
+	}
+	found := false
+	for _, f := range users.Fields {
+		if f["name"] == "password" {
+			f["cost"], found = bcrypt.MinCost, true
+		}
+	}
+	if !found {
+		return errors.New("the users collection has no password field")
+	}
+	return c.call(http.MethodPatch, "/api/collections/users", map[string]any{"fields": users.Fields}, nil)
 }
 
 // StartRun starts a run without waiting for it and returns its id.

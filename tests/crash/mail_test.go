@@ -23,14 +23,14 @@ func TestKillNineMidMail(t *testing.T) {
 	pit := mailpit.Start(t, mailpit.Options{})
 	bin := serverBinary(t)
 	srv := NewServer(bin, t.TempDir())
-	if err := srv.Superuser("crash@test.local", "crash-password-123"); err != nil {
+	if err := migrated(srv); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Kill()
-	client, err := Login(srv.URL, "crash@test.local", "crash-password-123")
+	client, err := Login(srv.URL, superEmail, superPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

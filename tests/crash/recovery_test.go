@@ -38,14 +38,14 @@ func TestKillNineResumesAtOnce(t *testing.T) {
 		"WORKFLOW_WORKERS=4", "WORKFLOW_LEASE=10m",
 		"STRIPE_WEBHOOK_SECRET="+stripe.WebhookSecret, "STRIPE_SECRET_KEY=sk_test_crash", "STRIPE_API_BASE="+stripe.URL)
 	srv.LeaveZombies = true
-	if err := srv.Superuser("crash@test.local", "crash-password-123"); err != nil {
+	if err := migrated(srv); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Kill()
-	client, err := Login(srv.URL, "crash@test.local", "crash-password-123")
+	client, err := Login(srv.URL, superEmail, superPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

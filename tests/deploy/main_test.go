@@ -50,6 +50,25 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
+// buildLikeDockerfile builds the image's binary into the module's
+// bin/image/ and copies it to out: a build onto the same path with nothing
+// changed costs ~0.2 s of CPU, onto a new path each run a link of 1-2 s.
+func buildLikeDockerfile(out string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	built := filepath.Join(root, "bin", "image", "cedarheights")
+	if err := buildWithDockerfileLine(root, built); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(built)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, b, 0o755)
+}
+
 // moduleRoot is the folder of go.mod (and of the Dockerfile).
 func moduleRoot() (string, error) {
 	out, err := exec.Command("go", "env", "GOMOD").Output()
@@ -63,14 +82,11 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-// buildLikeDockerfile runs the Dockerfile's own build line (its flags and
-// environment, e.g. CGO_ENABLED=0 -trimpath -ldflags) with only the output
-// path changed, so the tested binary cannot drift from the image's.
-func buildLikeDockerfile(out string) error {
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
+// buildWithDockerfileLine runs the Dockerfile's own build line (its flags
+// and environment, e.g. CGO_ENABLED=0 -trimpath -ldflags) in root with only
+// the output path changed, so the tested binary cannot drift from the
+// image's.
+func buildWithDockerfileLine(root, out string) error {
 	dockerfile, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
 	if err != nil {
 		return err

@@ -3,7 +3,7 @@
 // the built academy binary on a fresh data dir, and mailpit.
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -79,8 +79,8 @@ function spawnLogged(bin, args, env, cleanup) {
 }
 
 /**
- * startAcademy creates the superuser (which applies the migrations) in a
- * fresh data dir, lets beforeServe(bin, dir, env) load data, serves the
+ * startAcademy creates the superuser in a fresh data dir (or copies
+ * make test's migrated one), lets beforeServe(bin, dir, env) load data, serves the
  * built binary (CEDARHEIGHTS_BIN) on a free port and waits for
  * /api/health. env adds variables. The server checks every /api/v1 and
  * /auth exchange against its OpenAPI description
@@ -93,7 +93,15 @@ export async function startAcademy({ env: extra = {}, beforeServe } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'cedarheights-js-'));
   // The limiter would throttle a suite's logins; the zone pins lesson slots.
   const env = { ...process.env, ACADEMY_RATE_LIMIT: 'off', ACADEMY_TZ: 'UTC', ACADEMY_OPENAPI_VALIDATE: '1', ...extra };
-  await run(bin, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { env });
+  // make test gives a data dir it migrated once with this superuser and
+  // zone (CEDARHEIGHTS_DATA_TEMPLATE): a copy serves at once, where a fresh
+  // dir runs every migration on the server's first start (~0.6 s of CPU).
+  const template = process.env.CEDARHEIGHTS_DATA_TEMPLATE;
+  if (template && env.ACADEMY_TZ === 'UTC') {
+    await cp(template, dir, { recursive: true });
+  } else {
+    await run(bin, ['superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { env });
+  }
   if (beforeServe) await beforeServe(bin, dir, env);
 
   // The port is free when chosen, but another process (a suite running
@@ -117,6 +125,13 @@ export async function startAcademy({ env: extra = {}, beforeServe } = {}) {
       throw err;
     }
   }
+  try {
+    await cheapPasswords(url);
+  } catch (err) {
+    await proc.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     output: proc.output,
@@ -132,6 +147,32 @@ export async function startAcademy({ env: extra = {}, beforeServe } = {}) {
       }
     },
   };
+}
+
+/**
+ * cheapPasswords sets the users' password field to bcrypt's lowest cost, as
+ * the owner can in the admin UI; the binary reads it from the data dir. The
+ * suites create and sign in accounts on every server (two hashes per
+ * create, one per sign-in, ~55 ms of CPU each at PocketBase's default cost:
+ * about half of the JS suite's CPU), and the same hashing and comparing runs
+ * at any cost. Production keeps the default (no migration sets a cost:
+ * TestCheapPasswordsAreTheTemplatesOnly).
+ */
+async function cheapPasswords(url) {
+  const call = async (path, init = {}) => {
+    const res = await fetch(`${url}${path}`, { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } });
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const { token } = await call('/api/collections/_superusers/auth-with-password', {
+    method: 'POST', body: JSON.stringify({ identity: SUPERUSER.email, password: SUPERUSER.password }),
+  });
+  const auth = { Authorization: token };
+  const users = await call('/api/collections/users', { headers: auth });
+  const password = users.fields.find((f) => f.name === 'password');
+  if (!password) throw new Error('the users collection has no password field');
+  password.cost = 4; // bcrypt.MinCost
+  await call('/api/collections/users', { method: 'PATCH', headers: auth, body: JSON.stringify({ fields: users.fields }) });
 }
 
 /**

@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"net/http"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // academy.go: the academy the year starts from, written as a superuser
@@ -80,6 +82,9 @@ func (s *Sim) setUp() error {
 	// The batch API is off by default; an owner turns it on in the settings.
 	if a := s.c.call(http.MethodPatch, "/api/settings", s.super, map[string]any{"batch": map[string]any{"enabled": true, "maxRequests": 200, "timeout": 30}}); !a.ok() {
 		return fmt.Errorf("settings: %s", a)
+	}
+	if err := s.cheapPasswords(); err != nil {
+		return err
 	}
 	rows, err := s.c.records(s.super, "academy", "")
 	if err != nil || len(rows) != 1 {
@@ -179,6 +184,35 @@ func (s *Sim) setUp() error {
 			return err
 		}
 		s.m.families = append(s.m.families, &family{id: parentID(i), email: email, token: tok})
+	}
+	return nil
+}
+
+// cheapPasswords sets the users' password field to bcrypt's lowest cost,
+// as an owner can in the admin UI; the binary reads it from the data dir.
+// The simulation signs up and signs in every account (two hashes per
+// create, one per sign-in: ~70, some 55 ms of CPU each at PocketBase's
+// default cost), and the same hashing and comparing runs at any cost: what
+// a hash costs is not what it checks. Production keeps the default (no
+// migration sets a cost: TestCheapPasswordsAreTheTemplatesOnly).
+func (s *Sim) cheapPasswords() error {
+	var users struct {
+		Fields []map[string]any `json:"fields"`
+	}
+	if err := s.c.call(http.MethodGet, "/api/collections/users", s.super, nil).decode(&users); err != nil {
+		return fmt.Errorf("users collection: %w", err)
+	}
+	found := false
+	for _, f := range users.Fields {
+		if f["name"] == "password" {
+			f["cost"], found = bcrypt.MinCost, true
+		}
+	}
+	if !found {
+		return fmt.Errorf("users collection: no password field")
+	}
+	if a := s.c.call(http.MethodPatch, "/api/collections/users", s.super, map[string]any{"fields": users.Fields}); !a.ok() {
+		return fmt.Errorf("users password cost: %s", a)
 	}
 	return nil
 }

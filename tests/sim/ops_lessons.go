@@ -508,10 +508,16 @@ func (s *Sim) opAvailability() {
 	}
 }
 
+// attendanceLead is how far ahead bookAttendance books: room for its four
+// bookings on a busy machine, and less than a term's operations take
+// (10–25 s), so that verify finds the lessons begun instead of sleeping
+// until they begin (half a minute ahead, a term waited ~20 s of its ~45).
+const attendanceLead = 10 * time.Second
+
 // bookAttendance books one lesson per round-the-clock teacher starting
-// half a minute from now; verify marks them once they started.
+// attendanceLead from now; verify marks them once they started.
 func (s *Sim) bookAttendance() {
-	start := time.Now().Truncate(time.Second).Add(30 * time.Second)
+	start := time.Now().Truncate(time.Second).Add(attendanceLead)
 	sts := s.m.sortedStudents()
 	for i := range nowTeach {
 		st := sts[i%len(sts)]
