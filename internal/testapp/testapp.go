@@ -165,8 +165,10 @@ func ensureTemplate(t testing.TB) {
 // cheapPasswords hashes the test academy's passwords at bcrypt's lowest
 // cost. The suites sign up and log in hundreds of accounts, each hash about
 // 50 ms of CPU at PocketBase's default cost; what a hash costs is not what
-// they test. Production keeps the default (no migration sets a cost), and
-// the JS and browser suites run the real binary with it.
+// they test. Production keeps the default (no migration sets a cost); the
+// suites that run the built binary (tests/sim, tests/crash, the JS and
+// browser suites) set the same field through the collections API, as an
+// owner can in the admin UI.
 func cheapPasswords(app core.App) error {
 	for _, name := range []string{"users", core.CollectionNameSuperusers} {
 		c, err := app.FindCollectionByNameOrId(name)
