@@ -1,8 +1,8 @@
 package freetime
 
 import (
-	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -50,7 +50,14 @@ type Cache struct {
 	checkOnce sync.Once
 	active    bool // the triggers are all there (Active)
 
-	flights map[flightKey]*flight // derivations under way (flights.go)
+	flights     map[flightKey]*flight // derivations under way (flights.go)
+	weekFlights map[weekKey]*flight   // teacher-weeks being derived (weeks.go)
+	// derivedWeeks counts the teacher-weeks derived while the cache was
+	// current (DerivedWeeks).
+	derivedWeeks atomic.Int64
+	// lastRequest is when a request last took a snapshot (UnixNano): the
+	// warm-up yields to requests (warm.go).
+	lastRequest atomic.Int64
 }
 
 // reset starts again at counter value v; the caller holds mu.
@@ -61,7 +68,7 @@ func (c *Cache) reset(v int64) {
 
 // Register gives app its cache; For finds it.
 func Register(app core.App) {
-	c := &Cache{flights: map[flightKey]*flight{}}
+	c := &Cache{flights: map[flightKey]*flight{}, weekFlights: map[weekKey]*flight{}}
 	c.reset(0)
 	app.Store().Set(storeKey, c)
 }
@@ -76,8 +83,9 @@ func For(app core.App) *Cache {
 // Slots answers, per teacher, what lessons.LoadCalendars and
 // Calendar.FreeSlots answer for q at this instant: the bookable slots in
 // q's range, none in the past. Days already derived at the current counter
-// value come from memory; the others are derived in one load and kept if
-// the counter did not move while they were read.
+// value come from memory; the missing ones are derived a teacher-week at a
+// time, once however many requests miss them together (weeks.go), and kept
+// if the counter did not move while they were read.
 func (c *Cache) Slots(app core.App, settings academy.Settings, teachers []string, q scheduling.SlotQuery) (map[string][]scheduling.Interval, error) {
 	s, err := c.At(app)
 	if err != nil {
@@ -126,71 +134,65 @@ func (s *Snapshot) Slots(settings academy.Settings, teachers []string, q schedul
 	}
 
 	c := s.c
-	var missing []string
+	// missing holds, per teacher without every day kept, the weeks (indexes
+	// into weeks) with a day not kept.
+	weeks := weeksOf(dates)
+	missing := map[string][]int{}
+	var order []string // missing teachers in the caller's order
 	current := s.read(func() {
 		for _, t := range teachers {
 			row := make([][]scheduling.Interval, len(names))
+			var gaps []int
 			for i, name := range names {
 				slots, ok := c.days[key(t, name)]
 				if !ok {
-					row = nil
-					break
+					if w := weeks.of[i]; len(gaps) == 0 || gaps[len(gaps)-1] != w {
+						gaps = append(gaps, w)
+					}
+					continue
 				}
 				row[i] = slots
 			}
-			if row == nil {
-				missing = append(missing, t)
-			} else {
+			if gaps == nil {
 				rows[t] = row
+			} else {
+				missing[t] = gaps
+				order = append(order, t)
 			}
 		}
 	})
-	if !current { // an older snapshot derives everything afresh
-		missing = teachers
-	}
-
-	if len(missing) > 0 {
-		// Derived in one load, and kept only if nothing that free time is
-		// made of was committed while it was read: the counter would have
-		// moved. Concurrent requests missing the same days share one
-		// derivation (flights.go).
-		load := func() (any, error) {
-			derived, err := derive(s.app, settings, missing, dates, names, q, key)
-			if err != nil || !current || !s.unchanged() {
-				return derived, err
-			}
-			c.mu.Lock()
-			if c.version == s.version {
-				if len(c.days)+len(derived) > maxEntries {
-					c.days = map[dayKey][]scheduling.Interval{}
-				}
-				for k, slots := range derived {
-					c.days[k] = slots
-				}
-			}
-			c.mu.Unlock()
-			return derived, nil
-		}
-		var derived any
-		var err error
-		if current {
-			derived, err = s.shared(fmt.Sprint("slots", missing, names[0], names[len(names)-1], q.Minutes, q.Step, zone, settings.Buffer), load)
-		} else {
-			derived, err = load()
-		}
+	if !current { // an older snapshot derives everything afresh, alone
+		derived, err := derive(s.app, settings, teachers, dates, names, q, key)
 		if err != nil {
 			return nil, err
 		}
-		fill(derived.(map[dayKey][]scheduling.Interval), missing)
+		fill(derived, teachers)
+		return pick(rows, teachers, q), nil
+	}
+	if len(order) > 0 {
+		alone := func() (map[dayKey][]scheduling.Interval, error) {
+			return derive(s.app, settings, order, dates, names, q, key)
+		}
+		got, err := s.weeks(settings, q, weeks, order, missing, key, alone)
+		if err != nil {
+			return nil, err
+		}
+		fill(got, order)
 	}
 	return pick(rows, teachers, q), nil
 }
+
+// onDerive, set by tests, sees every derivation before it loads.
+var onDerive func(teachers, dates []string)
 
 // derive loads the teachers' calendars around dates (named names) and lists
 // each day's free slots, ignoring the past (which Slots applies when it
 // answers) and q's bounds within the day.
 func derive(app core.App, settings academy.Settings, teachers []string, dates []time.Time, names []string, q scheduling.SlotQuery,
 	key func(teacher, date string) dayKey) (map[dayKey][]scheduling.Interval, error) {
+	if onDerive != nil {
+		onDerive(teachers, names)
+	}
 	// A slot starts on its date and lasts at most a few hours; 50 hours
 	// past the last midnight covers any day length around a DST change.
 	span := scheduling.Interval{Start: dates[0].UTC(), End: dates[len(dates)-1].Add(50 * time.Hour).UTC()}

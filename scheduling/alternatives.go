@@ -123,6 +123,14 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 			base += 10
 			reasons = append(reasons, "teaches the student's level")
 		}
+		// A slot scores at most base+maxProximity: when every kept slot
+		// scores more, none of this teacher's could be kept, and its free
+		// time is not asked for (at ten times the seed, deriving fifty
+		// other teachers' month was most of check-conflicts' work, and the
+		// requested teacher's own slots nearly always fill the list).
+		if len(best) == q.Limit && best[len(best)-1].score > base+maxProximity {
+			continue
+		}
 		collect(c.Calendar, base, reasons)
 	}
 	all := best
@@ -138,6 +146,10 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 	return out
 }
 
+// maxProximity is the most proximity scores: the same weekday, time and
+// date.
+const maxProximity = 20
+
 // proximity scores how close a slot is to the requested local time (the
 // same weekday and time of day matter more than the date) and, with
 // explain, says so in words: ranking scores every free slot, and only the
@@ -148,7 +160,7 @@ func proximity(want, got time.Time, explain bool) (float64, []string) {
 	days := math.Abs(float64(dateOf(got).Sub(dateOf(want)) / (24 * time.Hour)))
 	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
 	if got.Weekday() == want.Weekday() {
-		score += 20
+		score += maxProximity // the only bonus
 		if explain {
 			reasons = append(reasons, "same weekday")
 		}

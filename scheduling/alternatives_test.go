@@ -93,3 +93,47 @@ func rankEverySlot(own Calendar, others []Candidate, q AlternativesQuery) []Alte
 	}
 	return out
 }
+
+// TestRankAlternativesSkipsTeachersWhoCannotRank: when the requested
+// teacher's own slots fill the list with scores no other teacher's slot
+// can reach, the others' free time is not asked for (at ten times the seed
+// that was fifty teachers' month per check-conflicts); when they do not
+// fill it, it is. Either way the answer is the full ranking's.
+func TestRankAlternativesSkipsTeachersWhoCannotRank(t *testing.T) {
+	own := testCalendar()
+	var others []Candidate
+	for j := range 3 {
+		c := testCalendar()
+		c.Teacher.ID = fmt.Sprintf("U%d", j)
+		c.Teacher.Availability = []WeeklyWindow{{Weekday: time.Monday, Start: 9 * 60, End: 21 * 60}}
+		others = append(others, Candidate{Calendar: c, Level: j == 0})
+	}
+	req := Request{Teacher: "T", Student: "S9", Minutes: 30, Start: local(2026, 2, 9, 16, 0)}
+	for _, c := range []struct {
+		name        string
+		limit       int
+		othersAsked bool
+	}{
+		{"own slots fill the list", 5, false},
+		{"own slots do not fill it", 200, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			asked := map[string]int{}
+			source := func(cal Calendar, q SlotQuery, r Request) []Interval {
+				asked[cal.Teacher.ID]++
+				return FittingSlots(cal, q, r)
+			}
+			q := AlternativesQuery{Request: req, Around: 14 * 24 * time.Hour, Limit: c.limit}
+			got := RankAlternativesFrom(own, others, q, source)
+			if want := rankEverySlot(own, others, q); !reflect.DeepEqual(got, want) {
+				t.Fatalf("got  %+v\nwant %+v", got, want)
+			}
+			if asked["T"] != 1 {
+				t.Fatalf("the requested teacher's slots asked for %d times, want once", asked["T"])
+			}
+			if n := len(asked) - 1; (n > 0) != c.othersAsked {
+				t.Fatalf("%d other teachers asked for, want them asked: %v", n, c.othersAsked)
+			}
+		})
+	}
+}

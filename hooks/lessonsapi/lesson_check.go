@@ -1,6 +1,7 @@
 package lessonsapi
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"time"
@@ -223,17 +224,36 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 		limit = 5
 	}
 	own := scheduling.Calendar{Zone: p.Settings.Zone, Buffer: p.Settings.Buffer, Now: time.Now().UTC(), Teacher: scheduling.Teacher{ID: req.Teacher}}
+	// The requested teacher's free slots are asked for first and alone:
+	// its slots usually fill the list, and then the other teachers' are
+	// never asked for (RankAlternativesFrom skips a teacher none of whose
+	// slots could rank). The others are asked for together, when needed.
 	var free map[string][]scheduling.Interval
 	var freeErr error
-	source := func(cal scheduling.Calendar, q scheduling.SlotQuery, r scheduling.Request) []scheduling.Interval {
-		if free == nil && freeErr == nil { // every call asks the same query: derive all teachers at once
-			free, freeErr = p.Free.Slots(p.Settings, ids, q)
+	taken := scheduling.NewIntervalIndex(relevantBusy(busy, req)) // the same for every teacher
+	source := func(cal scheduling.Calendar, q scheduling.SlotQuery, _ scheduling.Request) []scheduling.Interval {
+		if freeErr != nil {
+			return nil
+		}
+		if _, ok := free[cal.Teacher.ID]; !ok {
+			ask := ids[1:]
+			if cal.Teacher.ID == req.Teacher {
+				ask = ids[:1]
+			}
+			var got map[string][]scheduling.Interval
+			if got, freeErr = p.Free.Slots(p.Settings, ask, q); freeErr != nil {
+				return nil
+			}
+			if free == nil {
+				free = got
+			} else {
+				maps.Copy(free, got)
+			}
 		}
 		slots := free[cal.Teacher.ID]
 		// Decided once, not once per slot: at 10x a student has about
 		// fifty lessons in the four weeks and the teachers tens of
 		// thousands of free slots.
-		taken := scheduling.NewIntervalIndex(relevantBusy(busy, r))
 		if taken.Empty() {
 			return slots
 		}
