@@ -2,6 +2,7 @@ package freetime
 
 import (
 	"context"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -200,4 +201,35 @@ func (c *Cache) yield(ctx context.Context) {
 		case <-time.After(yieldPause):
 		}
 	}
+}
+
+// WarmUpEnv, set to "off", keeps the server from warming the cache at start.
+const WarmUpEnv = "FREE_TIME_WARM_UP"
+
+// WarmOnServe warms app's cache in the background once it serves, with
+// plan, and stops the warm-up when the app terminates. The outcome is
+// logged ("free time warmed").
+func WarmOnServe(app core.App, plan WarmPlan) {
+	if os.Getenv(WarmUpEnv) == "off" {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		cancel()
+		return e.Next()
+	})
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		go func() {
+			r, err := For(e.App).Warm(ctx, e.App, plan)
+			if err != nil {
+				e.App.Logger().Error("free time: the warm-up failed", "error", err, "teacher_weeks", r.TeacherWeeks, "took", r.Took.String())
+				return
+			}
+			e.App.Logger().Info("free time warmed", "teacher_weeks", r.TeacherWeeks, "jobs", r.Jobs, "took", r.Took.String())
+		}()
+		return nil
+	})
 }
