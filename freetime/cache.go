@@ -18,8 +18,9 @@ import (
 const storeKey = "cedarheights.freetime"
 
 // maxEntries bounds the memory a stream of odd queries can take: past it
-// the cache starts again.
-const maxEntries = 50_000
+// the cache starts again. It counts teacher-weeks (per lesson length and
+// grid); the warm-up at ten times the seed keeps about 35,000.
+const maxEntries = 100_000
 
 // dayKey names one teacher's free slots on one local day, for one lesson
 // length and grid step under one zone and buffer.
@@ -41,7 +42,10 @@ type Cache struct {
 	// thousand map reads) and the HTTP route stopped short of its CPU.
 	mu      sync.RWMutex
 	version int64
-	days    map[dayKey][]scheduling.Interval
+	// weeks holds derived free days a teacher-week at a time, under the
+	// key of the week's Monday: a month for fifty teachers is 250 lookups,
+	// not 1,500.
+	weeks   map[dayKey]*week
 	answers map[string]answer
 	values  map[string]any
 	// answerBytes is the size of the kept answers.
@@ -62,7 +66,7 @@ type Cache struct {
 
 // reset starts again at counter value v; the caller holds mu.
 func (c *Cache) reset(v int64) {
-	c.days, c.answers, c.values, c.version = map[dayKey][]scheduling.Interval{}, map[string]answer{}, map[string]any{}, v
+	c.weeks, c.answers, c.values, c.version = map[dayKey]*week{}, map[string]answer{}, map[string]any{}, v
 	c.answerBytes = 0
 }
 
@@ -139,19 +143,23 @@ func (s *Snapshot) Slots(settings academy.Settings, teachers []string, q schedul
 	weeks := weeksOf(dates)
 	missing := map[string][]int{}
 	var order []string // missing teachers in the caller's order
+	monday := make([]string, len(weeks.mondays))
+	for i, m := range weeks.mondays {
+		monday[i] = m.Format(time.DateOnly)
+	}
 	current := s.read(func() {
 		for _, t := range teachers {
 			row := make([][]scheduling.Interval, len(names))
 			var gaps []int
-			for i, name := range names {
-				slots, ok := c.days[key(t, name)]
+			for wi := range weeks.mondays {
+				wk, ok := c.weeks[key(t, monday[wi])]
 				if !ok {
-					if w := weeks.of[i]; len(gaps) == 0 || gaps[len(gaps)-1] != w {
-						gaps = append(gaps, w)
-					}
+					gaps = append(gaps, wi)
 					continue
 				}
-				row[i] = slots
+				for i := weeks.first[wi]; i < len(names) && weeks.of[i] == wi; i++ {
+					row[i] = wk[weekday(dates[i])]
+				}
 			}
 			if gaps == nil {
 				rows[t] = row

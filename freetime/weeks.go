@@ -22,15 +22,24 @@ import (
 type weekSpan struct {
 	of      []int       // per date of the request, the index of its week
 	mondays []time.Time // each week's Monday, local midnight
+	first   []int       // per week, the index of its first date in the request
 }
+
+// week is one teacher's free slots on each day of a local week, Monday
+// first.
+type week [7][]scheduling.Interval
+
+// weekday is d's place in its week, Monday first.
+func weekday(d time.Time) int { return (int(d.Weekday()) + 6) % 7 }
 
 // weeksOf groups dates (consecutive local midnights) into their weeks.
 func weeksOf(dates []time.Time) weekSpan {
 	var w weekSpan
-	for _, d := range dates {
-		monday := d.AddDate(0, 0, -(int(d.Weekday())+6)%7)
+	for i, d := range dates {
+		monday := d.AddDate(0, 0, -weekday(d))
 		if n := len(w.mondays); n == 0 || !w.mondays[n-1].Equal(monday) {
 			w.mondays = append(w.mondays, monday)
+			w.first = append(w.first, i)
 		}
 		w.of = append(w.of, len(w.mondays)-1)
 	}
@@ -87,16 +96,10 @@ func (s *Snapshot) weeks(settings academy.Settings, q scheduling.SlotQuery, w we
 				waits = append(waits, wait{f, t, wi})
 				continue
 			}
-			kept := true
-			for _, name := range names {
-				slots, ok := c.days[key(t, name)]
-				if !ok {
-					kept = false
-					break
+			if wk, ok := c.weeks[k.day]; ok { // derived since the cache was read
+				for i, name := range names {
+					got[key(t, name)] = wk[i]
 				}
-				got[key(t, name)] = slots
-			}
-			if kept { // derived since the cache was read
 				continue
 			}
 			f := &flight{done: make(chan struct{}), err: errFlightLost}
@@ -148,7 +151,7 @@ func (s *Snapshot) weeks(settings academy.Settings, q scheduling.SlotQuery, w we
 		derived, err := derive(s.app, settings, teachers, dates, names, q, key)
 		c.derivedWeeks.Add(int64(len(teachers) * (weeks[len(weeks)-1] - weeks[0] + 1)))
 		if err == nil {
-			s.keep(derived)
+			s.keep(derived, teachers, names, key)
 			for k, slots := range derived {
 				got[k] = slots
 			}
@@ -179,11 +182,22 @@ func (s *Snapshot) weeks(settings academy.Settings, q scheduling.SlotQuery, w we
 	return got, nil
 }
 
-// keep stores derived days if nothing they are made of was committed since
-// the snapshot was taken (the counter would have moved).
-func (s *Snapshot) keep(derived map[dayKey][]scheduling.Interval) {
+// keep stores the teachers' derived weeks (names: their days, Mondays
+// first) if nothing they are made of was committed since the snapshot was
+// taken (the counter would have moved).
+func (s *Snapshot) keep(derived map[dayKey][]scheduling.Interval, teachers, names []string, key func(teacher, date string) dayKey) {
 	if !s.unchanged() {
 		return
+	}
+	kept := make(map[dayKey]*week, len(teachers)*len(names)/7)
+	for _, t := range teachers {
+		for i := 0; i+7 <= len(names); i += 7 {
+			var wk week
+			for d := range 7 {
+				wk[d] = derived[key(t, names[i+d])]
+			}
+			kept[key(t, names[i])] = &wk
+		}
 	}
 	c := s.c
 	c.mu.Lock()
@@ -191,11 +205,11 @@ func (s *Snapshot) keep(derived map[dayKey][]scheduling.Interval) {
 	if c.version != s.version {
 		return
 	}
-	if len(c.days)+len(derived) > maxEntries {
-		c.days = map[dayKey][]scheduling.Interval{}
+	if len(c.weeks)+len(kept) > maxEntries {
+		c.weeks = map[dayKey]*week{}
 	}
-	for k, slots := range derived {
-		c.days[k] = slots
+	for k, wk := range kept {
+		c.weeks[k] = wk
 	}
 }
 
