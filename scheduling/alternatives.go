@@ -94,7 +94,7 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 		return a.slot.Start.Before(b.slot.Start)
 	}
 	best := make([]scored, 0, min(q.Limit, 64))
-	collect := func(cal Calendar, base float64, reasons []string) {
+	collect := func(cal Calendar, base float64, reasons []string, slotQuery SlotQuery) {
 		for _, s := range source(cal, slotQuery, req) {
 			score, _ := proximity(req.Start.In(own.Zone), s.Start.In(own.Zone), false)
 			c := scored{teacher: cal.Teacher.ID, slot: s, score: math.Round((base+score)*10) / 10, base: reasons}
@@ -113,7 +113,7 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 		}
 	}
 
-	collect(own, 100, []string{"same teacher"})
+	collect(own, 100, []string{"same teacher"}, slotQuery)
 	for _, c := range others {
 		if c.Calendar.Teacher.ID == req.Teacher || !slices.Contains(c.Calendar.Teacher.Lengths, req.Minutes) {
 			continue
@@ -128,10 +128,21 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 		// time is not asked for (at ten times the seed, deriving fifty
 		// other teachers' month was most of check-conflicts' work, and the
 		// requested teacher's own slots nearly always fill the list).
-		if len(best) == q.Limit && best[len(best)-1].score > base+maxProximity {
-			continue
+		//
+		// Likewise a slot loses a point a day away from the requested
+		// date: once the list is full, only the days near enough to beat
+		// its last are asked for (0.05: scores are rounded to tenths).
+		near := slotQuery
+		if len(best) == q.Limit {
+			last := best[len(best)-1].score
+			if last > base+maxProximity {
+				continue
+			}
+			if near = within(slotQuery, req.Start.In(own.Zone), int(base+maxProximity-last+0.05)); !near.To.After(near.From) {
+				continue
+			}
 		}
-		collect(c.Calendar, base, reasons)
+		collect(c.Calendar, base, reasons, near)
 	}
 	all := best
 
@@ -144,6 +155,18 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 		})
 	}
 	return out
+}
+
+// within narrows q to the local dates at most days from want's.
+func within(q SlotQuery, want time.Time, days int) SlotQuery {
+	day := time.Date(want.Year(), want.Month(), want.Day(), 0, 0, 0, 0, want.Location())
+	if from := day.AddDate(0, 0, -days); from.After(q.From) {
+		q.From = from
+	}
+	if to := day.AddDate(0, 0, days+1); to.Before(q.To) {
+		q.To = to
+	}
+	return q
 }
 
 // maxProximity is the most proximity scores: the same weekday, time and

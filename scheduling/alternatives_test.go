@@ -137,3 +137,45 @@ func TestRankAlternativesSkipsTeachersWhoCannotRank(t *testing.T) {
 		})
 	}
 }
+
+// TestRankAlternativesNarrowsOthersToDaysThatCanRank: once the list is
+// full, other teachers are asked only for the days near enough to the
+// requested date to beat its last entry; the answer stays the full
+// ranking's. Own calendars with few free slots, others free every day.
+func TestRankAlternativesNarrowsOthersToDaysThatCanRank(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 9))
+	narrowed := 0
+	for i := range 400 {
+		own := testCalendar()
+		own.Now = local(2026, 1, 20, 0, 0)
+		own.Teacher.Availability = []WeeklyWindow{{Weekday: time.Weekday(rng.IntN(7)), Start: Clock(9*60 + 15*rng.IntN(30)), End: 19 * 60}}
+		var others []Candidate
+		for j := range 1 + rng.IntN(4) {
+			c := testCalendar()
+			c.Now = own.Now
+			c.Teacher.ID = fmt.Sprintf("U%d", j)
+			c.Teacher.Lengths = []int{30, 45}
+			for d := range 7 {
+				c.Teacher.Availability = append(c.Teacher.Availability, WeeklyWindow{Weekday: time.Weekday(d), Start: Clock(8*60 + 15*rng.IntN(40)), End: 20 * 60})
+			}
+			others = append(others, Candidate{Calendar: c, Level: rng.IntN(2) == 0})
+		}
+		req := Request{Teacher: "T", Student: "S9", Minutes: []int{30, 45}[rng.IntN(2)],
+			Start: local(2026, 2, 2+rng.IntN(28), 9+rng.IntN(10), 15*rng.IntN(4))}
+		q := AlternativesQuery{Request: req, Around: time.Duration(3+rng.IntN(12)) * 24 * time.Hour, Limit: 1 + rng.IntN(8)}
+		widest := q.Around * 2
+		source := func(cal Calendar, sq SlotQuery, r Request) []Interval {
+			if cal.Teacher.ID != "T" && sq.To.Sub(sq.From) < widest-2*24*time.Hour {
+				narrowed++
+			}
+			return FittingSlots(cal, sq, r)
+		}
+		got := RankAlternativesFrom(own, others, q, source)
+		if want := rankEverySlot(own, others, q); !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d (%+v):\ngot  %+v\nwant %+v", i, q, got, want)
+		}
+	}
+	if narrowed < 20 {
+		t.Fatalf("only %d narrowed asks: the cases do not show the narrowing", narrowed)
+	}
+}

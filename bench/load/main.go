@@ -112,6 +112,14 @@ func main() {
 	}
 
 	srv := server{&served.Server{Bin: cfg.bin, Dir: cfg.dataDir}}
+	if *coldStart && cfg.dataDir != "" {
+		if err := coldStartRun(cfg, srv); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			srv.Stop()
+			os.Exit(1)
+		}
+		return
+	}
 	var once sync.Once
 	cleanup := func() { once.Do(srv.Stop) }
 	defer cleanup()

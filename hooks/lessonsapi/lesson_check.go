@@ -227,7 +227,9 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 	// The requested teacher's free slots are asked for first and alone:
 	// its slots usually fill the list, and then the other teachers' are
 	// never asked for (RankAlternativesFrom skips a teacher none of whose
-	// slots could rank). The others are asked for together, when needed.
+	// slots could rank, and asks only for the days near enough to rank).
+	// The others are asked for together, in the first (widest) range asked
+	// for one of them, and cut to each later, narrower one.
 	var free map[string][]scheduling.Interval
 	var freeErr error
 	taken := scheduling.NewIntervalIndex(relevantBusy(busy, req)) // the same for every teacher
@@ -250,16 +252,13 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 				maps.Copy(free, got)
 			}
 		}
+		// The student's lessons are decided once, not once per slot: at
+		// 10x a student has about fifty lessons in the four weeks and the
+		// teachers tens of thousands of free slots.
 		slots := free[cal.Teacher.ID]
-		// Decided once, not once per slot: at 10x a student has about
-		// fifty lessons in the four weeks and the teachers tens of
-		// thousands of free slots.
-		if taken.Empty() {
-			return slots
-		}
 		out := make([]scheduling.Interval, 0, len(slots))
 		for _, s := range slots {
-			if !taken.Overlaps(s) {
+			if !s.Start.Before(q.From) && !s.End.After(q.To) && (taken.Empty() || !taken.Overlaps(s)) {
 				out = append(out, s)
 			}
 		}
