@@ -237,7 +237,11 @@ func pick(rows map[string][][]scheduling.Interval, teachers []string, q scheduli
 	now := time.Now()
 	out := make(map[string][]scheduling.Interval, len(teachers))
 	for _, t := range teachers {
-		var slots []scheduling.Interval
+		n := 0
+		for _, day := range rows[t] {
+			n += len(day)
+		}
+		slots := make([]scheduling.Interval, 0, n) // one allocation, not a dozen growths
 		for _, day := range rows[t] {
 			for _, s := range day {
 				if s.Start.Before(q.From) || s.End.After(q.To) || s.Start.Before(now) {

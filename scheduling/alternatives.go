@@ -94,9 +94,10 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 		return a.slot.Start.Before(b.slot.Start)
 	}
 	best := make([]scored, 0, min(q.Limit, 64))
+	want := req.Start.In(own.Zone)
 	collect := func(cal Calendar, base float64, reasons []string, slotQuery SlotQuery) {
 		for _, s := range source(cal, slotQuery, req) {
-			score, _ := proximity(req.Start.In(own.Zone), s.Start.In(own.Zone), false)
+			score, _ := proximity(want, s.Start.In(own.Zone), false)
 			c := scored{teacher: cal.Teacher.ID, slot: s, score: math.Round((base+score)*10) / 10, base: reasons}
 			if len(best) == q.Limit && !before(c, best[len(best)-1]) {
 				continue
@@ -138,7 +139,7 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 			if last > base+maxProximity {
 				continue
 			}
-			if near = within(slotQuery, req.Start.In(own.Zone), int(base+maxProximity-last+0.05)); !near.To.After(near.From) {
+			if near = within(slotQuery, want, int(base+maxProximity-last+0.05)); !near.To.After(near.From) {
 				continue
 			}
 		}
@@ -148,7 +149,7 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 
 	var out []Alternative
 	for _, a := range all {
-		_, why := proximity(req.Start.In(own.Zone), a.slot.Start.In(own.Zone), true)
+		_, why := proximity(want, a.slot.Start.In(own.Zone), true)
 		out = append(out, Alternative{
 			Teacher: a.teacher, Start: a.slot.Start, End: a.slot.End, Score: a.score,
 			Reasons: append(slices.Clone(a.base), why...),
