@@ -112,20 +112,24 @@ func (c *Cache) Warm(ctx context.Context, app core.App, plan WarmPlan) (WarmRepo
 		}
 		return int(a.step - b.step)
 	})
-	// Nearest weeks first: they are asked for most.
+	// The public timeslots' shapes first (a visitor's month is one answer
+	// over every public teacher: the costliest miss), then
+	// check-conflicts'; nearest weeks first within each.
 	var jobs []warmJob
-	for week := range max(plan.Weeks, plan.PublicWeeks) {
-		for _, s := range shapes {
-			horizon := plan.Weeks
-			if s.step == publicStep {
-				horizon = plan.PublicWeeks
-			}
-			if week >= horizon {
-				continue
-			}
-			ids := byShape[s]
-			for i := 0; i < len(ids); i += warmBatch {
-				jobs = append(jobs, warmJob{week, s, ids[i:min(i+warmBatch, len(ids))]})
+	for _, public := range []bool{true, false} {
+		horizon := plan.Weeks
+		if public {
+			horizon = plan.PublicWeeks
+		}
+		for week := range horizon {
+			for _, s := range shapes {
+				if (s.step == publicStep) != public {
+					continue
+				}
+				ids := byShape[s]
+				for i := 0; i < len(ids); i += warmBatch {
+					jobs = append(jobs, warmJob{week, s, ids[i:min(i+warmBatch, len(ids))]})
+				}
 			}
 		}
 	}

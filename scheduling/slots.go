@@ -40,6 +40,14 @@ func (c Calendar) FreeSlots(q SlotQuery) []Interval {
 		date := dateOf(day)
 		dayCal := c
 		dayCal.Bookings = near(day)
+		// The teacher's own lessons (with the buffer) refuse most starts
+		// of a busy day; those are skipped before the full Check.
+		var busy []Interval
+		for _, b := range dayCal.Bookings {
+			if b.Teacher == c.Teacher.ID {
+				busy = append(busy, b.Interval.Pad(c.Buffer))
+			}
+		}
 		for _, w := range c.Teacher.Availability {
 			if w.Weekday != day.Weekday() || !w.validOn(date) {
 				continue
@@ -52,6 +60,9 @@ func (c Calendar) FreeSlots(q SlotQuery) []Interval {
 				span := Interval{Start: start.UTC(), End: start.Add(length).UTC()}
 				if span.Start.Before(q.From) || span.End.After(q.To) {
 					continue
+				}
+				if slices.ContainsFunc(busy, span.Overlaps) {
+					continue // Check would find the teacher busy
 				}
 				req := Request{Teacher: c.Teacher.ID, Start: span.Start, Minutes: q.Minutes}
 				if len(dayCal.blocking(req)) == 0 {

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/bench/internal/machine"
 	"cedarheights/freetime"
+	"cedarheights/wiring"
 )
 
 // coldstart.go: the scheduling routes right after a start, when the
@@ -63,5 +67,47 @@ func coldStartRun(cfg config, srv server) error {
 	}
 	os.Unsetenv(freetime.WarmUpEnv)
 	fmt.Print(string(b))
+	return nil
+}
+
+var warmTime = flag.Bool("warm-time", false, "with -data (loaded): time the free-time warm-up in process (freetime.DefaultWarmPlan, not yielding) and exit")
+
+// warmTimeRun times the warm-up alone: what a start costs the server.
+func warmTimeRun(cfg config) error {
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: cfg.dataDir})
+	if err := wiring.Register(app, wiring.WithoutEngine()); err != nil {
+		return err
+	}
+	if err := app.Bootstrap(); err != nil {
+		return fmt.Errorf("open the data dir in process: %w", err)
+	}
+	defer app.ResetBootstrapState()
+	plan := freetime.DefaultWarmPlan()
+	plan.Yield = false
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if *checkProfile != "" { // a CPU profile of the warm-up
+		f, err := os.Create(*checkProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	r, err := freetime.For(app).Warm(context.Background(), app, plan)
+	if *checkProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	fmt.Printf("free-time warm-up (%d weeks, %d public, %d worker): %d teacher-weeks in %d jobs, %s; heap %+.0f MiB (load average %s)\n",
+		plan.Weeks, plan.PublicWeeks, plan.Workers, r.TeacherWeeks, r.Jobs, r.Took.Round(time.Millisecond),
+		float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), machine.LoadAvg())
 	return nil
 }

@@ -87,6 +87,13 @@ func main() {
 		}
 		return
 	}
+	if *warmTime && cfg.dataDir != "" {
+		if err := warmTimeRun(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *checkOnly && cfg.dataDir != "" {
 		if err := checkOnlyRun(cfg); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
