@@ -189,11 +189,17 @@ func (p *placement) check(e *core.RequestEvent) (*checkResult, error) {
 // alternatives ranks free slots around req: the same teacher first, then
 // active teachers who teach the instrument (and the student's level).
 func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) ([]alternativeView, error) {
-	others, err := freetime.ValueAt(p.Free, "alternative-teachers:"+req.Instrument+":"+req.Teacher, func() ([]otherTeacher, error) {
-		return loadOtherTeachers(e.App, req)
+	teaching, err := freetime.ValueAt(p.Free, "alternative-teachers:"+req.Instrument, func() ([]otherTeacher, error) {
+		return loadTeachersOf(e.App, req.Instrument)
 	})
 	if err != nil {
 		return nil, e.InternalServerError("", err)
+	}
+	others := make([]otherTeacher, 0, maxOtherTeachers)
+	for _, t := range teaching {
+		if t.ID != req.Teacher && len(others) < maxOtherTeachers {
+			others = append(others, t)
+		}
 	}
 	ids := []string{req.Teacher}
 	names := map[string]string{}
@@ -283,11 +289,16 @@ type otherTeacher struct {
 	Levels   []string
 }
 
-// loadOtherTeachers lists the active teachers (up to 50, by name) who
-// teach req's instrument, req's teacher aside.
-func loadOtherTeachers(app core.App, req scheduling.Request) ([]otherTeacher, error) {
-	rows, err := app.FindRecordsByFilter("teachers", "active = true && instruments:each ?= {:instrument} && id != {:teacher}", "display_name", 50, 0,
-		map[string]any{"instrument": req.Instrument, "teacher": req.Teacher})
+// maxOtherTeachers is how many other teachers alternatives look at.
+const maxOtherTeachers = 50
+
+// loadTeachersOf lists the active teachers who teach instrument, by name,
+// one more than alternatives look at: the requested teacher is taken out
+// of this list, kept once per instrument (it was kept per instrument and
+// teacher: right after a start, two thousand such lists were read).
+func loadTeachersOf(app core.App, instrument string) ([]otherTeacher, error) {
+	rows, err := app.FindRecordsByFilter("teachers", "active = true && instruments:each ?= {:instrument}", "display_name,id", maxOtherTeachers+1, 0,
+		map[string]any{"instrument": instrument})
 	if err != nil {
 		return nil, err
 	}
