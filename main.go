@@ -27,7 +27,7 @@ func main() {
 		Automigrate: osutils.IsProbablyGoRun(),
 	})
 
-	if err := wiring.Register(app); err != nil {
+	if err := wiring.Register(app, wiring.WithFreeTimeWarmUp()); err != nil {
 		log.Fatal(err)
 	}
 	cli.Register(app)

@@ -1,8 +1,8 @@
 package freetime
 
 import (
-	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -18,8 +18,9 @@ import (
 const storeKey = "cedarheights.freetime"
 
 // maxEntries bounds the memory a stream of odd queries can take: past it
-// the cache starts again.
-const maxEntries = 50_000
+// the cache starts again. It counts teacher-weeks (per lesson length and
+// grid); the warm-up at ten times the seed keeps about 35,000.
+const maxEntries = 100_000
 
 // dayKey names one teacher's free slots on one local day, for one lesson
 // length and grid step under one zone and buffer.
@@ -41,7 +42,10 @@ type Cache struct {
 	// thousand map reads) and the HTTP route stopped short of its CPU.
 	mu      sync.RWMutex
 	version int64
-	days    map[dayKey][]scheduling.Interval
+	// weeks holds derived free days a teacher-week at a time, under the
+	// key of the week's Monday: a month for fifty teachers is 250 lookups,
+	// not 1,500.
+	weeks   map[dayKey]*week
 	answers map[string]answer
 	values  map[string]any
 	// answerBytes is the size of the kept answers.
@@ -50,18 +54,25 @@ type Cache struct {
 	checkOnce sync.Once
 	active    bool // the triggers are all there (Active)
 
-	flights map[flightKey]*flight // derivations under way (flights.go)
+	flights     map[flightKey]*flight // derivations under way (flights.go)
+	weekFlights map[weekKey]*flight   // teacher-weeks being derived (weeks.go)
+	// derivedWeeks counts the teacher-weeks derived while the cache was
+	// current (DerivedWeeks).
+	derivedWeeks atomic.Int64
+	// lastRequest is when a request last took a snapshot (UnixNano): the
+	// warm-up yields to requests (warm.go).
+	lastRequest atomic.Int64
 }
 
 // reset starts again at counter value v; the caller holds mu.
 func (c *Cache) reset(v int64) {
-	c.days, c.answers, c.values, c.version = map[dayKey][]scheduling.Interval{}, map[string]answer{}, map[string]any{}, v
+	c.weeks, c.answers, c.values, c.version = map[dayKey]*week{}, map[string]answer{}, map[string]any{}, v
 	c.answerBytes = 0
 }
 
 // Register gives app its cache; For finds it.
 func Register(app core.App) {
-	c := &Cache{flights: map[flightKey]*flight{}}
+	c := &Cache{flights: map[flightKey]*flight{}, weekFlights: map[weekKey]*flight{}}
 	c.reset(0)
 	app.Store().Set(storeKey, c)
 }
@@ -76,8 +87,9 @@ func For(app core.App) *Cache {
 // Slots answers, per teacher, what lessons.LoadCalendars and
 // Calendar.FreeSlots answer for q at this instant: the bookable slots in
 // q's range, none in the past. Days already derived at the current counter
-// value come from memory; the others are derived in one load and kept if
-// the counter did not move while they were read.
+// value come from memory; the missing ones are derived a teacher-week at a
+// time, once however many requests miss them together (weeks.go), and kept
+// if the counter did not move while they were read.
 func (c *Cache) Slots(app core.App, settings academy.Settings, teachers []string, q scheduling.SlotQuery) (map[string][]scheduling.Interval, error) {
 	s, err := c.At(app)
 	if err != nil {
@@ -126,71 +138,69 @@ func (s *Snapshot) Slots(settings academy.Settings, teachers []string, q schedul
 	}
 
 	c := s.c
-	var missing []string
+	// missing holds, per teacher without every day kept, the weeks (indexes
+	// into weeks) with a day not kept.
+	weeks := weeksOf(dates)
+	missing := map[string][]int{}
+	var order []string // missing teachers in the caller's order
+	monday := make([]string, len(weeks.mondays))
+	for i, m := range weeks.mondays {
+		monday[i] = m.Format(time.DateOnly)
+	}
 	current := s.read(func() {
 		for _, t := range teachers {
 			row := make([][]scheduling.Interval, len(names))
-			for i, name := range names {
-				slots, ok := c.days[key(t, name)]
+			var gaps []int
+			for wi := range weeks.mondays {
+				wk, ok := c.weeks[key(t, monday[wi])]
 				if !ok {
-					row = nil
-					break
+					gaps = append(gaps, wi)
+					continue
 				}
-				row[i] = slots
+				for i := weeks.first[wi]; i < len(names) && weeks.of[i] == wi; i++ {
+					row[i] = wk[weekday(dates[i])]
+				}
 			}
-			if row == nil {
-				missing = append(missing, t)
-			} else {
+			if gaps == nil {
 				rows[t] = row
+			} else {
+				missing[t] = gaps
+				order = append(order, t)
 			}
 		}
 	})
-	if !current { // an older snapshot derives everything afresh
-		missing = teachers
-	}
-
-	if len(missing) > 0 {
-		// Derived in one load, and kept only if nothing that free time is
-		// made of was committed while it was read: the counter would have
-		// moved. Concurrent requests missing the same days share one
-		// derivation (flights.go).
-		load := func() (any, error) {
-			derived, err := derive(s.app, settings, missing, dates, names, q, key)
-			if err != nil || !current || !s.unchanged() {
-				return derived, err
-			}
-			c.mu.Lock()
-			if c.version == s.version {
-				if len(c.days)+len(derived) > maxEntries {
-					c.days = map[dayKey][]scheduling.Interval{}
-				}
-				for k, slots := range derived {
-					c.days[k] = slots
-				}
-			}
-			c.mu.Unlock()
-			return derived, nil
-		}
-		var derived any
-		var err error
-		if current {
-			derived, err = s.shared(fmt.Sprint("slots", missing, names[0], names[len(names)-1], q.Minutes, q.Step, zone, settings.Buffer), load)
-		} else {
-			derived, err = load()
-		}
+	if !current { // an older snapshot derives everything afresh, alone
+		derived, err := derive(s.app, settings, teachers, dates, names, q, key)
 		if err != nil {
 			return nil, err
 		}
-		fill(derived.(map[dayKey][]scheduling.Interval), missing)
+		fill(derived, teachers)
+		return pick(rows, teachers, q), nil
+	}
+	if len(order) > 0 {
+		alone := func() (map[dayKey][]scheduling.Interval, error) {
+			return derive(s.app, settings, order, dates, names, q, key)
+		}
+		got, err := s.weeks(settings, q, weeks, order, missing, key, alone)
+		if err != nil {
+			return nil, err
+		}
+		fill(got, order)
 	}
 	return pick(rows, teachers, q), nil
 }
+
+// onDerive, set by tests, sees every derivation before it loads.
+var onDerive func(teachers, dates []string)
 
 // derive loads the teachers' calendars around dates (named names) and lists
 // each day's free slots, ignoring the past (which Slots applies when it
 // answers) and q's bounds within the day.
 func derive(app core.App, settings academy.Settings, teachers []string, dates []time.Time, names []string, q scheduling.SlotQuery,
 	key func(teacher, date string) dayKey) (map[dayKey][]scheduling.Interval, error) {
+	if onDerive != nil {
+		onDerive(teachers, names)
+	}
 	// A slot starts on its date and lasts at most a few hours; 50 hours
 	// past the last midnight covers any day length around a DST change.
 	span := scheduling.Interval{Start: dates[0].UTC(), End: dates[len(dates)-1].Add(50 * time.Hour).UTC()}
@@ -227,7 +237,11 @@ func pick(rows map[string][][]scheduling.Interval, teachers []string, q scheduli
 	now := time.Now()
 	out := make(map[string][]scheduling.Interval, len(teachers))
 	for _, t := range teachers {
-		var slots []scheduling.Interval
+		n := 0
+		for _, day := range rows[t] {
+			n += len(day)
+		}
+		slots := make([]scheduling.Interval, 0, n) // one allocation, not a dozen growths
 		for _, day := range rows[t] {
 			for _, s := range day {
 				if s.Start.Before(q.From) || s.End.After(q.To) || s.Start.Before(now) {

@@ -1,6 +1,8 @@
 package freetime
 
 import (
+	"time"
+
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/academy"
@@ -19,9 +21,18 @@ type Snapshot struct {
 	active  bool // the cache may answer (Cache.Active)
 }
 
-// At reads the counter and returns the cache at that value. A nil or
-// inactive cache gives a snapshot that derives every answer afresh.
+// At reads the counter and returns the cache at that value, for a
+// request (the warm-up yields to them). A nil or inactive cache gives a
+// snapshot that derives every answer afresh.
 func (c *Cache) At(app core.App) (*Snapshot, error) {
+	if c != nil {
+		c.lastRequest.Store(time.Now().UnixNano())
+	}
+	return c.at(app)
+}
+
+// at is At without counting a request.
+func (c *Cache) at(app core.App) (*Snapshot, error) {
 	s := &Snapshot{c: c, app: app}
 	if !c.Active(app) {
 		return s, nil

@@ -94,9 +94,10 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 		return a.slot.Start.Before(b.slot.Start)
 	}
 	best := make([]scored, 0, min(q.Limit, 64))
-	collect := func(cal Calendar, base float64, reasons []string) {
+	want := req.Start.In(own.Zone)
+	collect := func(cal Calendar, base float64, reasons []string, slotQuery SlotQuery) {
 		for _, s := range source(cal, slotQuery, req) {
-			score, _ := proximity(req.Start.In(own.Zone), s.Start.In(own.Zone), false)
+			score, _ := proximity(want, s.Start.In(own.Zone), false)
 			c := scored{teacher: cal.Teacher.ID, slot: s, score: math.Round((base+score)*10) / 10, base: reasons}
 			if len(best) == q.Limit && !before(c, best[len(best)-1]) {
 				continue
@@ -113,7 +114,7 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 		}
 	}
 
-	collect(own, 100, []string{"same teacher"})
+	collect(own, 100, []string{"same teacher"}, slotQuery)
 	for _, c := range others {
 		if c.Calendar.Teacher.ID == req.Teacher || !slices.Contains(c.Calendar.Teacher.Lengths, req.Minutes) {
 			continue
@@ -123,13 +124,32 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 			base += 10
 			reasons = append(reasons, "teaches the student's level")
 		}
-		collect(c.Calendar, base, reasons)
+		// A slot scores at most base+maxProximity: when every kept slot
+		// scores more, none of this teacher's could be kept, and its free
+		// time is not asked for (at ten times the seed, deriving fifty
+		// other teachers' month was most of check-conflicts' work, and the
+		// requested teacher's own slots nearly always fill the list).
+		//
+		// Likewise a slot loses a point a day away from the requested
+		// date: once the list is full, only the days near enough to beat
+		// its last are asked for (0.05: scores are rounded to tenths).
+		near := slotQuery
+		if len(best) == q.Limit {
+			last := best[len(best)-1].score
+			if last > base+maxProximity {
+				continue
+			}
+			if near = within(slotQuery, want, int(base+maxProximity-last+0.05)); !near.To.After(near.From) {
+				continue
+			}
+		}
+		collect(c.Calendar, base, reasons, near)
 	}
 	all := best
 
 	var out []Alternative
 	for _, a := range all {
-		_, why := proximity(req.Start.In(own.Zone), a.slot.Start.In(own.Zone), true)
+		_, why := proximity(want, a.slot.Start.In(own.Zone), true)
 		out = append(out, Alternative{
 			Teacher: a.teacher, Start: a.slot.Start, End: a.slot.End, Score: a.score,
 			Reasons: append(slices.Clone(a.base), why...),
@@ -137,6 +157,22 @@ func RankAlternativesFrom(own Calendar, others []Candidate, q AlternativesQuery,
 	}
 	return out
 }
+
+// within narrows q to the local dates at most days from want's.
+func within(q SlotQuery, want time.Time, days int) SlotQuery {
+	day := time.Date(want.Year(), want.Month(), want.Day(), 0, 0, 0, 0, want.Location())
+	if from := day.AddDate(0, 0, -days); from.After(q.From) {
+		q.From = from
+	}
+	if to := day.AddDate(0, 0, days+1); to.Before(q.To) {
+		q.To = to
+	}
+	return q
+}
+
+// maxProximity is the most proximity scores: the same weekday, time and
+// date.
+const maxProximity = 20
 
 // proximity scores how close a slot is to the requested local time (the
 // same weekday and time of day matter more than the date) and, with
@@ -148,7 +184,7 @@ func proximity(want, got time.Time, explain bool) (float64, []string) {
 	days := math.Abs(float64(dateOf(got).Sub(dateOf(want)) / (24 * time.Hour)))
 	minutes := math.Abs(float64(clockOf(got) - clockOf(want)))
 	if got.Weekday() == want.Weekday() {
-		score += 20
+		score += maxProximity // the only bonus
 		if explain {
 			reasons = append(reasons, "same weekday")
 		}

@@ -93,3 +93,89 @@ func rankEverySlot(own Calendar, others []Candidate, q AlternativesQuery) []Alte
 	}
 	return out
 }
+
+// TestRankAlternativesSkipsTeachersWhoCannotRank: when the requested
+// teacher's own slots fill the list with scores no other teacher's slot
+// can reach, the others' free time is not asked for (at ten times the seed
+// that was fifty teachers' month per check-conflicts); when they do not
+// fill it, it is. Either way the answer is the full ranking's.
+func TestRankAlternativesSkipsTeachersWhoCannotRank(t *testing.T) {
+	own := testCalendar()
+	var others []Candidate
+	for j := range 3 {
+		c := testCalendar()
+		c.Teacher.ID = fmt.Sprintf("U%d", j)
+		c.Teacher.Availability = []WeeklyWindow{{Weekday: time.Monday, Start: 9 * 60, End: 21 * 60}}
+		others = append(others, Candidate{Calendar: c, Level: j == 0})
+	}
+	req := Request{Teacher: "T", Student: "S9", Minutes: 30, Start: local(2026, 2, 9, 16, 0)}
+	for _, c := range []struct {
+		name        string
+		limit       int
+		othersAsked bool
+	}{
+		{"own slots fill the list", 5, false},
+		{"own slots do not fill it", 200, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			asked := map[string]int{}
+			source := func(cal Calendar, q SlotQuery, r Request) []Interval {
+				asked[cal.Teacher.ID]++
+				return FittingSlots(cal, q, r)
+			}
+			q := AlternativesQuery{Request: req, Around: 14 * 24 * time.Hour, Limit: c.limit}
+			got := RankAlternativesFrom(own, others, q, source)
+			if want := rankEverySlot(own, others, q); !reflect.DeepEqual(got, want) {
+				t.Fatalf("got  %+v\nwant %+v", got, want)
+			}
+			if asked["T"] != 1 {
+				t.Fatalf("the requested teacher's slots asked for %d times, want once", asked["T"])
+			}
+			if n := len(asked) - 1; (n > 0) != c.othersAsked {
+				t.Fatalf("%d other teachers asked for, want them asked: %v", n, c.othersAsked)
+			}
+		})
+	}
+}
+
+// TestRankAlternativesNarrowsOthersToDaysThatCanRank: once the list is
+// full, other teachers are asked only for the days near enough to the
+// requested date to beat its last entry; the answer stays the full
+// ranking's. Own calendars with few free slots, others free every day.
+func TestRankAlternativesNarrowsOthersToDaysThatCanRank(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 9))
+	narrowed := 0
+	for i := range 400 {
+		own := testCalendar()
+		own.Now = local(2026, 1, 20, 0, 0)
+		own.Teacher.Availability = []WeeklyWindow{{Weekday: time.Weekday(rng.IntN(7)), Start: Clock(9*60 + 15*rng.IntN(30)), End: 19 * 60}}
+		var others []Candidate
+		for j := range 1 + rng.IntN(4) {
+			c := testCalendar()
+			c.Now = own.Now
+			c.Teacher.ID = fmt.Sprintf("U%d", j)
+			c.Teacher.Lengths = []int{30, 45}
+			for d := range 7 {
+				c.Teacher.Availability = append(c.Teacher.Availability, WeeklyWindow{Weekday: time.Weekday(d), Start: Clock(8*60 + 15*rng.IntN(40)), End: 20 * 60})
+			}
+			others = append(others, Candidate{Calendar: c, Level: rng.IntN(2) == 0})
+		}
+		req := Request{Teacher: "T", Student: "S9", Minutes: []int{30, 45}[rng.IntN(2)],
+			Start: local(2026, 2, 2+rng.IntN(28), 9+rng.IntN(10), 15*rng.IntN(4))}
+		q := AlternativesQuery{Request: req, Around: time.Duration(3+rng.IntN(12)) * 24 * time.Hour, Limit: 1 + rng.IntN(8)}
+		widest := q.Around * 2
+		source := func(cal Calendar, sq SlotQuery, r Request) []Interval {
+			if cal.Teacher.ID != "T" && sq.To.Sub(sq.From) < widest-2*24*time.Hour {
+				narrowed++
+			}
+			return FittingSlots(cal, sq, r)
+		}
+		got := RankAlternativesFrom(own, others, q, source)
+		if want := rankEverySlot(own, others, q); !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d (%+v):\ngot  %+v\nwant %+v", i, q, got, want)
+		}
+	}
+	if narrowed < 20 {
+		t.Fatalf("only %d narrowed asks: the cases do not show the narrowing", narrowed)
+	}
+}

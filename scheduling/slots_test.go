@@ -1,6 +1,9 @@
 package scheduling
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -121,5 +124,46 @@ func TestRankAlternatives(t *testing.T) {
 	}
 	if got := RankAlternatives(own, nil, AlternativesQuery{Request: req, Limit: 3}); len(got) != 3 {
 		t.Errorf("limit 3 gave %d", len(got))
+	}
+}
+
+// TestFreeSlotsAgainstEveryBooking: FreeSlots checks each day's slots
+// against the lessons near that day only; the answer is what checking
+// every grid start against the whole calendar gives. Random calendars
+// with many lessons (long ones, ones across midnight and DST changes,
+// other teachers' and students' too), buffers, lengths and grids.
+func TestFreeSlotsAgainstEveryBooking(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 7))
+	base := local(2026, 3, 1, 0, 0) // DST starts 2026-03-08 in Vancouver
+	for i := range 200 {
+		cal := Calendar{
+			Zone: vancouver, Buffer: time.Duration(rng.IntN(4)*10) * time.Minute, Now: base.Add(-time.Hour),
+			Teacher: Teacher{ID: "T", Availability: []WeeklyWindow{
+				{Weekday: time.Weekday(rng.IntN(7)), Start: Clock(rng.IntN(12) * 60), End: Clock(12*60 + rng.IntN(12)*60)},
+				{Weekday: time.Weekday(rng.IntN(7)), Start: 0, End: 24 * 60},
+			}},
+		}
+		for j := range rng.IntN(300) {
+			start := base.Add(time.Duration(rng.IntN(16*24*4)) * 15 * time.Minute)
+			teacher := "T"
+			if rng.IntN(5) == 0 {
+				teacher = "U"
+			}
+			cal.Bookings = append(cal.Bookings, Booking{ID: fmt.Sprint("L", j), Teacher: teacher, Student: "S",
+				Interval: Interval{Start: start, End: start.Add(time.Duration(1+rng.IntN([]int{4, 40}[rng.IntN(2)])) * 15 * time.Minute)}})
+		}
+		q := SlotQuery{From: base.Add(time.Duration(rng.IntN(48)) * time.Hour), To: base.AddDate(0, 0, 14), Minutes: []int{30, 45, 60, 180}[rng.IntN(4)],
+			Step: time.Duration([]int{5, 15, 30}[rng.IntN(3)]) * time.Minute}
+		empty := cal
+		empty.Bookings = nil
+		var want []Interval
+		for _, s := range empty.FreeSlots(q) {
+			if len(cal.blocking(Request{Teacher: "T", Start: s.Start, Minutes: q.Minutes})) == 0 {
+				want = append(want, s)
+			}
+		}
+		if got := cal.FreeSlots(q); !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d (%+v, buffer %s): %d slots, checking every booking gives %d", i, q, cal.Buffer, len(got), len(want))
+		}
 	}
 }

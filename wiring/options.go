@@ -1,15 +1,20 @@
 package wiring
 
-import "cedarheights/workflows"
+import (
+	"cedarheights/freetime"
+	"cedarheights/workflows"
+)
 
-// Option changes what Register wires. The server uses none; each option
-// exists for tests (and test-only servers) that need less or more.
+// Option changes what Register wires. The server uses WithFreeTimeWarmUp;
+// the others exist for tests (and test-only servers) that need less or
+// more.
 type Option func(*config)
 
 type config struct {
 	noEngine   bool
 	engineOpts *workflows.Options
 	extra      []workflows.Definition
+	warm       *freetime.WarmPlan
 }
 
 // WithoutEngine wires no workflow engine (and so none of the academy's
@@ -30,4 +35,15 @@ func WithEngineOptions(o workflows.Options) Option {
 // workflows, the crash test's).
 func WithWorkflows(defs ...workflows.Definition) Option {
 	return func(c *config) { c.extra = append(c.extra, defs...) }
+}
+
+// WithFreeTimeWarmUp warms the free-time cache in the background once the
+// app serves (freetime.DefaultWarmPlan; FREE_TIME_WARM_UP=off skips it):
+// the server's option. Tests leave it out, so what they count is their
+// own requests' work.
+func WithFreeTimeWarmUp() Option {
+	return func(c *config) {
+		plan := freetime.DefaultWarmPlan()
+		c.warm = &plan
+	}
 }

@@ -39,6 +39,9 @@ func Register(app core.App, opts ...Option) error {
 	records.Register(app)
 	lessons.Register(app)
 	freetime.Register(app)
+	if c.warm != nil {
+		freetime.WarmOnServe(app, *c.warm)
+	}
 	billing.Register(app)
 	enrollment.Register(app)
 	if !c.noEngine {

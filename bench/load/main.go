@@ -87,6 +87,13 @@ func main() {
 		}
 		return
 	}
+	if *warmTime && cfg.dataDir != "" {
+		if err := warmTimeRun(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *checkOnly && cfg.dataDir != "" {
 		if err := checkOnlyRun(cfg); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -112,6 +119,14 @@ func main() {
 	}
 
 	srv := server{&served.Server{Bin: cfg.bin, Dir: cfg.dataDir}}
+	if *coldStart && cfg.dataDir != "" {
+		if err := coldStartRun(cfg, srv); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			srv.Stop()
+			os.Exit(1)
+		}
+		return
+	}
 	var once sync.Once
 	cleanup := func() { once.Do(srv.Stop) }
 	defer cleanup()

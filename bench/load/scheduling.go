@@ -295,4 +295,4 @@ func checkOnlyRun(cfg config) error {
 }
 
 // checkProfile, with -check-only, writes a CPU profile of the timed checks.
-var checkProfile = flag.String("check-profile", "", "with -check-only: write a CPU profile of the in-process conflict checks to this file")
+var checkProfile = flag.String("check-profile", "", "with -check-only (-warm-time): write a CPU profile of the in-process conflict checks (the warm-up) to this file")

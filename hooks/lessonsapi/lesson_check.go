@@ -1,6 +1,7 @@
 package lessonsapi
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"time"
@@ -188,11 +189,17 @@ func (p *placement) check(e *core.RequestEvent) (*checkResult, error) {
 // alternatives ranks free slots around req: the same teacher first, then
 // active teachers who teach the instrument (and the student's level).
 func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) ([]alternativeView, error) {
-	others, err := freetime.ValueAt(p.Free, "alternative-teachers:"+req.Instrument+":"+req.Teacher, func() ([]otherTeacher, error) {
-		return loadOtherTeachers(e.App, req)
+	teaching, err := freetime.ValueAt(p.Free, "alternative-teachers:"+req.Instrument, func() ([]otherTeacher, error) {
+		return loadTeachersOf(e.App, req.Instrument)
 	})
 	if err != nil {
 		return nil, e.InternalServerError("", err)
+	}
+	others := make([]otherTeacher, 0, maxOtherTeachers)
+	for _, t := range teaching {
+		if t.ID != req.Teacher && len(others) < maxOtherTeachers {
+			others = append(others, t)
+		}
 	}
 	ids := []string{req.Teacher}
 	names := map[string]string{}
@@ -223,23 +230,41 @@ func (p *placement) alternatives(e *core.RequestEvent, req scheduling.Request) (
 		limit = 5
 	}
 	own := scheduling.Calendar{Zone: p.Settings.Zone, Buffer: p.Settings.Buffer, Now: time.Now().UTC(), Teacher: scheduling.Teacher{ID: req.Teacher}}
+	// The requested teacher's free slots are asked for first and alone:
+	// its slots usually fill the list, and then the other teachers' are
+	// never asked for (RankAlternativesFrom skips a teacher none of whose
+	// slots could rank, and asks only for the days near enough to rank).
+	// The others are asked for together, in the first (widest) range asked
+	// for one of them, and cut to each later, narrower one.
 	var free map[string][]scheduling.Interval
 	var freeErr error
-	source := func(cal scheduling.Calendar, q scheduling.SlotQuery, r scheduling.Request) []scheduling.Interval {
-		if free == nil && freeErr == nil { // every call asks the same query: derive all teachers at once
-			free, freeErr = p.Free.Slots(p.Settings, ids, q)
+	taken := scheduling.NewIntervalIndex(relevantBusy(busy, req)) // the same for every teacher
+	source := func(cal scheduling.Calendar, q scheduling.SlotQuery, _ scheduling.Request) []scheduling.Interval {
+		if freeErr != nil {
+			return nil
 		}
+		if _, ok := free[cal.Teacher.ID]; !ok {
+			ask := ids[1:]
+			if cal.Teacher.ID == req.Teacher {
+				ask = ids[:1]
+			}
+			var got map[string][]scheduling.Interval
+			if got, freeErr = p.Free.Slots(p.Settings, ask, q); freeErr != nil {
+				return nil
+			}
+			if free == nil {
+				free = got
+			} else {
+				maps.Copy(free, got)
+			}
+		}
+		// The student's lessons are decided once, not once per slot: at
+		// 10x a student has about fifty lessons in the four weeks and the
+		// teachers tens of thousands of free slots.
 		slots := free[cal.Teacher.ID]
-		// Decided once, not once per slot: at 10x a student has about
-		// fifty lessons in the four weeks and the teachers tens of
-		// thousands of free slots.
-		taken := scheduling.NewIntervalIndex(relevantBusy(busy, r))
-		if taken.Empty() {
-			return slots
-		}
 		out := make([]scheduling.Interval, 0, len(slots))
 		for _, s := range slots {
-			if !taken.Overlaps(s) {
+			if !s.Start.Before(q.From) && !s.End.After(q.To) && (taken.Empty() || !taken.Overlaps(s)) {
 				out = append(out, s)
 			}
 		}
@@ -264,11 +289,16 @@ type otherTeacher struct {
 	Levels   []string
 }
 
-// loadOtherTeachers lists the active teachers (up to 50, by name) who
-// teach req's instrument, req's teacher aside.
-func loadOtherTeachers(app core.App, req scheduling.Request) ([]otherTeacher, error) {
-	rows, err := app.FindRecordsByFilter("teachers", "active = true && instruments:each ?= {:instrument} && id != {:teacher}", "display_name", 50, 0,
-		map[string]any{"instrument": req.Instrument, "teacher": req.Teacher})
+// maxOtherTeachers is how many other teachers alternatives look at.
+const maxOtherTeachers = 50
+
+// loadTeachersOf lists the active teachers who teach instrument, by name,
+// one more than alternatives look at: the requested teacher is taken out
+// of this list, kept once per instrument (it was kept per instrument and
+// teacher: right after a start, two thousand such lists were read).
+func loadTeachersOf(app core.App, instrument string) ([]otherTeacher, error) {
+	rows, err := app.FindRecordsByFilter("teachers", "active = true && instruments:each ?= {:instrument}", "display_name,id", maxOtherTeachers+1, 0,
+		map[string]any{"instrument": instrument})
 	if err != nil {
 		return nil, err
 	}
