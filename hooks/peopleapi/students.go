@@ -92,6 +92,7 @@ func ListStudents(e *core.RequestEvent) error {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	lq := filters.query()
+	lq.Where = append(lq.Where, taughtNarrowing(e)...)
 	page.Apply(&lq, studentSorts, "name")
 
 	result, records, err := hooks.ListVisible(e, "students", lq)
@@ -102,6 +103,23 @@ func ListStudents(e *core.RequestEvent) error {
 		return hooks.EnrichError(e, err)
 	}
 	return e.JSON(http.StatusOK, result)
+}
+
+// taughtNarrowing narrows a teacher's list to the students
+// student_teachers pairs with it (pb_migrations 1765100300), so SQLite
+// reads those few through the pairs' primary key instead of trying the
+// ListRule's `teacher_users ~ @request.auth.id` on every student. The rule
+// still decides: the pairs are teacher_users split on its spaces, kept by
+// triggers in the same transaction, so they hold every student the LIKE
+// admits (user ids are 15 characters of [a-z0-9], so the LIKE matches a
+// whole id or nothing). Other callers get no narrowing.
+func taughtNarrowing(e *core.RequestEvent) []dbx.Expression {
+	if e.Auth == nil || e.Auth.Collection().Name != "users" || e.Auth.GetString("role") != "teacher" {
+		return nil
+	}
+	return []dbx.Expression{dbx.NewExp(
+		"[[students.id]] IN (SELECT [[student]] FROM [[student_teachers]] WHERE [[teacher_user]] = {:taught_by})",
+		dbx.Params{"taught_by": e.Auth.Id})}
 }
 
 func ViewStudent(e *core.RequestEvent) error {
