@@ -1,8 +1,13 @@
 package hooks_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
 
 	"cedarheights/internal/testapp"
 )
@@ -22,4 +27,28 @@ func TestTeacherStudentsListReadsItsPairs(t *testing.T) {
 			t.Errorf("the page is not read through the teacher's pairs: %s", plan)
 		}
 	})
+}
+
+// The pairs only narrow: a pair the students rule does not back (here one
+// written by hand, out of step with teacher_users) shows nothing, and the
+// teacher's list and total stay the record API's.
+func TestTeacherPairsNeverAdmit(t *testing.T) {
+	t.Parallel()
+	f := testapp.Get(t)
+	apiRun(t, []tests.ApiScenario{{
+		Name: "a stray pair", Method: http.MethodGet, URL: "/api/v1/students?per_page=200", Headers: apiAs(f.TeacherXUser),
+		ExpectedStatus: 200, ExpectedContent: []string{f.StudentA1}, NotExpectedContent: []string{f.StudentB1},
+		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+			if _, err := app.DB().Insert("student_teachers", dbx.Params{"teacher_user": f.TeacherXUser.ID, "student": f.StudentB1}).Execute(); err != nil {
+				t.Fatal(err)
+			}
+		},
+		AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+			got := apiDecode(t, res)
+			want := providerTotal(t, app, f.TeacherXUser, "students", `deleted = ""`, 200)
+			if int(got["totalItems"].(float64)) != want.TotalItems {
+				t.Errorf("total %v, the record API's %d", got["totalItems"], want.TotalItems)
+			}
+		},
+	}})
 }
