@@ -92,8 +92,21 @@ func embedAvailability(e *core.RequestEvent, teachers []*core.Record) error {
 		return nil
 	}
 	ids := make([]any, len(teachers))
+	teacherIDs := make([]string, len(teachers))
 	for i, t := range teachers {
-		ids[i] = t.Id
+		ids[i], teacherIDs[i] = t.Id, t.Id
+	}
+	encoded, ok, err := cachedWindows(e, teacherIDs)
+	if err != nil {
+		return err
+	}
+	if ok {
+		for _, t := range teachers {
+			expand := t.Expand()
+			expand[availabilityExpand] = encoded[t.Id]
+			t.SetExpand(expand)
+		}
+		return nil
 	}
 	windows, err := hooks.AllVisible(e, "availability", hooks.ListQuery{
 		Where: []dbx.Expression{dbx.In("availability.teacher", ids...)},
