@@ -63,6 +63,9 @@ func TestTeacherWindowsEncodedOnce(t *testing.T) {
 		if err := json.Unmarshal(body, &page); err != nil {
 			t.Fatal(err)
 		}
+		if n := strings.Count(string(body), `"expand":`); n != len(page.Items) {
+			t.Errorf("%s: %d expand keys for %d teachers: %s", url, n, len(page.Items), body)
+		}
 		out := map[string]string{}
 		for _, it := range page.Items {
 			out[it.ID] = string(it.Expand.Windows)

@@ -119,3 +119,21 @@ func cachedWindows(e *core.RequestEvent, ids []string) (map[string]json.RawMessa
 	c.mu.Unlock()
 	return out, true, nil
 }
+
+// withWindows is teacher's JSON with windows as its expand (the only one:
+// the kept encodings serve no request that expands). The windows are
+// spliced in as kept, so the answer's encoder reads them once instead of
+// re-encoding them inside the record's own encoding as well; the expand
+// key comes last rather than in key order, which JSON does not fix.
+func withWindows(teacher *core.Record, windows json.RawMessage) (json.RawMessage, error) {
+	b, err := json.Marshal(teacher)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(b)+len(windows)+len(availabilityExpand)+16)
+	out = append(out, b[:len(b)-1]...) // without its closing brace
+	out = append(out, `,"expand":{"`+availabilityExpand+`":`...)
+	out = append(out, windows...)
+	out = append(out, "}}"...)
+	return out, nil
+}
