@@ -26,10 +26,35 @@ import (
 const windowsCacheKey = "peopleapi.teacherWindows"
 
 type windowsCache struct {
+	checkOnce sync.Once
+	active    bool // the version's triggers are all there
+
 	mu         sync.Mutex
 	collection *core.Collection
 	version    int64
 	byTeacher  map[string]json.RawMessage
+}
+
+// versionTriggers are the migration's triggers on availability. A table
+// rebuilt by a later migration would lose them and the version would stop
+// moving; without all three nothing is kept (checked once per app).
+var versionTriggers = []any{"availability_version_insert", "availability_version_update", "availability_version_delete"}
+
+func (c *windowsCache) triggersPresent(app core.App) bool {
+	c.checkOnce.Do(func() {
+		var found int
+		err := app.DB().Select("count(*)").From("sqlite_master").
+			Where(dbx.HashExp{"type": "trigger", "tbl_name": "availability"}).AndWhere(dbx.In("name", versionTriggers...)).Row(&found)
+		switch {
+		case err != nil:
+			app.Logger().Error("teachers' windows: cannot list the triggers; windows are read per request", "error", err)
+		case found != len(versionTriggers):
+			app.Logger().Error("teachers' windows: triggers are missing; windows are read per request", "found", found, "want", len(versionTriggers))
+		default:
+			c.active = true
+		}
+	})
+	return c.active
 }
 
 func windowsCacheOf(app core.App) *windowsCache {
@@ -58,6 +83,10 @@ func cachedWindows(e *core.RequestEvent, ids []string) (map[string]json.RawMessa
 	if all, err := hooks.SeesAll(e, "availability"); err != nil || !all {
 		return nil, false, err
 	}
+	c := windowsCacheOf(e.App)
+	if !c.triggersPresent(e.App) {
+		return nil, false, nil
+	}
 	// The version is read before the windows: an encoding kept for it holds
 	// windows at least as new as the version says.
 	var version int64
@@ -65,7 +94,6 @@ func cachedWindows(e *core.RequestEvent, ids []string) (map[string]json.RawMessa
 		return nil, false, e.InternalServerError("", err)
 	}
 
-	c := windowsCacheOf(e.App)
 	out := make(map[string]json.RawMessage, len(ids))
 	var missing []any
 	c.mu.Lock()
