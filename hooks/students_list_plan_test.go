@@ -52,3 +52,21 @@ func TestTeacherPairsNeverAdmit(t *testing.T) {
 		},
 	}})
 }
+
+// Without its triggers student_teachers would fall behind teacher_users:
+// the list is then not narrowed, and the teacher still sees its students.
+func TestTeacherListWithoutPairTriggers(t *testing.T) {
+	t.Parallel()
+	f := testapp.Get(t)
+	apiRun(t, []tests.ApiScenario{{
+		Name: "triggers dropped", Method: http.MethodGet, URL: "/api/v1/students?per_page=200", Headers: apiAs(f.TeacherXUser),
+		ExpectedStatus: 200, ExpectedContent: []string{f.StudentA1}, NotExpectedContent: []string{f.StudentB1},
+		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+			for _, q := range []string{"DROP TRIGGER student_teachers_insert", "DELETE FROM student_teachers"} {
+				if _, err := app.DB().NewQuery(q).Execute(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+	}})
+}
