@@ -82,6 +82,7 @@ var groups = []struct {
 	{"runs", checkRuns},
 	{"outbox", checkOutbox},
 	{"audit", checkAudit},
+	{"taught", checkTaught},
 }
 
 // Check reads app's database and reports every violation of the academy's

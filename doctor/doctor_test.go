@@ -238,6 +238,18 @@ func TestEachInvariantFails(t *testing.T) {
 		{"outbox_failed_without_reason", doctor.Violation, false, outboxRow("failed", 3, "", time.Now())},
 		{"outbox_failed", doctor.Attention, false, outboxRow("failed", 5, "550 mailbox unavailable", time.Now())},
 		{"outbox_overdue", doctor.Attention, false, outboxRow("pending", 0, "", time.Now().Add(-2*time.Hour))},
+		{"student_teachers_out_of_step", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
+			raw(t, app, "DELETE FROM student_teachers WHERE student = {:s}", dbx.Params{"s": f.StudentA1})
+			return []string{ref("students", f.StudentA1), ref("users", f.TeacherXUser.ID)}
+		}},
+		{"student_teachers_out_of_step", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
+			raw(t, app, "INSERT INTO student_teachers (teacher_user, student) VALUES ({:u}, {:s})", dbx.Params{"u": f.TeacherXUser.ID, "s": f.StudentB1})
+			return []string{ref("students", f.StudentB1), ref("users", f.TeacherXUser.ID)}
+		}},
+		{"student_teachers_trigger_missing", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
+			raw(t, app, "DROP TRIGGER student_teachers_update", nil)
+			return []string{"triggers:student_teachers_update"}
+		}},
 		{"audit_missing_create", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
 			id := newID("i")
 			raw(t, app, "INSERT INTO instruments (id, name, active, created, updated) VALUES ({:id}, 'Kazoo', 1, {:now}, {:now})", dbx.Params{"id": id, "now": now})

@@ -34,9 +34,20 @@ func TestTeacherSeesStudentsItTeaches(t *testing.T) {
 		raw, _ := json.Marshal(body)
 		return res.StatusCode, string(raw)
 	}
+	// listed: the teacher's /api/v1/students list (narrowed to its
+	// student_teachers pairs) shows the student exactly when the record
+	// API's view does.
+	listed := func(when string, want bool) {
+		t.Helper()
+		code, body := get(f.TeacherYUser, "/api/v1/students?per_page=200")
+		if code != 200 || strings.Contains(body, f.StudentA2) != want || strings.Contains(body, f.StudentA1) {
+			t.Fatalf("%s: the teacher's list (%d) shows %s: %v, want %v; %s", when, code, f.StudentA2, !want, want, body)
+		}
+	}
 	if code, _ := get(f.TeacherYUser, "/api/collections/students/records/"+f.StudentA2); code != 404 {
 		t.Fatalf("before any lesson: %d", code)
 	}
+	listed("before any lesson", false)
 
 	collection, _ := app.FindCollectionByNameOrId("lessons")
 	l := core.NewRecord(collection)
@@ -51,6 +62,7 @@ func TestTeacherSeesStudentsItTeaches(t *testing.T) {
 	if code, body := get(f.ParentA, "/api/v1/students/"+f.StudentA2); code != 200 || strings.Contains(body, `"teacher_users"`) {
 		t.Fatalf("the family sees the hidden field: %s", body)
 	}
+	listed("after the lesson", true)
 
 	l.Set("status", "cancelled")
 	if err := app.Save(l); err != nil {
@@ -59,6 +71,7 @@ func TestTeacherSeesStudentsItTeaches(t *testing.T) {
 	if code, _ := get(f.TeacherYUser, "/api/collections/students/records/"+f.StudentA2); code != 404 {
 		t.Fatalf("after cancelling: %d", code)
 	}
+	listed("after cancelling", false)
 
 	// An enrollment with Y shows the student again; deleting it hides it.
 	enrollments, _ := app.FindCollectionByNameOrId("enrollments")
@@ -70,12 +83,14 @@ func TestTeacherSeesStudentsItTeaches(t *testing.T) {
 	if code, _ := get(f.TeacherYUser, "/api/collections/students/records/"+f.StudentA2); code != 200 {
 		t.Fatalf("after enrolling: %d", code)
 	}
+	listed("after enrolling", true)
 	if err := app.Delete(en); err != nil {
 		t.Fatal(err)
 	}
 	if code, _ := get(f.TeacherYUser, "/api/collections/students/records/"+f.StudentA2); code != 404 {
 		t.Fatalf("after the enrollment is gone: %d", code)
 	}
+	listed("after the enrollment is gone", false)
 }
 
 // TestStudentTeachersCannotBeSetByClients: a parent (or an admin through

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/pocketbase/dbx"
 
@@ -92,6 +93,7 @@ func ListStudents(e *core.RequestEvent) error {
 		return e.BadRequestError("Invalid query parameters.", err)
 	}
 	lq := filters.query()
+	lq.Where = append(lq.Where, taughtNarrowing(e)...)
 	page.Apply(&lq, studentSorts, "name")
 
 	result, records, err := hooks.ListVisible(e, "students", lq)
@@ -102,6 +104,55 @@ func ListStudents(e *core.RequestEvent) error {
 		return hooks.EnrichError(e, err)
 	}
 	return e.JSON(http.StatusOK, result)
+}
+
+// taughtNarrowing narrows a teacher's list to the students
+// student_teachers pairs with it (pb_migrations 1765100300), so SQLite
+// reads those few through the pairs' primary key instead of trying the
+// ListRule's `teacher_users ~ @request.auth.id` on every student. The rule
+// still decides: the pairs are teacher_users split on its spaces, kept by
+// triggers in the same transaction, so they hold every student the LIKE
+// admits (user ids are 15 characters of [a-z0-9], so the LIKE matches a
+// whole id or nothing). Other callers get no narrowing, nor does anyone
+// while a trigger is missing (the pairs would fall behind).
+func taughtNarrowing(e *core.RequestEvent) []dbx.Expression {
+	if e.Auth == nil || e.Auth.Collection().Name != "users" || e.Auth.GetString("role") != "teacher" {
+		return nil
+	}
+	if !pairsKept(e.App) {
+		return nil
+	}
+	return []dbx.Expression{dbx.NewExp(
+		"[[students.id]] IN (SELECT [[student]] FROM [[student_teachers]] WHERE [[teacher_user]] = {:taught_by})",
+		dbx.Params{"taught_by": e.Auth.Id})}
+}
+
+// pairTriggers keep student_teachers (pb_migrations 1765100300).
+var pairTriggers = []any{"student_teachers_insert", "student_teachers_update", "student_teachers_delete"}
+
+type pairsCheck struct {
+	once sync.Once
+	kept bool
+}
+
+// pairsKept reports whether student_teachers' triggers all exist (a table
+// rebuilt by a later migration would lose them), checked once per app.
+func pairsKept(app core.App) bool {
+	c := app.Store().GetOrSet("peopleapi.pairsCheck", func() any { return &pairsCheck{} }).(*pairsCheck)
+	c.once.Do(func() {
+		var found int
+		err := app.DB().Select("count(*)").From("sqlite_master").
+			Where(dbx.HashExp{"type": "trigger", "tbl_name": "students"}).AndWhere(dbx.In("name", pairTriggers...)).Row(&found)
+		switch {
+		case err != nil:
+			app.Logger().Error("students list: cannot list the triggers; teachers' lists are not narrowed", "error", err)
+		case found != len(pairTriggers):
+			app.Logger().Error("students list: student_teachers triggers are missing; teachers' lists are not narrowed", "found", found, "want", len(pairTriggers))
+		default:
+			c.kept = true
+		}
+	})
+	return c.kept
 }
 
 func ViewStudent(e *core.RequestEvent) error {

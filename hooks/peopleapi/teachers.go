@@ -2,6 +2,7 @@ package peopleapi
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
+	"github.com/pocketbase/pocketbase/tools/search"
 
 	"cedarheights/hooks"
 )
@@ -78,7 +80,7 @@ func ListTeachers(e *core.RequestEvent) error {
 	// five times the records and the bytes (issue 14), and a directory or a
 	// picker needs the profiles alone.
 	if hooks.Flag(filters.Availability) {
-		if err := embedAvailability(e, teachers); err != nil {
+		if err := embedAvailability(e, result, teachers); err != nil {
 			return err
 		}
 	}
@@ -86,14 +88,31 @@ func ListTeachers(e *core.RequestEvent) error {
 }
 
 // embedAvailability loads the windows of every listed teacher in one query,
-// under the availability ListRule, and attaches them to their teacher.
-func embedAvailability(e *core.RequestEvent, teachers []*core.Record) error {
+// under the availability ListRule, and attaches them to their teacher; or,
+// for callers the rule admits to every window, makes result's items the
+// teachers with their kept encodings (window_cache.go).
+func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*core.Record) error {
 	if len(teachers) == 0 {
 		return nil
 	}
 	ids := make([]any, len(teachers))
+	teacherIDs := make([]string, len(teachers))
 	for i, t := range teachers {
-		ids[i] = t.Id
+		ids[i], teacherIDs[i] = t.Id, t.Id
+	}
+	encoded, ok, err := cachedWindows(e, teacherIDs)
+	if err != nil {
+		return err
+	}
+	if ok {
+		items := make([]json.RawMessage, len(teachers))
+		for i, t := range teachers {
+			if items[i], err = withWindows(t, encoded[t.Id]); err != nil {
+				return e.InternalServerError("", err)
+			}
+		}
+		result.Items = items
+		return nil
 	}
 	windows, err := hooks.AllVisible(e, "availability", hooks.ListQuery{
 		Where: []dbx.Expression{dbx.In("availability.teacher", ids...)},
