@@ -12,11 +12,11 @@ import (
 //
 // billing.Reconcile already compares every settled payment with its
 // ledger entries (payment_in_ledger), refunds with their payment
-// (refunds_exceed_payment, refunds_in_ledger, refunds_and_chargebacks_exceed_payment,
-// dispute_exceeds_unrefunded), expired refund holds and,
-// with a Stripe key, the ledger with Stripe to the cent; its mismatches are
-// reported here as money_<check> and not computed twice. A refund hold that
-// still waits for Stripe is attention (billing resync resolves it); every
+// (refunds_exceed_payment, refunds_in_ledger), refunds with a chargeback
+// (refunds_and_chargebacks_exceed_payment, dispute_exceeds_unrefunded),
+// expired refund holds and, with a Stripe key, the ledger with Stripe to
+// the cent; its mismatches are reported here as money_<check> and not
+// computed twice. The checks in reconcileAttention are attention; every
 // other mismatch is a violation.
 //
 // What reconciliation does not look at:
