@@ -348,44 +348,80 @@ type handler struct {
 // then one transaction that re-checks the order, applies the state, moves
 // the object's version and marks the event.
 func (s *Service) handle(ctx context.Context, rec *core.Record, ev *stripe.Event) error {
+	p, done, err := s.decide(ctx, rec, ev)
+	if err != nil || done {
+		return err
+	}
+	return s.commit(rec, ev, p)
+}
+
+// eventPlan is what decide settled outside the transaction: the state to
+// apply (the event's payload or Stripe's, re-fetched), the version and
+// source it stamps, and the object's version it was decided against.
+type eventPlan struct {
+	h              handler
+	objType, objID string
+	raw            json.RawMessage
+	version        int64
+	source         string
+	seen           objectVersion
+	prepared       any
+}
+
+// decide makes the order decision and any Stripe reads (no transaction
+// may wait on the network); done when the event is finished already
+// (stale, or a type not handled).
+func (s *Service) decide(ctx context.Context, rec *core.Record, ev *stripe.Event) (eventPlan, bool, error) {
 	h, ok := handlers[ev.Type]
 	if !ok {
-		return s.finish(s.app, rec, EventIgnored, "event type not handled")
+		return eventPlan{}, true, s.finish(s.app, rec, EventIgnored, "event type not handled")
 	}
-	objType, objID := eventObject(ev)
-	raw := ev.Data.Raw
-	version, source := ev.Created, ev.ID
+	p := eventPlan{h: h, raw: ev.Data.Raw, version: ev.Created, source: ev.ID}
+	p.objType, p.objID = eventObject(ev)
 
-	if h.ordered && objID != "" {
-		applied, err := loadVersion(s.app, objID)
+	if h.ordered && p.objID != "" {
+		applied, err := loadVersion(s.app, p.objID)
 		if err != nil {
-			return err
+			return p, false, err
 		}
+		p.seen = applied
 		switch decideOrder(ev.Created, applied, s.Online()) {
 		case orderStale:
-			return s.finish(s.app, rec, EventIgnored, staleNote(objID, applied))
+			return p, true, s.finish(s.app, rec, EventIgnored, staleNote(p.objID, applied))
 		case orderRefetch:
-			fresh, err := h.fetch(ctx, s, objID)
+			fresh, err := h.fetch(ctx, s, p.objID)
 			if err != nil {
-				return fmt.Errorf("re-fetch %s: %w", objID, err)
+				return p, false, fmt.Errorf("re-fetch %s: %w", p.objID, err)
 			}
-			raw = fresh
-			source = "fetch:" + ev.ID
-			if applied.Version > version {
-				version = applied.Version
+			p.raw = fresh
+			p.source = "fetch:" + ev.ID
+			if applied.Version > p.version {
+				p.version = applied.Version
 			}
 		}
 	}
 
-	var prepared any
 	if h.prepare != nil {
-		p, err := h.prepare(ctx, s, raw)
+		prepared, err := h.prepare(ctx, s, p.raw)
 		if err != nil {
-			return err
+			return p, false, err
 		}
-		prepared = p
+		p.prepared = prepared
 	}
+	return p, false, nil
+}
 
+// errOrderMoved: another event of the object was applied after decide
+// read its version; the decision is retried against the new one.
+var errOrderMoved = errors.New("another event of the object was applied meanwhile; the event is retried against its state")
+
+// commit applies the plan in one transaction, which re-reads the object's
+// version: the order decided outside it holds only if no other worker
+// applied an event of the object since. If one did, the event is stale by
+// the new version (ignored) or must be decided again (errOrderMoved: the
+// run retries, and a tie re-fetches) — applying the plan's state could put
+// back one older than the one just applied.
+func (s *Service) commit(rec *core.Record, ev *stripe.Event, p eventPlan) error {
 	return s.app.RunInTransaction(func(txApp core.App) error {
 		// Another worker (a run and the CLI, say) may have finished it.
 		if current, err := txApp.FindRecordById(eventsCollection, rec.Id); err != nil {
@@ -393,16 +429,19 @@ func (s *Service) handle(ctx context.Context, rec *core.Record, ev *stripe.Event
 		} else if st := current.GetString("status"); st == EventProcessed || st == EventIgnored {
 			return nil
 		}
-		if h.ordered && objID != "" {
-			applied, err := loadVersion(txApp, objID)
+		if p.h.ordered && p.objID != "" {
+			applied, err := loadVersion(txApp, p.objID)
 			if err != nil {
 				return err
 			}
-			if ev.Created < applied.Version && applied.fromEvent() && !strings.HasPrefix(source, "fetch:") {
-				return s.finish(txApp, rec, EventIgnored, staleNote(objID, applied))
+			if applied != p.seen {
+				if decideOrder(ev.Created, applied, s.Online()) == orderStale {
+					return s.finish(txApp, rec, EventIgnored, staleNote(p.objID, applied))
+				}
+				return errOrderMoved
 			}
 		}
-		note, err := h.apply(txApp, s, ev, raw, prepared)
+		note, err := p.h.apply(txApp, s, ev, p.raw, p.prepared)
 		var skip ignored
 		if errors.As(err, &skip) {
 			return s.finish(txApp, rec, EventIgnored, string(skip))
@@ -410,8 +449,8 @@ func (s *Service) handle(ctx context.Context, rec *core.Record, ev *stripe.Event
 		if err != nil {
 			return err
 		}
-		if h.ordered && objID != "" {
-			if err := saveVersion(txApp, objID, objType, version, source); err != nil {
+		if p.h.ordered && p.objID != "" {
+			if err := saveVersion(txApp, p.objID, p.objType, p.version, p.source); err != nil {
 				return err
 			}
 		}

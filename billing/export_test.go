@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 	"github.com/stripe/stripe-go/v76"
 )
 
@@ -31,4 +33,32 @@ func CheckFetch(ctx context.Context, s *Service, eventType string) error {
 		}
 	}
 	return nil
+}
+
+// ProcessInterleaved stores the event in payload without a run and
+// processes it as a worker would, calling meanwhile after the order is
+// decided and before the transaction that applies it: where another
+// worker's event of the same object can land.
+func ProcessInterleaved(ctx context.Context, s *Service, payload []byte, meanwhile func()) error {
+	var ev stripe.Event
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return err
+	}
+	c, err := s.app.FindCachedCollectionByNameOrId(eventsCollection)
+	if err != nil {
+		return err
+	}
+	objType, objID := eventObject(&ev)
+	rec := core.NewRecord(c)
+	rec.Load(map[string]any{"event_id": ev.ID, "type": string(ev.Type), "object_type": objType, "object_id": objID,
+		"event_created": ev.Created, "payload": types.JSONRaw(payload), "status": EventReceived})
+	if err := s.app.Save(rec); err != nil {
+		return err
+	}
+	p, done, err := s.decide(ctx, rec, &ev)
+	if err != nil || done {
+		return err
+	}
+	meanwhile()
+	return s.commit(rec, &ev, p)
 }

@@ -22,8 +22,9 @@ import (
 //     charge for the amount due; a void one holds none;
 //   - inside the database: each settled payment has its ledger payment,
 //     its refund entries add up to no more than it and to its
-//     amount_refunded, and no refund hold is left pending past its time
-//     (this part runs offline too).
+//     amount_refunded, refunds made after a dispute took it back leave
+//     refunds plus chargeback within it, and no refund hold is left
+//     pending past its time (this part runs offline too).
 
 // Mismatch is one disagreement.
 type Mismatch struct {
@@ -92,12 +93,16 @@ func (s *Service) reconcileInternal(rep *ReconcileReport) error {
 		Paid     int64  `db:"paid"`
 		Refund   int64  `db:"refund"`
 		Taken    int64  `db:"taken"`
+		After    int64  `db:"refund_after"` // refunds made after the bank took the payment back
 	}
 	err := s.app.DB().NewQuery(`
 		SELECT p.id, p.family, p.amount, COALESCE(p.amount_refunded, 0) AS amount_refunded,
 		       COALESCE((SELECT -SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'payment'), 0) AS paid,
 		       COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'refund'), 0) AS refund,
-		       COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'chargeback'), 0) AS taken
+		       COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE payment = p.id AND kind = 'chargeback'), 0) AS taken,
+		       COALESCE((SELECT SUM(r.amount) FROM ledger_entries r WHERE r.payment = p.id AND r.kind = 'refund' AND r.amount > 0
+		                 AND r.occurred_at > (SELECT MIN(c.occurred_at) FROM ledger_entries c
+		                                      WHERE c.payment = p.id AND c.kind = 'chargeback' AND c.amount > 0)), 0) AS refund_after
 		FROM payments p
 		WHERE p.status IN ('succeeded', 'refunded', 'partially_refunded', 'disputed')`).All(&rows)
 	if err != nil {
@@ -114,10 +119,19 @@ func (s *Service) reconcileInternal(rep *ReconcileReport) error {
 				Detail: fmt.Sprintf("the ledger's refunds add up to %d, more than the %d paid", r.Refund, r.Amount)})
 		}
 		// A bank that took the payment back in a dispute leaves only the
-		// rest to refund: refunds on top of it pay out money twice.
+		// rest to refund: a refund made after it pays out money twice. A
+		// bank may also dispute the full amount of a payment refunded in
+		// part before (Stripe's times of the refund and of the dispute
+		// tell which came first): that is the bank's to correct, on the
+		// refund as evidence, not a refund anyone should have refused.
 		if r.Taken > 0 && r.Refund+r.Taken > r.Amount {
-			rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "refunds_and_chargebacks_exceed_payment", Ledger: r.Refund + r.Taken, Stripe: r.Amount,
-				Detail: fmt.Sprintf("refunds of %d and %d taken back by the bank add up to more than the %d paid", r.Refund, r.Taken, r.Amount)})
+			if r.After > 0 {
+				rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "refunds_and_chargebacks_exceed_payment", Ledger: r.Refund + r.Taken, Stripe: r.Amount,
+					Detail: fmt.Sprintf("refunds of %d (%d of them made after the dispute) and %d taken back by the bank add up to more than the %d paid", r.Refund, r.After, r.Taken, r.Amount)})
+			} else {
+				rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "dispute_exceeds_unrefunded", Ledger: r.Refund + r.Taken, Stripe: r.Amount,
+					Detail: fmt.Sprintf("the bank took back %d in a dispute after %d had been refunded, more than the %d left of the %d paid; submit the refund as evidence in the Stripe dashboard (the bank corrects the disputed amount)", r.Taken, r.Refund, r.Amount-r.Refund, r.Amount)})
+			}
 		}
 		if r.Refund != r.Refunded {
 			rep.add(Mismatch{Family: r.Family, Object: "payment " + r.ID, Check: "refunds_in_ledger", Ledger: r.Refund, Stripe: r.Refunded,

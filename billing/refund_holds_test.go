@@ -396,14 +396,18 @@ func TestReconcileNamesRefundsOnTopOfAChargeback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The refund a minute after the chargeback: reconcile tells a refund
+	// made after the bank took the money back by the entries' times.
+	start := time.Now().UTC()
 	for _, entry := range []struct {
 		kind   string
 		amount int64
-	}{{"chargeback", 5000}, {"refund", 1000}, {"credit", -1000}} {
+		at     time.Time
+	}{{"chargeback", 5000, start}, {"refund", 1000, start.Add(time.Minute)}, {"credit", -1000, start.Add(time.Minute)}} {
 		r := core.NewRecord(ledger)
 		r.Load(map[string]any{
 			"family": e.f.ParentB.ID, "kind": entry.kind, "amount": entry.amount, "currency": "cad", "description": "forged",
-			"payment": p.Id, "source_key": "forged:" + entry.kind, "occurred_at": time.Now().UTC(),
+			"payment": p.Id, "source_key": "forged:" + entry.kind, "occurred_at": entry.at,
 		})
 		if err := e.app.Save(r); err != nil {
 			t.Fatal(err)
@@ -423,5 +427,64 @@ func TestReconcileNamesRefundsOnTopOfAChargeback(t *testing.T) {
 	}
 	if hasMismatch(rep, "refunds_exceed_payment", "payment "+p.Id) {
 		t.Error("the refund alone is within the payment")
+	}
+}
+
+// A bank may dispute the full amount of a payment refunded in part before
+// (Stripe says card issuers do, and correct it on the refund as evidence):
+// the ledger is right, so reconcile names it for the admins to answer
+// (dispute_exceeds_unrefunded, doctor's attention), not as refunds paid on
+// top of a chargeback, which stays for a refund made after the dispute.
+// The simulation's year played the first case (a dashboard refund whose
+// webhook lands after the dispute's) and doctor failed it.
+func TestReconcileTellsARefundBeforeADisputeFromOneAfter(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name              string
+		refundFirst, late bool
+		want, notWanted   string
+	}{
+		{"refund, then the dispute", true, false, "dispute_exceeds_unrefunded", "refunds_and_chargebacks_exceed_payment"},
+		{"refund, then the dispute, its webhook after the dispute's", true, true, "dispute_exceeds_unrefunded", "refunds_and_chargebacks_exceed_payment"},
+		{"dispute, then a refund", false, false, "refunds_and_chargebacks_exceed_payment", "dispute_exceeds_unrefunded"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			p := e.cardPaid("key-"+strings.ReplaceAll(c.name, " ", "-"), 8000)
+			e.deliver()
+			pi := p.GetString("stripe_payment_intent_id")
+			if c.refundFirst {
+				e.stub.RefundOutside(pi, 1000)
+				var late []stripestub.Obj
+				if c.late {
+					late = e.stub.Pending()
+				}
+				e.stub.Dispute(pi, "fraudulent", false) // of the full 8000, as the stand-in's bank does
+				e.deliver()
+				for _, ev := range late {
+					if code, err := e.stub.Deliver(ev, stripestub.Delivery{}); err != nil || code != http.StatusOK {
+						t.Fatalf("late %s: %d %v", ev["type"], code, err)
+					}
+				}
+				e.svc.Flush()
+			} else {
+				e.stub.Dispute(pi, "fraudulent", false)
+				e.deliver()
+				e.stub.Advance(time.Hour)
+				e.stub.RefundOutside(pi, 1000)
+				e.deliver()
+			}
+			if got := e.ledgerRefunds(p.Id); got != 1000 {
+				t.Fatalf("ledger refunds %d, want 1000", got)
+			}
+			rep, err := e.svc.Reconcile(e.ctx, zeroTime)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !hasMismatch(rep, c.want, "payment "+p.Id) || hasMismatch(rep, c.notWanted, "payment "+p.Id) {
+				t.Errorf("want %s and no %s: %+v", c.want, c.notWanted, rep.Mismatches)
+			}
+		})
 	}
 }

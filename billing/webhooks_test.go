@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
@@ -141,6 +142,57 @@ func TestWebhooksSameSecondRefetch(t *testing.T) {
 	}
 	if s := e.record("enrollments", e.f.EnrollmentA1).GetString("status"); s != "cancelled" {
 		t.Errorf("enrollment %s, want cancelled", s)
+	}
+}
+
+// Two events of one subscription in the same second, on two workers: the
+// updated event's order is decided (newer than what is applied: its
+// payload) before the deleted one is applied, and commits after it. Its
+// transaction sees the version moved and must not put back the paused
+// subscription over the cancelled one; its retry re-fetches. (The year's
+// simulation once ended with a subscription active at Stripe and trialing
+// on the server.)
+func TestWebhooksSameSecondOnTwoWorkers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := e.subscribeA1(0)
+	e.deliver()
+	e.stub.Advance(10 * time.Second)
+	if _, err := e.svc.Pause(e.ctx, e.f.EnrollmentA1); err != nil {
+		t.Fatal(err)
+	}
+	e.stub.Cancel(sub)
+	pending := e.stub.Pending()
+	deleted := eventsOf(pending, "customer.subscription.deleted")[0]
+	updated := eventsOf(pending, "customer.subscription.updated")[0]
+	updated["created"] = deleted["created"] // one second on Stripe's clock
+	payload, err := json.Marshal(updated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = billing.ProcessInterleaved(e.ctx, e.svc, payload, func() {
+		if code, err := e.stub.Deliver(deleted, stripestub.Delivery{}); err != nil || code != 200 {
+			t.Fatalf("deliver deleted: %d %v", code, err)
+		}
+		// Not Flush: it waits for the updated event too.
+		waitFor(t, "the deleted event processed", func() bool { return e.eventStatus(deleted["id"].(string)) == billing.EventProcessed })
+		if s := e.record("enrollments", e.f.EnrollmentA1).GetString("status"); s != "cancelled" {
+			t.Fatalf("after the deleted event: enrollment %s", s)
+		}
+	})
+	if s := e.record("enrollments", e.f.EnrollmentA1).GetString("status"); s != "cancelled" {
+		t.Fatalf("the updated event committed after the deleted one left the enrollment %s (err %v), want cancelled", s, err)
+	}
+	if err == nil {
+		t.Fatalf("the updated event was applied: %s", e.eventStatus(updated["id"].(string)))
+	}
+	// Its retry decides again: a tie, so Stripe's state.
+	if err := e.svc.Process(e.ctx, updated["id"].(string)); err != nil {
+		t.Fatal(err)
+	}
+	enr := e.record("enrollments", e.f.EnrollmentA1)
+	if enr.GetString("status") != "cancelled" || enr.GetString("stripe_status") != "canceled" {
+		t.Errorf("after the retry: %s / %s, want cancelled / canceled", enr.GetString("status"), enr.GetString("stripe_status"))
 	}
 }
 

@@ -193,6 +193,10 @@ func TestEachInvariantFails(t *testing.T) {
 			raw(t, app, "UPDATE payments SET amount_refunded = 6000 WHERE id = {:id}", dbx.Params{"id": f.PaymentB})
 			return []string{ref("payments", f.PaymentB), ref("users", f.ParentB.ID)}
 		}},
+		// A bank disputing the full payment after a refund: the ledger is
+		// right, the admins answer it. A refund after the dispute is not.
+		{"money_dispute_exceeds_unrefunded", doctor.Attention, false, refundAndDispute(time.Minute)},
+		{"money_refunds_and_chargebacks_exceed_payment", doctor.Violation, false, refundAndDispute(-time.Minute)},
 		{"money_entry_sign", doctor.Violation, false, func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
 			e := ledger(t, app, map[string]any{"family": f.ParentB.ID, "kind": "refund", "amount": -100, "source_key": "refund:neg"})
 			return []string{ref("ledger_entries", e)}
@@ -378,5 +382,18 @@ func TestAvailabilityEditedInPlace(t *testing.T) {
 	if rep := check(t, app); rep.Violations != 0 {
 		logFindings(t, rep)
 		t.Fatalf("%d violations after widening a window", rep.Violations)
+	}
+}
+
+// refundAndDispute refunds 1000 of payment B (5000) and has the bank take
+// all of it back in a dispute, dispute after the refund when it is
+// positive, before it when negative.
+func refundAndDispute(disputeAfter time.Duration) breaker {
+	return func(t *testing.T, app core.App, f *testapp.Fixtures) []string {
+		refunded := time.Now().UTC()
+		ledger(t, app, map[string]any{"family": f.ParentB.ID, "kind": "refund", "amount": 1000, "payment": f.PaymentB, "source_key": "refund:b", "occurred_at": refunded})
+		ledger(t, app, map[string]any{"family": f.ParentB.ID, "kind": "chargeback", "amount": 5000, "payment": f.PaymentB, "source_key": "dispute:b", "occurred_at": refunded.Add(disputeAfter)})
+		raw(t, app, "UPDATE payments SET amount_refunded = 1000, status = 'disputed' WHERE id = {:id}", dbx.Params{"id": f.PaymentB})
+		return []string{ref("payments", f.PaymentB), ref("users", f.ParentB.ID)}
 	}
 }

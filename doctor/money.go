@@ -12,10 +12,11 @@ import (
 //
 // billing.Reconcile already compares every settled payment with its
 // ledger entries (payment_in_ledger), refunds with their payment
-// (refunds_exceed_payment, refunds_in_ledger), expired refund holds and,
-// with a Stripe key, the ledger with Stripe to the cent; its mismatches are
-// reported here as money_<check> and not computed twice. A refund hold that
-// still waits for Stripe is attention (billing resync resolves it); every
+// (refunds_exceed_payment, refunds_in_ledger), refunds with a chargeback
+// (refunds_and_chargebacks_exceed_payment, dispute_exceeds_unrefunded),
+// expired refund holds and, with a Stripe key, the ledger with Stripe to
+// the cent; its mismatches are reported here as money_<check> and not
+// computed twice. The checks in reconcileAttention are attention; every
 // other mismatch is a violation.
 //
 // What reconciliation does not look at:
@@ -29,8 +30,10 @@ import (
 //     audit log create entry (a missing create entry is audit.go's).
 
 // reconcileAttention are the reconciliation checks that wait for a
-// process rather than show a wrong ledger.
-var reconcileAttention = map[string]bool{"refund_hold_expired": true}
+// process rather than show a wrong ledger: an expired refund hold (billing
+// resync), a bank's dispute of more than a refund left (the admins answer
+// it with the refund).
+var reconcileAttention = map[string]bool{"refund_hold_expired": true, "dispute_exceeds_unrefunded": true}
 
 func checkMoney(c *checker) error {
 	rep, err := billing.From(c.app).Reconcile(c.ctx, time.Time{})

@@ -97,9 +97,37 @@ func (s *Sim) openCredits() (map[string]int, error) {
 	return open, nil
 }
 
+// awaitEvents waits until the server has processed every stored Stripe
+// event: a webhook is answered when stored and applied by a workflow run
+// after, one that failed (a kill, an order that moved) only on its retry,
+// seconds later. Comparing with Stripe before reads a state still on its
+// way. One still waiting after a minute is a problem.
+func (s *Sim) awaitEvents() error {
+	var waiting []map[string]any
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		var err error
+		waiting, err = s.c.records(s.super, "stripe_events", "status != 'processed' && status != 'ignored'")
+		if err != nil {
+			return err
+		}
+		if len(waiting) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for i, ev := range waiting {
+		if i == 5 {
+			s.problem("%d Stripe events in all not processed after a minute", len(waiting))
+			break
+		}
+		s.problem("Stripe event %v (%v) not processed after a minute: %v %v", ev["event_id"], ev["type"], ev["status"], ev["error"])
+	}
+	return nil
+}
+
 func num(v any) float64 { f, _ := v.(float64); return f }
 
-// verify ends the year: the last webhooks, attendance, then every check.
+// verify ends the year: the last webhooks and their processing,
+// attendance, then every check.
 func (s *Sim) verify() error {
 	for range 5 {
 		s.deliverEvents()
@@ -110,6 +138,9 @@ func (s *Sim) verify() error {
 	}
 	if len(s.events) > 0 {
 		s.problem("%d webhooks never answered 200", len(s.events))
+	}
+	if err := s.awaitEvents(); err != nil {
+		return err
 	}
 	s.markAttendance()
 	if s.cut {
