@@ -346,14 +346,28 @@ type handler struct {
 
 // handle runs ev's handler: the order decision, a re-fetch when needed,
 // then one transaction that re-checks the order, applies the state, moves
-// the object's version and marks the event.
+// the object's version and marks the event. When another event of the
+// object was applied in between, it decides again at once (a few times)
+// rather than failing the event and waiting for the run's retry.
 func (s *Service) handle(ctx context.Context, rec *core.Record, ev *stripe.Event) error {
-	p, done, err := s.decide(ctx, rec, ev)
-	if err != nil || done {
-		return err
+	var err error
+	for range redecisions {
+		var p eventPlan
+		var done bool
+		p, done, err = s.decide(ctx, rec, ev)
+		if err != nil || done {
+			return err
+		}
+		if err = s.commit(rec, ev, p); !errors.Is(err, errOrderMoved) {
+			return err
+		}
 	}
-	return s.commit(rec, ev, p)
+	return err
 }
+
+// redecisions bounds handle's decide-commit rounds; past it the run's own
+// retry decides again later.
+const redecisions = 3
 
 // eventPlan is what decide settled outside the transaction: the state to
 // apply (the event's payload or Stripe's, re-fetched), the version and
