@@ -17,6 +17,6 @@
 // once. The check that decides a write stays in the write's
 // transaction (lessons/guard.go) and never reads this cache.
 //
-// freetime imports lessons (to load calendars), scheduling, academy and
-// PocketBase; hooks imports it.
+// freetime imports lessons (to load calendars), scheduling, academy,
+// records (whether its triggers exist) and PocketBase; hooks imports it.
 package freetime

@@ -1,7 +1,8 @@
 package freetime
 
 import (
-	"github.com/pocketbase/dbx"
+	"cedarheights/records"
+
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -26,20 +27,18 @@ func (c *Cache) Active(app core.App) bool {
 		return false
 	}
 	c.checkOnce.Do(func() {
-		var want []any
+		var want []string
 		for _, table := range watched {
 			for _, op := range []string{"insert", "update", "delete"} {
 				want = append(want, "free_time_"+table+"_"+op)
 			}
 		}
-		var found int
-		err := app.DB().Select("count(*)").From("sqlite_master").
-			Where(dbx.HashExp{"type": "trigger"}).AndWhere(dbx.In("name", want...)).Row(&found)
+		missing, err := records.MissingTriggers(app, want...)
 		switch {
 		case err != nil:
 			app.Logger().Error("free time: cannot list the triggers; answers are derived afresh", "error", err)
-		case found != len(want):
-			app.Logger().Error("free time: triggers are missing; answers are derived afresh", "found", found, "want", len(want))
+		case len(missing) > 0:
+			app.Logger().Error("free time: triggers are missing; answers are derived afresh", "missing", missing)
 		default:
 			c.active = true
 		}

@@ -3,5 +3,6 @@
 // week of availability; the collections' rules decide who sees and
 // changes what.
 //
-// It imports hooks (the plumbing) and scheduling (availability windows).
+// It imports hooks (the plumbing), scheduling (availability windows) and
+// records (whether the triggers its kept answers rely on exist).
 package peopleapi

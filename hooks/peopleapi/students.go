@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"cedarheights/hooks"
+	"cedarheights/records"
 )
 
 // students.go: the seed's /api/v1/students routes over the students
@@ -128,7 +129,7 @@ func taughtNarrowing(e *core.RequestEvent) []dbx.Expression {
 }
 
 // pairTriggers keep student_teachers (pb_migrations 1765100300).
-var pairTriggers = []any{"student_teachers_insert", "student_teachers_update", "student_teachers_delete"}
+var pairTriggers = []string{"student_teachers_insert", "student_teachers_update", "student_teachers_delete"}
 
 type pairsCheck struct {
 	once sync.Once
@@ -140,14 +141,12 @@ type pairsCheck struct {
 func pairsKept(app core.App) bool {
 	c := app.Store().GetOrSet("peopleapi.pairsCheck", func() any { return &pairsCheck{} }).(*pairsCheck)
 	c.once.Do(func() {
-		var found int
-		err := app.DB().Select("count(*)").From("sqlite_master").
-			Where(dbx.HashExp{"type": "trigger", "tbl_name": "students"}).AndWhere(dbx.In("name", pairTriggers...)).Row(&found)
+		missing, err := records.MissingTriggers(app, pairTriggers...)
 		switch {
 		case err != nil:
 			app.Logger().Error("students list: cannot list the triggers; teachers' lists are not narrowed", "error", err)
-		case found != len(pairTriggers):
-			app.Logger().Error("students list: student_teachers triggers are missing; teachers' lists are not narrowed", "found", found, "want", len(pairTriggers))
+		case len(missing) > 0:
+			app.Logger().Error("students list: student_teachers triggers are missing; teachers' lists are not narrowed", "missing", missing)
 		default:
 			c.kept = true
 		}

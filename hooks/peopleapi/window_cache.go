@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"cedarheights/hooks"
+	"cedarheights/records"
 )
 
 // window_cache.go: each teacher's windows, as ?availability=1 embeds
@@ -38,18 +39,16 @@ type windowsCache struct {
 // versionTriggers are the migration's triggers on availability. A table
 // rebuilt by a later migration would lose them and the version would stop
 // moving; without all three nothing is kept (checked once per app).
-var versionTriggers = []any{"availability_version_insert", "availability_version_update", "availability_version_delete"}
+var versionTriggers = []string{"availability_version_insert", "availability_version_update", "availability_version_delete"}
 
 func (c *windowsCache) triggersPresent(app core.App) bool {
 	c.checkOnce.Do(func() {
-		var found int
-		err := app.DB().Select("count(*)").From("sqlite_master").
-			Where(dbx.HashExp{"type": "trigger", "tbl_name": "availability"}).AndWhere(dbx.In("name", versionTriggers...)).Row(&found)
+		missing, err := records.MissingTriggers(app, versionTriggers...)
 		switch {
 		case err != nil:
 			app.Logger().Error("teachers' windows: cannot list the triggers; windows are read per request", "error", err)
-		case found != len(versionTriggers):
-			app.Logger().Error("teachers' windows: triggers are missing; windows are read per request", "found", found, "want", len(versionTriggers))
+		case len(missing) > 0:
+			app.Logger().Error("teachers' windows: triggers are missing; windows are read per request", "missing", missing)
 		default:
 			c.active = true
 		}
