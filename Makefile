@@ -4,6 +4,12 @@ TEST_DATA := bin/test-data
 DATA     ?= pb_data
 HTTP     ?= 127.0.0.1:8090
 GOFLAGS  ?= -buildvcs=false
+# -trimpath: without it Go's build cache keys this module's packages by
+# their absolute folder, so a clone at another path (CI's, a worktree)
+# compiled every package again, with coverage too: about 150 s of CPU.
+ifeq (,$(findstring -trimpath,$(GOFLAGS)))
+GOFLAGS += -trimpath
+endif
 export GOFLAGS
 
 .PHONY: run build test test-go test-js test-browser vendor-sdk stripe-mock demo bench bench-scale lint clean
