@@ -68,7 +68,7 @@ func passwordCost(t *testing.T, app core.App, collection string) int {
 // (TestTypedBodyNamesTheField's shared reads failed so). Its first look at
 // the schedules, when it starts, would record them.
 func TestAppsFireNoScheduleByTheClock(t *testing.T) {
-	t.Parallel() // Stop waits out the workers' shutdown grace (5 s)
+	t.Parallel()
 	app, _ := testapp.New(t)
 	testapp.Handler(t, app) // serving starts the engine
 	workflows.EngineOf(app).Stop()
