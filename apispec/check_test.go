@@ -40,7 +40,9 @@ func TestCheckerCatchesDrift(t *testing.T) {
 	}
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
-			app, err := tests.NewTestApp()
+			// A fresh data dir, not PocketBase's sample one: NewTestApp finds
+			// that beside its source file, a path -trimpath leaves relative.
+			app, err := tests.NewTestApp(t.TempDir())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -85,7 +85,7 @@ func apiSplit(t *testing.T, factory func(testing.TB) *tests.TestApp, scenarios [
 		t.Run(apiName(s), func(t *testing.T) {
 			t.Run("run", func(t *testing.T) { testapp.Ask(t, shared, mux, s) })
 			if watch.Changed() {
-				t.Errorf("%s %s wrote to the app it shares with the other reads", s.Method, s.URL)
+				t.Errorf("%s %s wrote to the app it shares with the other reads (last write: %s)", s.Method, s.URL, watch.Last())
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -235,10 +236,26 @@ func (m *mailEnv) earlierCreated(id string) {
 	}
 }
 
+// settleMu is held by a test that sets notify.SeriesSettle until it ends:
+// the tests that set it run side by side, and one that put the default
+// (30 s) back while another was booking left that one's confirmation
+// unsent past quiet's deadline.
+var settleMu sync.Mutex
+
+// settleSeries sets notify.SeriesSettle to d for the rest of t.
+func settleSeries(t *testing.T, d time.Duration) {
+	settleMu.Lock()
+	was := notify.SeriesSettle
+	notify.SeriesSettle = d
+	t.Cleanup(func() {
+		notify.SeriesSettle = was
+		settleMu.Unlock()
+	})
+}
+
 func TestSeriesIsConfirmedOncePerRecipientWithEveryDate(t *testing.T) {
 	t.Parallel()
-	defer func(s time.Duration) { notify.SeriesSettle = s }(notify.SeriesSettle)
-	notify.SeriesSettle = 0
+	settleSeries(t, 0)
 	m := newMailEnv(t)
 	series, ids, starts := m.bookSeries()
 	msgs := m.quiet()
@@ -285,8 +302,7 @@ func TestSeriesIsConfirmedOncePerRecipientWithEveryDate(t *testing.T) {
 // confirmed once, with every lesson, within the settle time.
 func TestSeriesCreatedLessonByLessonIsConfirmedOnce(t *testing.T) {
 	t.Parallel()
-	defer func(s time.Duration) { notify.SeriesSettle = s }(notify.SeriesSettle)
-	notify.SeriesSettle = 2 * time.Second
+	settleSeries(t, 2*time.Second)
 	m := newMailEnv(t)
 	first := localMonday16(t)
 	for week := range 3 {
@@ -309,8 +325,7 @@ func TestSeriesCreatedLessonByLessonIsConfirmedOnce(t *testing.T) {
 
 func TestMoveCancelAndMakeupAreToldWithTheirInvites(t *testing.T) {
 	t.Parallel()
-	defer func(s time.Duration) { notify.SeriesSettle = s }(notify.SeriesSettle)
-	notify.SeriesSettle = 0
+	settleSeries(t, 0)
 	m := newMailEnv(t)
 	_, ids, starts := m.bookSeries()
 	confirmed := m.quiet()

@@ -19,6 +19,7 @@ import (
 
 	_ "cedarheights/pb_migrations"
 	"cedarheights/wiring"
+	"cedarheights/workflows"
 )
 
 // Account is a signed-in identity used by tests.
@@ -117,6 +118,14 @@ func buildApp(t testing.TB, opts ...wiring.Option) *tests.TestApp {
 	// The stored settings turn the rate limiter on; every test request comes
 	// from one IP. A test of the limiter turns it back on.
 	app.Settings().RateLimits.Enabled = false
+	// The engine fires no cron schedule by the wall clock (the hourly
+	// lesson reminders, at minute 5): a run it started then wrote into
+	// whatever test was running, counted by WatchWrites and by the tests
+	// that count workflow runs. Tests of a schedule call RunSchedules with
+	// the time they need; a test's own WithEngineOptions replaces this.
+	noSchedules := workflows.OptionsFromEnv()
+	noSchedules.NoSchedules = true
+	opts = append([]wiring.Option{wiring.WithEngineOptions(noSchedules)}, opts...)
 	if err := wiring.Register(app, opts...); err != nil {
 		t.Fatal(err)
 	}

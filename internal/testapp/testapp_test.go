@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"cedarheights/internal/testapp"
+	"cedarheights/workflows"
 )
 
 func TestMain(m *testing.M) { os.Exit(testapp.RunMain(m)) }
@@ -60,4 +61,19 @@ func passwordCost(t *testing.T, app core.App, collection string) int {
 		t.Fatal(err)
 	}
 	return c.Fields.GetByName("password").(*core.PasswordField).Cost
+}
+
+// The test apps' engine fires no cron schedule by the wall clock: at the
+// hourly reminders' minute a run wrote into whatever test was running
+// (TestTypedBodyNamesTheField's shared reads failed so). Its first look at
+// the schedules, when it starts, would record them.
+func TestAppsFireNoScheduleByTheClock(t *testing.T) {
+	t.Parallel()
+	app, _ := testapp.New(t)
+	testapp.Handler(t, app) // serving starts the engine
+	workflows.EngineOf(app).Stop()
+	var n int
+	if err := app.DB().Select("count(*)").From("workflow_schedules").Row(&n); err != nil || n != 0 {
+		t.Fatalf("%d schedules looked at (%v)", n, err)
+	}
 }

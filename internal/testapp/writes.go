@@ -1,6 +1,7 @@
 package testapp
 
 import (
+	"fmt"
 	"sync/atomic"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -15,12 +16,15 @@ import (
 // request's write.
 type WriteWatch struct {
 	writes, seen atomic.Int64
+	last         atomic.Pointer[string] // the table and id of the last write
 }
 
 // WatchWrites starts counting app's writes.
 func WatchWrites(app core.App) *WriteWatch {
 	w := &WriteWatch{}
 	count := func(e *core.ModelEvent) error {
+		what := e.Model.TableName() + "/" + fmt.Sprint(e.Model.PK())
+		w.last.Store(&what)
 		w.writes.Add(1)
 		return e.Next()
 	}
@@ -35,4 +39,14 @@ func WatchWrites(app core.App) *WriteWatch {
 func (w *WriteWatch) Changed() bool {
 	n := w.writes.Load()
 	return w.seen.Swap(n) != n
+}
+
+// Last names the last write seen (table/id), for a failure message: a write
+// that came from the background rather than the request says so by what it
+// wrote.
+func (w *WriteWatch) Last() string {
+	if p := w.last.Load(); p != nil {
+		return *p
+	}
+	return ""
 }

@@ -119,7 +119,9 @@ func Build(dir string) (string, error) {
 	bin := filepath.Join(dir, "crash-server")
 	cmd := exec.Command("go", "build", "-o", bin, "./tests/crash/server")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	// The caller's GOFLAGS too (make's -trimpath): the packages are then
+	// the ones its own build compiled, found in the build cache.
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -buildvcs=false"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"cedarheights/billing/stripestub"
@@ -49,7 +50,9 @@ func Build() (string, error) {
 	bin := filepath.Join(root, "bin", "sim", "cedarheights")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	// The caller's GOFLAGS too (make's -trimpath): the packages are then
+	// the ones its own build compiled, found in the build cache.
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -buildvcs=false"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
