@@ -2,7 +2,6 @@ package peopleapi
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -80,8 +79,12 @@ func ListTeachers(e *core.RequestEvent) error {
 	// five times the records and the bytes (issue 14), and a directory or a
 	// picker needs the profiles alone.
 	if hooks.Flag(filters.Availability) {
-		if err := embedAvailability(e, result, teachers); err != nil {
+		body, err := embedAvailability(e, result, teachers)
+		if err != nil {
 			return err
+		}
+		if body != nil {
+			return e.Blob(http.StatusOK, "application/json", body)
 		}
 	}
 	return e.JSON(http.StatusOK, result)
@@ -89,11 +92,11 @@ func ListTeachers(e *core.RequestEvent) error {
 
 // embedAvailability loads the windows of every listed teacher in one query,
 // under the availability ListRule, and attaches them to their teacher; or,
-// for callers the rule admits to every window, makes result's items the
-// teachers with their kept encodings (window_cache.go).
-func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*core.Record) error {
+// for callers the rule admits to every window, answers the page written
+// with the teachers' kept encodings (window_cache.go, windows_page.go).
+func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*core.Record) ([]byte, error) {
 	if len(teachers) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids := make([]any, len(teachers))
 	teacherIDs := make([]string, len(teachers))
@@ -102,17 +105,14 @@ func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*
 	}
 	encoded, ok, err := cachedWindows(e, teacherIDs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if ok {
-		items := make([]json.RawMessage, len(teachers))
-		for i, t := range teachers {
-			if items[i], err = withWindows(t, encoded[t.Id]); err != nil {
-				return e.InternalServerError("", err)
-			}
+		body, err := windowsPage(result, teachers, encoded)
+		if err != nil {
+			return nil, e.InternalServerError("", err)
 		}
-		result.Items = items
-		return nil
+		return body, nil
 	}
 	windows, err := hooks.AllVisible(e, "availability", hooks.ListQuery{
 		Where: []dbx.Expression{dbx.In("availability.teacher", ids...)},
@@ -123,11 +123,11 @@ func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*
 		if errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden {
 			windows = nil // the caller may not read availability: teachers come without it
 		} else {
-			return err
+			return nil, err
 		}
 	}
 	if err := apis.EnrichRecords(e, windows); err != nil {
-		return hooks.EnrichError(e, err)
+		return nil, hooks.EnrichError(e, err)
 	}
 	byTeacher := make(map[string][]*core.Record, len(teachers))
 	for _, w := range windows {
@@ -142,7 +142,7 @@ func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*
 		expand[availabilityExpand] = found
 		t.SetExpand(expand)
 	}
-	return nil
+	return nil, nil
 }
 
 // CreateTeacher creates a teacher profile (the CreateRule: admins): 201
