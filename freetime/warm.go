@@ -70,13 +70,17 @@ const warmBatch = 10
 
 // Between two jobs a worker waits while requests are being served: until
 // none is in flight and none began or ended for yieldQuiet, looking every
-// yieldPoll, but at most yieldShare times as long as its last job took
-// (at least yieldPoll), so under a steady load the warm-up takes about a
-// third of a core and still ends.
+// yieldPoll, but at most yieldShare times its last job's length for the
+// public default shape and the answers (what the first visitors ask for:
+// about a third of a core under a steady load) and yieldWait for the rest
+// (a twentieth), so the warm-up still ends under a steady load. Waiting
+// twice a job for all of it took more of the cores than the timeslots at
+// 200 req/s could spare (p95 204 ms against 121 with 100 ms waits).
 const (
 	yieldQuiet = 10 * time.Millisecond
 	yieldPoll  = 5 * time.Millisecond
 	yieldShare = 2
+	yieldWait  = 100 * time.Millisecond
 )
 
 // publicStep and publicMinutes are the public timeslots' default grid and
@@ -181,7 +185,11 @@ func (c *Cache) Warm(ctx context.Context, app core.App, plan WarmPlan) (WarmRepo
 			var took time.Duration
 			for j := range work {
 				if plan.Yield {
-					c.yield(ctx, took)
+					limit := yieldWait
+					if j.public {
+						limit = max(yieldShare*took, yieldPoll)
+					}
+					c.yield(ctx, limit)
 				}
 				start := time.Now()
 				if onWarmJob != nil {
@@ -246,10 +254,9 @@ func (c *Cache) warmOne(app core.App, j warmJob) error {
 	return err
 }
 
-// yield waits while requests are being served, for at most yieldShare
-// times the last job's length.
-func (c *Cache) yield(ctx context.Context, last time.Duration) {
-	deadline := time.Now().Add(max(yieldShare*last, yieldPoll))
+// yield waits while requests are being served, for at most limit.
+func (c *Cache) yield(ctx context.Context, limit time.Duration) {
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		if c.inFlight.Load() == 0 && time.Since(time.Unix(0, c.lastRequest.Load())) > yieldQuiet {
 			return
