@@ -68,26 +68,45 @@ func ListTeachers(e *core.RequestEvent) error {
 	lq := hooks.ListQuery{Filter: strings.Join(conds, " && "), Params: params}
 	page.Apply(&lq, teacherSorts, "name")
 
-	result, teachers, err := hooks.ListVisible(e, "teachers", lq)
-	if err != nil {
-		return err
-	}
-	if err := apis.EnrichRecords(e, teachers); err != nil {
-		return hooks.EnrichError(e, err)
-	}
 	// The windows come only when asked for: a page of teachers with them is
 	// five times the records and the bytes (issue 14), and a directory or a
 	// picker needs the profiles alone.
-	if hooks.Flag(filters.Availability) {
-		body, err := embedAvailability(e, result, teachers)
+	windows := hooks.Flag(filters.Availability)
+	if windows {
+		body, ok, err := keptTeachersPage(e, lq)
 		if err != nil {
 			return err
 		}
-		if body != nil {
+		if ok {
 			return e.Blob(http.StatusOK, "application/json", body)
 		}
 	}
+	body, result, err := listTeachers(e, lq, windows)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		return e.Blob(http.StatusOK, "application/json", body)
+	}
 	return e.JSON(http.StatusOK, result)
+}
+
+// listTeachers lists lq's page of teachers the caller may see, with their
+// windows when asked: as bytes when they come from the kept encodings,
+// else as result for e.JSON.
+func listTeachers(e *core.RequestEvent, lq hooks.ListQuery, windows bool) ([]byte, *search.Result, error) {
+	result, teachers, err := hooks.ListVisible(e, "teachers", lq)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := apis.EnrichRecords(e, teachers); err != nil {
+		return nil, nil, hooks.EnrichError(e, err)
+	}
+	if !windows {
+		return nil, result, nil
+	}
+	body, err := embedAvailability(e, result, teachers)
+	return body, result, err
 }
 
 // embedAvailability loads the windows of every listed teacher in one query,
