@@ -164,12 +164,11 @@ func (c *Cache) Warm(ctx context.Context, app core.App, plan WarmPlan) (WarmRepo
 	for _, a := range plan.Answers {
 		jobs = append(jobs, warmJob{answer: a})
 	}
-	var publicLeft atomic.Int64
 	for i := range jobs {
 		jobs[i].public = true
 	}
+	var publicLeft, publicReady atomic.Int64 // public jobs not done; when the last was
 	publicLeft.Store(int64(len(jobs)))
-	var publicReady atomic.Int64
 	weeks(plan.PublicWeeks, func(s shape) bool { return s.step == publicStep && s != publicDefault })
 	weeks(plan.Weeks, func(s shape) bool { return s.step != publicStep })
 
