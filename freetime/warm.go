@@ -70,17 +70,19 @@ const warmBatch = 10
 
 // Between two jobs a worker waits while requests are being served: until
 // none is in flight and none began or ended for yieldQuiet, looking every
-// yieldPoll, but at most yieldShare times its last job's length for the
+// yieldPoll, but at most publicShare times its last job's length for the
 // public default shape and the answers (what the first visitors ask for:
-// about a third of a core under a steady load) and yieldWait for the rest
-// (a twentieth), so the warm-up still ends under a steady load. Waiting
-// twice a job for all of it took more of the cores than the timeslots at
-// 200 req/s could spare (p95 204 ms against 121 with 100 ms waits).
+// a third of a core under a steady load) and restShare times for the rest
+// (a fifth), so the warm-up still ends under a steady load: in the load
+// run at ten times the seed it took 1 min 18 s (main's, which saw only
+// requests that read free time, 54 s; waiting up to 100 ms after each
+// 5 ms job, 2 min 30 s), with the default shape and answers warm at 34 s,
+// on a machine at load average 16–23.
 const (
-	yieldQuiet = 10 * time.Millisecond
-	yieldPoll  = 5 * time.Millisecond
-	yieldShare = 2
-	yieldWait  = 100 * time.Millisecond
+	yieldQuiet  = 10 * time.Millisecond
+	yieldPoll   = 5 * time.Millisecond
+	publicShare = 2
+	restShare   = 4
 )
 
 // publicStep and publicMinutes are the public timeslots' default grid and
@@ -184,11 +186,11 @@ func (c *Cache) Warm(ctx context.Context, app core.App, plan WarmPlan) (WarmRepo
 			var took time.Duration
 			for j := range work {
 				if plan.Yield {
-					limit := yieldWait
+					share := time.Duration(restShare)
 					if j.public {
-						limit = max(yieldShare*took, yieldPoll)
+						share = publicShare
 					}
-					c.yield(ctx, limit)
+					c.yield(ctx, max(share*took, yieldPoll))
 				}
 				start := time.Now()
 				if onWarmJob != nil {
