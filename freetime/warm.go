@@ -35,7 +35,7 @@ type WarmPlan struct {
 	Workers int
 	// Yield makes a worker pause between batches while requests are
 	// being served (they come first; whatever they miss they derive,
-	// shared).
+	// shared), after the public default shape and the answers.
 	Yield bool
 	// Answers are derived and kept once the public timeslots' default
 	// shape is warm, before anything else: the answers a visitor's first
@@ -68,21 +68,22 @@ type WarmReport struct {
 // about 12 % longer in all.
 const warmBatch = 10
 
-// Between two jobs a worker waits while requests are being served: until
-// none is in flight and none began or ended for yieldQuiet, looking every
-// yieldPoll, but at most publicShare times its last job's length for the
-// public default shape and the answers (what the first visitors ask for:
-// a third of a core under a steady load) and restShare times for the rest
-// (a fifth), so the warm-up still ends under a steady load: in the load
-// run at ten times the seed it took 1 min 18 s (main's, which saw only
-// requests that read free time, 54 s; waiting up to 100 ms after each
-// 5 ms job, 2 min 30 s), with the default shape and answers warm at 34 s,
-// on a machine at load average 16–23.
+// The public default shape and the answers (about 2 s of one core at ten
+// times the seed) are derived without a pause: they are what the first
+// visitors ask for, and pausing them behind a busy server left them for
+// visitors to derive (warm 34–36 s after the start in the load run, at a
+// third of a core). Between two later jobs a worker waits while requests
+// are being served: until none is in flight and none began or ended for
+// yieldQuiet, looking every yieldPoll, but at most restShare times its
+// last job's length (a fifth of a core under a steady load), so the
+// warm-up still ends under load: in the load run at ten times the seed in
+// 1 min 18 s (main's, which saw only requests that read free time, 54 s;
+// waiting up to 100 ms after each 5 ms job, 2 min 30 s), at load average
+// 16–23.
 const (
-	yieldQuiet  = 10 * time.Millisecond
-	yieldPoll   = 5 * time.Millisecond
-	publicShare = 2
-	restShare   = 4
+	yieldQuiet = 10 * time.Millisecond
+	yieldPoll  = 5 * time.Millisecond
+	restShare  = 4
 )
 
 // publicStep and publicMinutes are the public timeslots' default grid and
@@ -185,12 +186,8 @@ func (c *Cache) Warm(ctx context.Context, app core.App, plan WarmPlan) (WarmRepo
 			defer wg.Done()
 			var took time.Duration
 			for j := range work {
-				if plan.Yield {
-					share := time.Duration(restShare)
-					if j.public {
-						share = publicShare
-					}
-					c.yield(ctx, max(share*took, yieldPoll))
+				if plan.Yield && !j.public {
+					c.yield(ctx, max(restShare*took, yieldPoll))
 				}
 				start := time.Now()
 				if onWarmJob != nil {
