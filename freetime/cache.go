@@ -59,9 +59,11 @@ type Cache struct {
 	// derivedWeeks counts the teacher-weeks derived while the cache was
 	// current (DerivedWeeks).
 	derivedWeeks atomic.Int64
-	// lastRequest is when a request last took a snapshot (UnixNano): the
+	// lastRequest is when a request last began or ended, or took a
+	// snapshot (UnixNano), and inFlight how many are being served: the
 	// warm-up yields to requests (warm.go).
 	lastRequest atomic.Int64
+	inFlight    atomic.Int64
 }
 
 // reset starts again at counter value v; the caller holds mu.
@@ -70,11 +72,16 @@ func (c *Cache) reset(v int64) {
 	c.answerBytes = 0
 }
 
-// Register gives app its cache; For finds it.
+// Register gives app its cache; For finds it. The cache counts the
+// requests being served, for the warm-up to yield to (warm.go).
 func Register(app core.App) {
 	c := &Cache{flights: map[flightKey]*flight{}, weekFlights: map[weekKey]*flight{}}
 	c.reset(0)
 	app.Store().Set(storeKey, c)
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+		e.Router.BindFunc(c.serving)
+		return e.Next()
+	})
 }
 
 // For is app's cache, or nil when none was registered (then Slots derives

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -33,8 +34,14 @@ type WarmPlan struct {
 	// week at a time.
 	Workers int
 	// Yield makes a worker pause between batches while requests are
-	// arriving (they come first; whatever they miss they derive, shared).
+	// being served (they come first; whatever they miss they derive,
+	// shared), after the public default shape and the answers.
 	Yield bool
+	// Answers are derived and kept once the public timeslots' default
+	// shape is warm, before anything else: the answers a visitor's first
+	// search asks for (the server's are publicapi.WarmTimeslots). Each
+	// derives from the weeks just warmed, in milliseconds.
+	Answers []func(app core.App) error
 }
 
 // DefaultWarmPlan covers what the routes ask for most: suggestions two
@@ -50,21 +57,42 @@ type WarmReport struct {
 	TeacherWeeks int64 // derived by the warm-up (the others were kept or derived by requests)
 	Jobs         int
 	Took         time.Duration
+	// PublicReady is when the public timeslots' default shape and the
+	// plan's answers were warm, from the start of the warm-up.
+	PublicReady time.Duration
 }
 
-// warmBatch is how many teachers one warm-up job derives in one load.
-const warmBatch = 25
+// warmBatch is how many teachers one warm-up job derives in one load: a
+// job holds a core for about 5 ms at ten times the seed, where 25 held it
+// for 11 ms (and requests arriving meanwhile waited); the warm-up takes
+// about 12 % longer in all.
+const warmBatch = 10
 
-// yieldPause is how long a worker waits for arriving requests before its
-// next batch, and yieldRounds how many such waits it makes at most (then
-// it goes on, so the warm-up ends under a steady load too).
+// The public default shape and the answers (about 2 s of one core at ten
+// times the seed) are derived without a pause: they are what the first
+// visitors ask for, and pausing them behind a busy server left them for
+// visitors to derive (warm 34–36 s after the start in the load run, at a
+// third of a core). Between two later jobs a worker waits while requests
+// are being served: until none is in flight and none began or ended for
+// yieldQuiet, looking every yieldPoll, but at most restShare times its
+// last job's length (a fifth of a core under a steady load), so the
+// warm-up still ends under load: in the load run at ten times the seed in
+// 1 min 18 s (main's, which saw only requests that read free time, 54 s;
+// waiting up to 100 ms after each 5 ms job, 2 min 30 s), at load average
+// 16–23.
 const (
-	yieldPause  = 20 * time.Millisecond
-	yieldRounds = 5
+	yieldQuiet = 10 * time.Millisecond
+	yieldPoll  = 5 * time.Millisecond
+	restShare  = 4
 )
 
-// publicStep is the public timeslots' default grid.
-const publicStep = 30 * time.Minute
+// publicStep and publicMinutes are the public timeslots' default grid and
+// lesson length: the shape a visitor's first search asks for, warmed
+// first.
+const (
+	publicStep    = 30 * time.Minute
+	publicMinutes = 30
+)
 
 // shape is one query shape the warm-up derives.
 type shape struct {
@@ -72,10 +100,13 @@ type shape struct {
 	step    time.Duration
 }
 
+// warmJob is a batch of teachers' week for one shape, or one answer.
 type warmJob struct {
 	week     int
 	shape    shape
 	teachers []string
+	answer   func(app core.App) error
+	public   bool // of the default shape or an answer: PublicReady waits for it
 }
 
 // Warm derives plan's free days and returns when done, or when ctx ends.
@@ -112,27 +143,37 @@ func (c *Cache) Warm(ctx context.Context, app core.App, plan WarmPlan) (WarmRepo
 		}
 		return int(a.step - b.step)
 	})
-	// The public timeslots' shapes first (a visitor's month is one answer
-	// over every public teacher: the costliest miss), then
-	// check-conflicts'; nearest weeks first within each.
+	// The public timeslots' default shape first (a visitor's month is one
+	// answer over every public teacher of an instrument: the costliest
+	// miss), then the answers kept from it, the public timeslots' other
+	// lengths, and check-conflicts' shapes; nearest weeks first within
+	// each.
 	var jobs []warmJob
-	for _, public := range []bool{true, false} {
-		horizon := plan.Weeks
-		if public {
-			horizon = plan.PublicWeeks
-		}
+	weeks := func(horizon int, in func(shape) bool) {
 		for week := range horizon {
 			for _, s := range shapes {
-				if (s.step == publicStep) != public {
+				if !in(s) {
 					continue
 				}
 				ids := byShape[s]
 				for i := 0; i < len(ids); i += warmBatch {
-					jobs = append(jobs, warmJob{week, s, ids[i:min(i+warmBatch, len(ids))]})
+					jobs = append(jobs, warmJob{week: week, shape: s, teachers: ids[i:min(i+warmBatch, len(ids))]})
 				}
 			}
 		}
 	}
+	publicDefault := shape{publicMinutes, publicStep}
+	weeks(plan.PublicWeeks, func(s shape) bool { return s == publicDefault })
+	for _, a := range plan.Answers {
+		jobs = append(jobs, warmJob{answer: a})
+	}
+	for i := range jobs {
+		jobs[i].public = true
+	}
+	var publicLeft, publicReady atomic.Int64 // public jobs not done; when the last was
+	publicLeft.Store(int64(len(jobs)))
+	weeks(plan.PublicWeeks, func(s shape) bool { return s.step == publicStep && s != publicDefault })
+	weeks(plan.Weeks, func(s shape) bool { return s.step != publicStep })
 
 	before := c.derivedWeeks.Load()
 	work := make(chan warmJob)
@@ -143,11 +184,21 @@ func (c *Cache) Warm(ctx context.Context, app core.App, plan WarmPlan) (WarmRepo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var took time.Duration
 			for j := range work {
-				if plan.Yield {
-					c.yield(ctx)
+				if plan.Yield && !j.public {
+					c.yield(ctx, max(restShare*took, yieldPoll))
 				}
-				if err := c.warmOne(app, j); err != nil {
+				start := time.Now()
+				if onWarmJob != nil {
+					onWarmJob(j)
+				}
+				err := c.warmOne(app, j)
+				took = time.Since(start)
+				if j.public && publicLeft.Add(-1) == 0 {
+					publicReady.Store(int64(time.Since(began)))
+				}
+				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -170,11 +221,19 @@ feed:
 	wg.Wait()
 	r.TeacherWeeks = c.derivedWeeks.Load() - before
 	r.Took = time.Since(began)
+	r.PublicReady = time.Duration(publicReady.Load())
 	return r, firstErr
 }
 
-// warmOne derives one job's week at the current counter value.
+// onWarmJob, set by tests, sees each job as a worker takes it.
+var onWarmJob func(warmJob)
+
+// warmOne derives one job's week at the current counter value, or its
+// answer.
 func (c *Cache) warmOne(app core.App, j warmJob) error {
+	if j.answer != nil {
+		return j.answer(app)
+	}
 	s, err := c.at(app)
 	if err != nil {
 		return err
@@ -193,18 +252,36 @@ func (c *Cache) warmOne(app core.App, j warmJob) error {
 	return err
 }
 
-// yield waits while requests are arriving, a few pauses at most.
-func (c *Cache) yield(ctx context.Context) {
-	for range yieldRounds {
-		if time.Since(time.Unix(0, c.lastRequest.Load())) > yieldPause {
+// yield waits while requests are being served, for at most limit.
+func (c *Cache) yield(ctx context.Context, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if c.inFlight.Load() == 0 && time.Since(time.Unix(0, c.lastRequest.Load())) > yieldQuiet {
 			return
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(yieldPause):
+		case <-time.After(yieldPoll):
 		}
 	}
+}
+
+// serving counts the request e while it is served, for yield: every
+// route's, not only those that read free time (the seed's lists waited
+// behind a warm-up that did not see them). A realtime subscription stays
+// open without working: it is not counted.
+func (c *Cache) serving(e *core.RequestEvent) error {
+	if e.Request.URL.Path == "/api/realtime" {
+		return e.Next()
+	}
+	c.inFlight.Add(1)
+	c.lastRequest.Store(time.Now().UnixNano())
+	defer func() {
+		c.lastRequest.Store(time.Now().UnixNano())
+		c.inFlight.Add(-1)
+	}()
+	return e.Next()
 }
 
 // WarmUpEnv, set to "off", keeps the server from warming the cache at start.
@@ -232,7 +309,7 @@ func WarmOnServe(app core.App, plan WarmPlan) {
 				e.App.Logger().Error("free time: the warm-up failed", "error", err, "teacher_weeks", r.TeacherWeeks, "took", r.Took.String())
 				return
 			}
-			e.App.Logger().Info("free time warmed", "teacher_weeks", r.TeacherWeeks, "jobs", r.Jobs, "took", r.Took.String())
+			e.App.Logger().Info("free time warmed", "teacher_weeks", r.TeacherWeeks, "jobs", r.Jobs, "took", r.Took.String(), "public_ready", r.PublicReady.String())
 		}()
 		return nil
 	})

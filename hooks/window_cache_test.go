@@ -17,24 +17,30 @@ import (
 )
 
 // The teachers' windows (?availability=1) are encoded once and served from
-// memory until a window changes (hooks/peopleapi/window_cache.go): a second
-// page reads no window, the answer is the one the query under the rule gives
+// memory until a window changes (hooks/peopleapi/window_cache.go), and for
+// callers who see every teacher and window the whole page is kept until a
+// table the free-time counter watches changes (teachers_kept.go): a second
+// page reads neither table, a lesson's write lists the teachers again but
+// not their windows, the answer is the one the query under the rule gives
 // (a request that expands takes that path), and a write of a window — by
 // the route, or by raw SQL past every hook — shows at once.
 func TestTeacherWindowsEncodedOnce(t *testing.T) {
 	t.Parallel()
-	t.Run("kept", func(t *testing.T) { t.Parallel(); windowsKept(t, false) })
-	// Without its triggers the version would not move: nothing is kept.
-	t.Run("triggers missing", func(t *testing.T) { t.Parallel(); windowsKept(t, true) })
+	t.Run("kept", func(t *testing.T) { t.Parallel(); windowsKept(t, "") })
+	// Without its triggers a counter would not move: nothing is kept under it.
+	t.Run("windows' trigger missing", func(t *testing.T) { t.Parallel(); windowsKept(t, "availability_version_update") })
+	t.Run("free-time trigger missing", func(t *testing.T) { t.Parallel(); windowsKept(t, "free_time_availability_update") })
 }
 
-func windowsKept(t *testing.T, dropTrigger bool) {
+func windowsKept(t *testing.T, dropTrigger string) {
 	app, f := testapp.New(t)
-	if dropTrigger {
-		if _, err := app.DB().NewQuery("DROP TRIGGER availability_version_update").Execute(); err != nil {
+	if dropTrigger != "" {
+		if _, err := app.DB().NewQuery("DROP TRIGGER " + dropTrigger).Execute(); err != nil {
 			t.Fatal(err)
 		}
 	}
+	windowsKept := dropTrigger != "availability_version_update"
+	pageKept := dropTrigger != "free_time_availability_update"
 	srv := testapp.Serve(t, app)
 	var (
 		mu      sync.Mutex
@@ -46,7 +52,12 @@ func windowsKept(t *testing.T, dropTrigger bool) {
 		queries = append(queries, q)
 	}
 	// windows gets url as the admin and answers each teacher's windows as
-	// JSON, and whether the request read the availability table.
+	// JSON, and whether the request read the availability table (and the
+	// teachers table, in listed).
+	var (
+		listed   bool
+		lastBody string
+	)
 	windows := func(url string) (map[string]string, bool) {
 		t.Helper()
 		mu.Lock()
@@ -60,6 +71,7 @@ func windowsKept(t *testing.T, dropTrigger bool) {
 		}
 		defer res.Body.Close()
 		body, _ := io.ReadAll(res.Body)
+		lastBody = string(body)
 		if res.StatusCode != 200 {
 			t.Fatalf("%s: %d %s", url, res.StatusCode, body)
 		}
@@ -84,8 +96,10 @@ func windowsKept(t *testing.T, dropTrigger bool) {
 		mu.Lock()
 		defer mu.Unlock()
 		read := false
+		listed = false
 		for _, q := range queries {
 			read = read || strings.Contains(q, "FROM `availability`")
+			listed = listed || strings.Contains(q, "FROM `teachers`")
 		}
 		return out, read
 	}
@@ -95,8 +109,15 @@ func windowsKept(t *testing.T, dropTrigger bool) {
 		t.Fatalf("windows %v", first)
 	}
 	again, read := windows(url)
-	if read != dropTrigger {
-		t.Errorf("the second page read the windows again: %v, want %v", read, dropTrigger)
+	if listed != !pageKept || read != !(pageKept || windowsKept) {
+		t.Errorf("the second page listed the teachers again: %v, read the windows again: %v; want %v, %v", listed, read, !pageKept, !(pageKept || windowsKept))
+	}
+	// A lesson's write moves the free-time counter, not the windows'.
+	if _, err := app.DB().NewQuery("UPDATE lessons SET teacher_notes = 'moved' WHERE id = {:id}").Bind(dbx.Params{"id": f.LessonA1}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if _, read := windows(url); !listed || read != !windowsKept {
+		t.Errorf("after a lesson's write the page listed the teachers again: %v, read the windows again: %v; want true, %v", listed, read, !windowsKept)
 	}
 	uncached, read := windows(url + "&expand=user")
 	if !read {
@@ -129,5 +150,12 @@ func windowsKept(t *testing.T, dropTrigger bool) {
 	}
 	if after, _ := windows(url); !strings.Contains(after[f.TeacherY], `"start_time":"07:00"`) || strings.Contains(after[f.TeacherY], f.AvailabilityY) {
 		t.Errorf("after the route replaced Y's windows they are %s", after[f.TeacherY])
+	}
+	// A teacher's row written past every hook shows at once too.
+	if _, err := app.DB().NewQuery("UPDATE teachers SET display_name = 'Xavier Renamed' WHERE id = {:id}").Bind(dbx.Params{"id": f.TeacherX}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if windows(url); !listed || !strings.Contains(lastBody, `"display_name":"Xavier Renamed"`) {
+		t.Errorf("after a raw write of X's name the page (listed again: %v) is %s", listed, lastBody)
 	}
 }

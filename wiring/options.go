@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"cedarheights/freetime"
+	"cedarheights/hooks/publicapi"
 	"cedarheights/workflows"
 )
 
@@ -38,12 +39,14 @@ func WithWorkflows(defs ...workflows.Definition) Option {
 }
 
 // WithFreeTimeWarmUp warms the free-time cache in the background once the
-// app serves (freetime.DefaultWarmPlan; FREE_TIME_WARM_UP=off skips it):
-// the server's option. Tests leave it out, so what they count is their
-// own requests' work.
+// app serves (freetime.DefaultWarmPlan, with each instrument's default
+// anonymous timeslots answer; FREE_TIME_WARM_UP=off skips it): the
+// server's option. Tests leave it out, so what they count is their own
+// requests' work.
 func WithFreeTimeWarmUp() Option {
 	return func(c *config) {
 		plan := freetime.DefaultWarmPlan()
+		plan.Answers = append(plan.Answers, publicapi.WarmTimeslots)
 		c.warm = &plan
 	}
 }

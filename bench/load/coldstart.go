@@ -13,6 +13,7 @@ import (
 
 	"cedarheights/bench/internal/machine"
 	"cedarheights/freetime"
+	"cedarheights/hooks/publicapi"
 	"cedarheights/wiring"
 )
 
@@ -84,6 +85,7 @@ func warmTimeRun(cfg config) error {
 	defer app.ResetBootstrapState()
 	plan := freetime.DefaultWarmPlan()
 	plan.Yield = false
+	plan.Answers = append(plan.Answers, publicapi.WarmTimeslots) // as wiring.WithFreeTimeWarmUp
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -106,8 +108,8 @@ func warmTimeRun(cfg config) error {
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	fmt.Printf("free-time warm-up (%d weeks, %d public, %d worker): %d teacher-weeks in %d jobs, %s; heap %+.0f MiB (load average %s)\n",
-		plan.Weeks, plan.PublicWeeks, plan.Workers, r.TeacherWeeks, r.Jobs, r.Took.Round(time.Millisecond),
+	fmt.Printf("free-time warm-up (%d weeks, %d public, %d worker): %d teacher-weeks in %d jobs, %s (the public default shape and answers in %s); heap %+.0f MiB (load average %s)\n",
+		plan.Weeks, plan.PublicWeeks, plan.Workers, r.TeacherWeeks, r.Jobs, r.Took.Round(time.Millisecond), r.PublicReady.Round(time.Millisecond),
 		float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), machine.LoadAvg())
 	return nil
 }

@@ -2,7 +2,6 @@ package peopleapi
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -69,31 +68,54 @@ func ListTeachers(e *core.RequestEvent) error {
 	lq := hooks.ListQuery{Filter: strings.Join(conds, " && "), Params: params}
 	page.Apply(&lq, teacherSorts, "name")
 
-	result, teachers, err := hooks.ListVisible(e, "teachers", lq)
-	if err != nil {
-		return err
-	}
-	if err := apis.EnrichRecords(e, teachers); err != nil {
-		return hooks.EnrichError(e, err)
-	}
 	// The windows come only when asked for: a page of teachers with them is
 	// five times the records and the bytes (issue 14), and a directory or a
 	// picker needs the profiles alone.
-	if hooks.Flag(filters.Availability) {
-		if err := embedAvailability(e, result, teachers); err != nil {
+	windows := hooks.Flag(filters.Availability)
+	if windows {
+		body, ok, err := keptTeachersPage(e, lq)
+		if err != nil {
 			return err
 		}
+		if ok {
+			return e.Blob(http.StatusOK, "application/json", body)
+		}
+	}
+	body, result, err := listTeachers(e, lq, windows)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		return e.Blob(http.StatusOK, "application/json", body)
 	}
 	return e.JSON(http.StatusOK, result)
 }
 
+// listTeachers lists lq's page of teachers the caller may see, with their
+// windows when asked: as bytes when they come from the kept encodings,
+// else as result for e.JSON.
+func listTeachers(e *core.RequestEvent, lq hooks.ListQuery, windows bool) ([]byte, *search.Result, error) {
+	result, teachers, err := hooks.ListVisible(e, "teachers", lq)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := apis.EnrichRecords(e, teachers); err != nil {
+		return nil, nil, hooks.EnrichError(e, err)
+	}
+	if !windows {
+		return nil, result, nil
+	}
+	body, err := embedAvailability(e, result, teachers)
+	return body, result, err
+}
+
 // embedAvailability loads the windows of every listed teacher in one query,
 // under the availability ListRule, and attaches them to their teacher; or,
-// for callers the rule admits to every window, makes result's items the
-// teachers with their kept encodings (window_cache.go).
-func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*core.Record) error {
+// for callers the rule admits to every window, answers the page written
+// with the teachers' kept encodings (window_cache.go, windows_page.go).
+func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*core.Record) ([]byte, error) {
 	if len(teachers) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids := make([]any, len(teachers))
 	teacherIDs := make([]string, len(teachers))
@@ -102,17 +124,14 @@ func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*
 	}
 	encoded, ok, err := cachedWindows(e, teacherIDs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if ok {
-		items := make([]json.RawMessage, len(teachers))
-		for i, t := range teachers {
-			if items[i], err = withWindows(t, encoded[t.Id]); err != nil {
-				return e.InternalServerError("", err)
-			}
+		body, err := windowsPage(result, teachers, encoded)
+		if err != nil {
+			return nil, e.InternalServerError("", err)
 		}
-		result.Items = items
-		return nil
+		return body, nil
 	}
 	windows, err := hooks.AllVisible(e, "availability", hooks.ListQuery{
 		Where: []dbx.Expression{dbx.In("availability.teacher", ids...)},
@@ -123,11 +142,11 @@ func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*
 		if errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden {
 			windows = nil // the caller may not read availability: teachers come without it
 		} else {
-			return err
+			return nil, err
 		}
 	}
 	if err := apis.EnrichRecords(e, windows); err != nil {
-		return hooks.EnrichError(e, err)
+		return nil, hooks.EnrichError(e, err)
 	}
 	byTeacher := make(map[string][]*core.Record, len(teachers))
 	for _, w := range windows {
@@ -142,7 +161,7 @@ func embedAvailability(e *core.RequestEvent, result *search.Result, teachers []*
 		expand[availabilityExpand] = found
 		t.SetExpand(expand)
 	}
-	return nil
+	return nil, nil
 }
 
 // CreateTeacher creates a teacher profile (the CreateRule: admins): 201

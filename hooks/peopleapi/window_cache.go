@@ -63,11 +63,11 @@ func windowsCacheOf(app core.App) *windowsCache {
 // cachedWindows answers the encoded windows of each of ids, or ok false
 // when this request must take the query under the rule: the caller is not
 // admitted to every window, the request expands (the windows would be
-// expanded too), or the collection has hidden fields (whether a caller sees
-// them differs). The encodings skip OnRecordEnrich, as the academy binds no
-// handler to it.
+// expanded too) or picks fields (e.JSON picks from records), or the
+// collection has hidden fields (whether a caller sees them differs). The
+// encodings skip OnRecordEnrich, as the academy binds no handler to it.
 func cachedWindows(e *core.RequestEvent, ids []string) (map[string]json.RawMessage, bool, error) {
-	if e.Request.URL.Query().Get("expand") != "" {
+	if q := e.Request.URL.Query(); q.Get("expand") != "" || q.Has("fields") {
 		return nil, false, nil
 	}
 	collection, err := e.App.FindCachedCollectionByNameOrId("availability")
@@ -145,22 +145,4 @@ func cachedWindows(e *core.RequestEvent, ids []string) (map[string]json.RawMessa
 	}
 	c.mu.Unlock()
 	return out, true, nil
-}
-
-// withWindows is teacher's JSON with windows as its expand (the only one:
-// the kept encodings serve no request that expands). The windows are
-// spliced in as kept, so the answer's encoder reads them once instead of
-// re-encoding them inside the record's own encoding as well; the expand
-// key comes last rather than in key order, which JSON does not fix.
-func withWindows(teacher *core.Record, windows json.RawMessage) (json.RawMessage, error) {
-	b, err := json.Marshal(teacher)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(b)+len(windows)+len(availabilityExpand)+16)
-	out = append(out, b[:len(b)-1]...) // without its closing brace
-	out = append(out, `,"expand":{"`+availabilityExpand+`":`...)
-	out = append(out, windows...)
-	out = append(out, "}}"...)
-	return out, nil
 }

@@ -2,8 +2,10 @@ package publicapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -26,6 +28,13 @@ import (
 
 // maxTimeslotDays caps the date range of one request.
 const maxTimeslotDays = 31
+
+// defaultMinutes and defaultStep are the lesson length and grid a request
+// that names none asks for (freetime warms this shape first).
+const (
+	defaultMinutes = "30"
+	defaultStep    = "30"
+)
 
 type timeslot struct {
 	Teacher     string    `json:"teacher"`
@@ -50,13 +59,29 @@ func ListPublicTimeslots(e *core.RequestEvent) error {
 		}
 		return e.Blob(http.StatusOK, "application/json", body)
 	}
-	body, err := freetime.For(e.App).Answer(e.App, "timeslots?"+q.Encode(), func() ([]byte, time.Time, error) {
+	body, err := freetime.For(e.App).Answer(e.App, timeslotsKey(q), func() ([]byte, time.Time, error) {
 		return deriveTimeslots(e)
 	})
 	if err != nil {
 		return err
 	}
 	return e.Blob(http.StatusOK, "application/json", body)
+}
+
+// timeslotsKey names an anonymous answer by the parameters
+// deriveTimeslots reads, defaults filled in: the booking page (which names
+// no length) and a caller asking minutes=30 share one kept answer, and so
+// do both with the one the warm-up keeps (timeslots_warm.go).
+func timeslotsKey(q url.Values) string {
+	k := url.Values{}
+	for _, name := range []string{"instrument", "teacher", "from", "to"} {
+		if v := q.Get(name); v != "" {
+			k.Set(name, v)
+		}
+	}
+	k.Set("minutes", cmp.Or(q.Get("minutes"), defaultMinutes))
+	k.Set("step", cmp.Or(q.Get("step"), defaultStep))
+	return "timeslots?" + k.Encode()
 }
 
 // deriveTimeslots validates the query and encodes its answer; until is the
@@ -77,12 +102,8 @@ func deriveTimeslots(e *core.RequestEvent) (body []byte, until time.Time, err er
 	}{
 		q.Get("instrument"), q.Get("teacher"), q.Get("minutes"), q.Get("from"), q.Get("to"), q.Get("step"),
 	}
-	if params.Minutes == "" {
-		params.Minutes = "30"
-	}
-	if params.Step == "" {
-		params.Step = "30"
-	}
+	params.Minutes = cmp.Or(params.Minutes, defaultMinutes)
+	params.Step = cmp.Or(params.Step, defaultStep)
 	var from, to time.Time
 	localDate := func(dst *time.Time) validation.RuleFunc {
 		return func(v any) error {
