@@ -37,6 +37,26 @@ func TestOfficeListsWalkTheirOrderIndex(t *testing.T) {
 	}
 }
 
+// A teacher's lessons come through the ListRule's join to teachers, read
+// from idx_lessons_teacher_start in the list's order, id included
+// (pb_migrations 1765100530_lessons_teacher_order_index.go): with (teacher,
+// start) alone SQLite copied the rows into a sorter to order equal starts by
+// id. The rule's join keeps its DISTINCT; only the ORDER BY is checked.
+func TestTeacherLessonsWalkTheirOrderIndex(t *testing.T) {
+	t.Parallel()
+	f := testapp.Get(t)
+	for _, url := range []string{
+		"/api/v1/lessons?per_page=20&skip_total=1",
+		"/api/v1/lessons?per_page=20&skip_total=1&sort=-start",
+	} {
+		pagePlan(t, f.TeacherXUser, url, func(q string) bool { return strings.Contains(q, "FROM `lessons`") }, func(t testing.TB, plan string) {
+			if !strings.Contains(plan, "INDEX idx_lessons_teacher_start") || strings.Contains(plan, "ORDER BY") {
+				t.Errorf("%s does not walk idx_lessons_teacher_start in order: %s", url, plan)
+			}
+		})
+	}
+}
+
 // pagePlan serves url to caller and hands check the query plan of the last
 // ORDER BY query that page matches.
 func pagePlan(t *testing.T, caller testapp.Account, url string, page func(q string) bool, check func(testing.TB, string)) {

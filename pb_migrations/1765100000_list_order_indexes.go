@@ -28,22 +28,22 @@ var listOrderIndexes = []indexColumns{
 
 func init() {
 	m.Register(func(app core.App) error {
-		return setIndexColumns(app, func(ix indexColumns) string { return ix.columns })
+		return setIndexColumns(app, listOrderIndexes, func(ix indexColumns) string { return ix.columns })
 	}, func(app core.App) error {
-		return setIndexColumns(app, func(ix indexColumns) string { return ix.oldColumns })
+		return setIndexColumns(app, listOrderIndexes, func(ix indexColumns) string { return ix.oldColumns })
 	})
 }
 
 type indexColumns = struct{ collection, name, columns, oldColumns string }
 
-// setIndexColumns redefines each index of listOrderIndexes on the columns
-// pick chooses. PocketBase rebuilds every index of a collection whose
+// setIndexColumns redefines each index of indexes on the columns pick
+// chooses. PocketBase rebuilds every index of a collection whose
 // indexes changed (3.3 million lessons at ten times the seed), so each
 // collection is saved once.
-func setIndexColumns(app core.App, pick func(indexColumns) string) error {
+func setIndexColumns(app core.App, indexes []indexColumns, pick func(indexColumns) string) error {
 	var order []string
 	changed := map[string]*core.Collection{}
-	for _, ix := range listOrderIndexes {
+	for _, ix := range indexes {
 		c := changed[ix.collection]
 		if c == nil {
 			var err error
