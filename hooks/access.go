@@ -289,9 +289,20 @@ type ListQuery struct {
 // and PocketBase's search provider pages it and counts the total beside the
 // page (unless q.SkipTotal).
 func ListVisible(e *core.RequestEvent, collectionName string, q ListQuery) (*search.Result, []*core.Record, error) {
-	query, resolver, err := visibleQuery(e, collectionName, q)
+	records := []*core.Record{}
+	result, err := listVisible(e, collectionName, q, &records)
 	if err != nil {
 		return nil, nil, err
+	}
+	return result, records, nil
+}
+
+// listVisible is ListVisible into dst: *[]*core.Record, or *[]dbx.NullStringMap
+// for the rows as read.
+func listVisible(e *core.RequestEvent, collectionName string, q ListQuery, dst any) (*search.Result, error) {
+	query, resolver, err := visibleQuery(e, collectionName, q)
+	if err != nil {
+		return nil, err
 	}
 	// A query the resolver joins nothing to has one row per record, so its
 	// total is a plain COUNT(*), which SQLite answers from any index; the
@@ -320,14 +331,13 @@ func ListVisible(e *core.RequestEvent, collectionName string, q ListQuery) (*sea
 	} else {
 		close(counted)
 	}
-	records := []*core.Record{}
-	result, err := provider.Exec(&records)
+	result, err := provider.Exec(dst)
 	<-counted
 	if err == nil {
 		err = countErr
 	}
 	if err != nil {
-		return nil, nil, e.InternalServerError("", err)
+		return nil, e.InternalServerError("", err)
 	}
 	if count {
 		// What the provider answers beside a counted page (search.Provider.Exec;
@@ -335,7 +345,7 @@ func ListVisible(e *core.RequestEvent, collectionName string, q ListQuery) (*sea
 		result.TotalItems = total
 		result.TotalPages = int(math.Ceil(float64(total) / float64(result.PerPage)))
 	}
-	return result, records, nil
+	return result, nil
 }
 
 // joins reports whether resolving the rule and filters of query joins

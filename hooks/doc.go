@@ -3,8 +3,9 @@
 // and deadline of client queries (filter, sort, expand, ?fields=), record
 // ids in paths, one body reader (body.go: every field error at once), the
 // list parameters, access through the collections' rules (access.go,
-// rule_fold.go), the answers every group gives alike (answers.go), the
-// static files, and Route, one line of the routes table. Register binds the
+// rule_fold.go), the answers every group gives alike (answers.go; a page
+// of records written without PocketBase's encoder, record_json.go, or
+// straight from its rows, list_rows.go), the static files, and Route, one line of the routes table. Register binds the
 // plumbing, the table (wiring/routes.go) and last the static catch-all
 // route, which must come after every other route. The serve command (CORS)
 // is in cli.
