@@ -107,6 +107,22 @@ func TestWorkflowRunsHiddenColumnsLast(t *testing.T) {
 	if got := columns(); !slices.Equal(got, ordered) {
 		t.Errorf("a second run changed the order: %v, was %v", got, ordered)
 	}
+
+	// The order lasts only while PocketBase changes a collection's table
+	// in place: a later save of the collection (a rule and an index, as
+	// the admin UI or a migration would) must not rebuild it in name order.
+	collection, err = app.FindCollectionByNameOrId("workflow_runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	collection.ListRule = collection.ViewRule
+	collection.AddIndex("idx_workflow_runs_order_check", false, "`subject`, `created`", "")
+	if err := app.Save(collection); err != nil {
+		t.Fatal(err)
+	}
+	if got := columns(); !slices.Equal(got, ordered) {
+		t.Errorf("saving the collection changed the order: %v, was %v", got, ordered)
+	}
 }
 
 func rowOf(t *testing.T, app core.App, id string) dbx.NullStringMap {
