@@ -154,6 +154,18 @@ func (enc *rowEncoder) append(buf *bytes.Buffer, row dbx.NullStringMap) error {
 // writeListEnd closes the items buf holds with result's page figures and
 // writes the answer, as e.JSON(200, result) ends it.
 func writeListEnd(e *core.RequestEvent, buf *bytes.Buffer, result *search.Result) error {
+	AppendListEnd(buf, result)
+	if e.Response.Header().Get("Content-Type") == "" {
+		e.Response.Header().Set("Content-Type", "application/json")
+	}
+	e.Response.WriteHeader(http.StatusOK)
+	_, err := e.Response.Write(buf.Bytes())
+	return err
+}
+
+// AppendListEnd closes the items of a list written into buf with result's
+// page figures, as json.Encoder ends search.Result (newline included).
+func AppendListEnd(buf *bytes.Buffer, result *search.Result) {
 	buf.WriteString(`],"page":`)
 	buf.WriteString(strconv.Itoa(result.Page))
 	buf.WriteString(`,"perPage":`)
@@ -162,11 +174,5 @@ func writeListEnd(e *core.RequestEvent, buf *bytes.Buffer, result *search.Result
 	buf.WriteString(strconv.Itoa(result.TotalItems))
 	buf.WriteString(`,"totalPages":`)
 	buf.WriteString(strconv.Itoa(result.TotalPages))
-	buf.WriteString("}\n") // json.Encoder ends with a newline
-	if e.Response.Header().Get("Content-Type") == "" {
-		e.Response.Header().Set("Content-Type", "application/json")
-	}
-	e.Response.WriteHeader(http.StatusOK)
-	_, err := e.Response.Write(buf.Bytes())
-	return err
+	buf.WriteString("}\n")
 }

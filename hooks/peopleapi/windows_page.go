@@ -3,10 +3,11 @@ package peopleapi
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/search"
+
+	"cedarheights/hooks"
 )
 
 // windows_page.go: the page of teachers with their kept windows, written as
@@ -50,14 +51,6 @@ func windowsPage(result *search.Result, teachers []*core.Record, windows map[str
 		}
 		buf.WriteString("}}")
 	}
-	buf.WriteString(`],"page":`)
-	buf.WriteString(strconv.Itoa(result.Page))
-	buf.WriteString(`,"perPage":`)
-	buf.WriteString(strconv.Itoa(result.PerPage))
-	buf.WriteString(`,"totalItems":`)
-	buf.WriteString(strconv.Itoa(result.TotalItems))
-	buf.WriteString(`,"totalPages":`)
-	buf.WriteString(strconv.Itoa(result.TotalPages))
-	buf.WriteString("}\n")
+	hooks.AppendListEnd(&buf, result)
 	return buf.Bytes(), nil
 }
