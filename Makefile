@@ -156,6 +156,10 @@ bench: build mailpit tests/browser/node_modules/.package-lock.json
 	go build -o bin/crash-server ./tests/crash/server
 	go run ./bench/workflows -bin bin/crash-server $(BENCH_FLAGS) && CRASH_TRIALS=$${CRASH_TRIALS:-12} go test -count=1 -run TestKillNineMidRun ./tests/crash
 	SIM_YEAR=1 go test -count=1 -timeout 30m -run TestTerm -v ./tests/sim
+# Ten times the seed runs as its own target (its first load takes about a quarter of an hour); its latest
+# figures, with their date and machine, are printed beside this run's.
+	@if [ -f bench/out/scale.md ]; then echo "== ten times the seed (the latest make bench-scale):"; cat bench/out/scale.md; \
+	else echo "== ten times the seed: not measured on this machine yet (make bench-scale)"; fi
 
 # Ten times the seed (issue 14): 5,000 students, 1,000 teachers, 10,000
 # lessons a day for a school year, loaded in bulk into SCALE_DIR and kept
