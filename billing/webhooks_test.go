@@ -117,16 +117,7 @@ func TestWebhooksOutOfOrderKeepTheNewestState(t *testing.T) {
 func TestWebhooksSameSecondRefetch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	sub := e.subscribeA1(0)
-	e.deliver()
-	e.stub.Advance(10 * time.Second)
-	if _, err := e.svc.Pause(e.ctx, e.f.EnrollmentA1); err != nil {
-		t.Fatal(err)
-	}
-	e.stub.Cancel(sub)
-	pending := e.stub.Pending()
-	deleted := eventsOf(pending, "customer.subscription.deleted")[0]
-	updated := eventsOf(pending, "customer.subscription.updated")[0]
+	deleted, updated := e.pauseThenCancelA1(t)
 	if deleted["created"] != updated["created"] {
 		t.Skip("the stand-in's clock crossed a second; the tie is not reproduced")
 	}
@@ -155,16 +146,7 @@ func TestWebhooksSameSecondRefetch(t *testing.T) {
 func TestWebhooksSameSecondOnTwoWorkers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	sub := e.subscribeA1(0)
-	e.deliver()
-	e.stub.Advance(10 * time.Second)
-	if _, err := e.svc.Pause(e.ctx, e.f.EnrollmentA1); err != nil {
-		t.Fatal(err)
-	}
-	e.stub.Cancel(sub)
-	pending := e.stub.Pending()
-	deleted := eventsOf(pending, "customer.subscription.deleted")[0]
-	updated := eventsOf(pending, "customer.subscription.updated")[0]
+	deleted, updated := e.pauseThenCancelA1(t)
 	updated["created"] = deleted["created"] // one second on Stripe's clock
 	payload, err := json.Marshal(updated)
 	if err != nil {
@@ -267,4 +249,19 @@ func TestWebhookSignatures(t *testing.T) {
 	if n := e.count("stripe_events", dbx.HashExp{"event_id": fresh["id"]}); n != 0 {
 		t.Errorf("stored with no secret")
 	}
+}
+
+// pauseThenCancelA1 subscribes A1, pauses it and cancels it at Stripe, and
+// returns the two events Stripe then has pending for it, undelivered.
+func (e *env) pauseThenCancelA1(t *testing.T) (deleted, updated stripestub.Obj) {
+	t.Helper()
+	sub := e.subscribeA1(0)
+	e.deliver()
+	e.stub.Advance(10 * time.Second)
+	if _, err := e.svc.Pause(e.ctx, e.f.EnrollmentA1); err != nil {
+		t.Fatal(err)
+	}
+	e.stub.Cancel(sub)
+	pending := e.stub.Pending()
+	return eventsOf(pending, "customer.subscription.deleted")[0], eventsOf(pending, "customer.subscription.updated")[0]
 }
