@@ -1,10 +1,9 @@
 package sim
 
 import (
+	"cedarheights/tests/crash"
 	"fmt"
 	"net/http"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // academy.go: the academy the year starts from, written as a superuser
@@ -188,31 +187,14 @@ func (s *Sim) setUp() error {
 	return nil
 }
 
-// cheapPasswords sets the users' password field to bcrypt's lowest cost,
-// as an owner can in the admin UI; the binary reads it from the data dir.
-// The simulation signs up and signs in every account (two hashes per
-// create, one per sign-in: ~70, some 55 ms of CPU each at PocketBase's
-// default cost), and the same hashing and comparing runs at any cost: what
-// a hash costs is not what it checks. Production keeps the default (no
-// migration sets a cost: TestCheapPasswordsAreTheTemplatesOnly).
+// cheapPasswords sets the users' password field to bcrypt's lowest cost
+// (crash.Client.CheapPasswords). The simulation signs up and signs in every
+// account (two hashes per create, one per sign-in), and the same hashing and
+// comparing runs at any cost: what a hash costs is not what it checks.
 func (s *Sim) cheapPasswords() error {
-	var users struct {
-		Fields []map[string]any `json:"fields"`
-	}
-	if err := s.c.call(http.MethodGet, "/api/collections/users", s.super, nil).decode(&users); err != nil {
-		return fmt.Errorf("users collection: %w", err)
-	}
-	found := false
-	for _, f := range users.Fields {
-		if f["name"] == "password" {
-			f["cost"], found = bcrypt.MinCost, true
-		}
-	}
-	if !found {
-		return fmt.Errorf("users collection: no password field")
-	}
-	if a := s.c.call(http.MethodPatch, "/api/collections/users", s.super, map[string]any{"fields": users.Fields}); !a.ok() {
-		return fmt.Errorf("users password cost: %s", a)
+	c := &crash.Client{URL: s.c.url(""), Token: s.super, HTTP: s.c.http}
+	if err := c.CheapPasswords(); err != nil {
+		return fmt.Errorf("users password cost: %w", err)
 	}
 	return nil
 }
