@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pocketbase/dbx"
@@ -105,7 +106,8 @@ func apiSplit(t *testing.T, factory func(testing.TB) *tests.TestApp, seed func(t
 		return
 	}
 	shared := factory(t)
-	t.Cleanup(shared.Cleanup)
+	done := sync.OnceFunc(shared.Cleanup)
+	t.Cleanup(done)
 	mux := testapp.Handler(t, shared)
 	if seed != nil {
 		seed(t, shared, nil)
@@ -124,6 +126,9 @@ func apiSplit(t *testing.T, factory func(testing.TB) *tests.TestApp, seed func(t
 			}
 		})
 	}
+	// The other scenarios run once this returns, maybe long after, each on
+	// its own app: the shared one's engine would poll all that while.
+	done()
 }
 
 // apiChangesNothing: a scenario on the default app, with no setup, that
