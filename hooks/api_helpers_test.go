@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pocketbase/dbx"
@@ -39,14 +40,14 @@ func apiRun(t *testing.T, scenarios []tests.ApiScenario) {
 // changing nothing: a commit to either database while it ran fails it.
 func apiParallel(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
-	apiSplit(t, testapp.Factory, scenarios, apiChangesNothing)
+	apiSplit(t, testapp.Factory, nil, scenarios, apiChangesNothing)
 }
 
 // apiParallelOn is apiParallel on the apps factory makes instead of the
 // fixture academy's (a scenario that names its own factory keeps it).
 func apiParallelOn(t *testing.T, factory func(testing.TB) *tests.TestApp, scenarios []tests.ApiScenario) {
 	t.Helper()
-	apiSplit(t, factory, scenarios, apiChangesNothing)
+	apiSplit(t, factory, nil, scenarios, apiChangesNothing)
 }
 
 // apiChecks is apiParallel for a route that writes nothing whatever it
@@ -54,10 +55,28 @@ func apiParallelOn(t *testing.T, factory func(testing.TB) *tests.TestApp, scenar
 // shares the one app, held to changing nothing like the reads.
 func apiChecks(t *testing.T, scenarios []tests.ApiScenario) {
 	t.Helper()
-	apiSplit(t, testapp.Factory, scenarios, func(s tests.ApiScenario) bool { return s.TestAppFactory == nil && s.BeforeTestFunc == nil })
+	apiSplit(t, testapp.Factory, nil, scenarios, func(s tests.ApiScenario) bool { return s.TestAppFactory == nil && s.BeforeTestFunc == nil })
 }
 
-func apiSplit(t *testing.T, factory func(testing.TB) *tests.TestApp, scenarios []tests.ApiScenario, changesNothing func(tests.ApiScenario) bool) {
+// apiSeeded is apiParallel for scenarios that all start from the fixture
+// academy with seed applied. Those that change nothing (reads, refused
+// writes) share one clone, seeded once; the others get a clone each,
+// seeded before their own BeforeTestFunc. Here a scenario's BeforeTestFunc
+// only looks (it takes the snapshot its AfterTestFunc compares with): on
+// the shared clone it runs just before the request, and a write from it
+// fails the scenario like a write from the request.
+func apiSeeded(t *testing.T, seed func(testing.TB, *tests.TestApp, *core.ServeEvent), scenarios []tests.ApiScenario) {
+	t.Helper()
+	apiSplit(t, testapp.Factory, seed, scenarios, func(s tests.ApiScenario) bool {
+		return s.TestAppFactory == nil && (s.Method == http.MethodGet || s.Method == http.MethodHead || s.ExpectedStatus >= 400)
+	})
+}
+
+// apiSplit runs the scenarios changesNothing picks one after another on one
+// shared app and every other one on an app of its own; seed, when set,
+// prepares every app (the shared one once) before the scenarios' own
+// BeforeTestFunc.
+func apiSplit(t *testing.T, factory func(testing.TB) *tests.TestApp, seed func(testing.TB, *tests.TestApp, *core.ServeEvent), scenarios []tests.ApiScenario, changesNothing func(tests.ApiScenario) bool) {
 	t.Helper()
 	var readers []tests.ApiScenario
 	for _, s := range scenarios {
@@ -67,6 +86,15 @@ func apiSplit(t *testing.T, factory func(testing.TB) *tests.TestApp, scenarios [
 		}
 		if s.TestAppFactory == nil {
 			s.TestAppFactory = factory
+		}
+		if seed != nil {
+			before := s.BeforeTestFunc
+			s.BeforeTestFunc = func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+				seed(t, app, e)
+				if before != nil {
+					before(t, app, e)
+				}
+			}
 		}
 		t.Run(apiName(s), func(t *testing.T) {
 			t.Parallel()
@@ -78,17 +106,29 @@ func apiSplit(t *testing.T, factory func(testing.TB) *tests.TestApp, scenarios [
 		return
 	}
 	shared := factory(t)
-	t.Cleanup(shared.Cleanup)
+	done := sync.OnceFunc(shared.Cleanup)
+	t.Cleanup(done)
 	mux := testapp.Handler(t, shared)
+	if seed != nil {
+		seed(t, shared, nil)
+	}
 	watch := testapp.WatchWrites(shared)
 	for _, s := range readers {
 		t.Run(apiName(s), func(t *testing.T) {
-			t.Run("run", func(t *testing.T) { testapp.Ask(t, shared, mux, s) })
+			t.Run("run", func(t *testing.T) {
+				if s.BeforeTestFunc != nil {
+					s.BeforeTestFunc(t, shared, nil)
+				}
+				testapp.Ask(t, shared, mux, s)
+			})
 			if watch.Changed() {
 				t.Errorf("%s %s wrote to the app it shares with the other reads (last write: %s)", s.Method, s.URL, watch.Last())
 			}
 		})
 	}
+	// The other scenarios run once this returns, maybe long after, each on
+	// its own app: the shared one's engine would poll all that while.
+	done()
 }
 
 // apiChangesNothing: a scenario on the default app, with no setup, that

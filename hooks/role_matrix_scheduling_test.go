@@ -83,13 +83,12 @@ func TestRoleMatrixSchedulingCollections(t *testing.T) {
 			ExpectedStatus:     r.status,
 			ExpectedContent:    append([]string{`"`}, r.present...),
 			NotExpectedContent: r.absent,
-			BeforeTestFunc:     seed,
-			TestAppFactory:     testapp.Factory,
 		}
 		if r.status == 204 {
 			s.ExpectedContent = nil
 		}
 		scenarios = append(scenarios, s)
 	}
-	apiParallel(t, scenarios)
+	// The reads and the refused writes share one seeded clone.
+	apiSeeded(t, seed, scenarios)
 }
