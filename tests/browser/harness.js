@@ -95,8 +95,10 @@ export async function openPage(browser, { viewport = { width: 1200, height: 900 
 const axeSource = readFileSync(join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 export async function axe(page) {
   // Evaluated through the DevTools protocol, which the page's CSP does not
-  // govern: the page itself never loads a script from elsewhere.
-  await page.evaluate(`${axeSource};0`);
+  // govern: the page itself never loads a script from elsewhere. Once per
+  // document: compiling axe's 550 KB takes about as long as a run on a
+  // small page, and the phone-width run checks the same document.
+  if (!(await page.evaluate(() => typeof window.axe?.run === 'function'))) await page.evaluate(`${axeSource};0`);
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
