@@ -105,7 +105,14 @@ export async function axe(page) {
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
 
-export async function screenshot(page, name) {
+/**
+ * screenshot writes the page to artifacts/ when SCREENSHOTS=1: nothing is
+ * asserted on the pictures, and taking them (PNG encoding in the browser)
+ * costs about 1.5 s of CPU, a tenth of the page tests'. shotOnFailure
+ * writes one whatever the setting.
+ */
+export async function screenshot(page, name, { always = false } = {}) {
+  if (!always && process.env.SCREENSHOTS !== '1') return;
   mkdirSync(ARTIFACTS, { recursive: true });
   // The whole page, down to SHOT_MAX_HEIGHT: the API reference runs to tens
   // of thousands of pixels (a 6–7 MB PNG at each width, most of the suite's
@@ -116,6 +123,13 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width, height }, timeout: 60_000 });
 }
 const SHOT_MAX_HEIGHT = 4000;
+
+/** shotOnFailure writes page's screenshot as `${name}-failed` if test t fails. */
+export function shotOnFailure(t, page, name) {
+  t.after(async () => {
+    if (!t.passed && !page.isClosed()) await screenshot(page, `${name}-failed`, { always: true }).catch(() => {});
+  });
+}
 
 /**
  * pageWeight loads path in a fresh context and sums the gzipped bytes of
