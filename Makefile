@@ -132,9 +132,11 @@ $(TEST_DATA)/data.db: build
 tests/%/node_modules/.package-lock.json: tests/%/package-lock.json
 	cd tests/$* && npm ci --no-audit --no-fund
 
-# The pages in headless Chromium (Debian's chromium, /usr/bin/chromium; CI
-# installs it): playwright-core drives it against the built server.
-# Screenshots land in tests/browser/artifacts/ (not committed).
+# The pages in headless Chromium (Debian's chromium-headless-shell, which CI
+# installs, else /usr/bin/chromium; CHROMIUM_PATH overrides): playwright-core
+# drives it against the built server. SCREENSHOTS=1 make test-browser writes
+# each page's screenshots to tests/browser/artifacts/ (not committed); a page
+# test that fails writes its page there whatever the setting.
 test-browser: build tests/browser/node_modules/.package-lock.json $(TEST_DATA)/data.db
 	cd tests/browser && CEDARHEIGHTS_BIN=$(CURDIR)/$(BIN) CEDARHEIGHTS_DATA_TEMPLATE=$(CURDIR)/$(TEST_DATA) npm test
 

@@ -2,8 +2,9 @@
 // fresh data dir (CEDARHEIGHTS_BIN, as tests/js runs it), mailpit when a test
 // reads mail, headless Chromium through playwright-core, and the page checks
 // every test shares (CSP violations, axe-core, screenshots, page weight).
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -52,8 +53,22 @@ export async function startServer({ mail, beforeServe } = {}) {
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 
+/**
+ * chromiumPath is CHROMIUM_PATH, else Debian's chromium-headless-shell (the
+ * headless build Playwright itself runs headless; .ci/run installs it), else
+ * the full chromium. The full browser in headless mode still builds its
+ * window's omnibox popup (two WebUI renderers for each new context): about
+ * 0.6 s of CPU for each test, the suite's largest cost after the pages
+ * themselves; the shell renders the same pages with the same Blink.
+ */
+export function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  return existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : '/usr/bin/chromium';
+}
+const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell';
+
 export function launchBrowser() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 }
 
 /**
@@ -80,15 +95,24 @@ export async function openPage(browser, { viewport = { width: 1200, height: 900 
 const axeSource = readFileSync(join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 export async function axe(page) {
   // Evaluated through the DevTools protocol, which the page's CSP does not
-  // govern: the page itself never loads a script from elsewhere.
-  await page.evaluate(`${axeSource};0`);
+  // govern: the page itself never loads a script from elsewhere. Once per
+  // document: compiling axe's 550 KB takes about as long as a run on a
+  // small page, and the phone-width run checks the same document.
+  if (!(await page.evaluate(() => typeof window.axe?.run === 'function'))) await page.evaluate(`${axeSource};0`);
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
 }
 
-export async function screenshot(page, name) {
+/**
+ * screenshot writes the page to artifacts/ when SCREENSHOTS=1: nothing is
+ * asserted on the pictures, and taking them (PNG encoding in the browser)
+ * costs about 1.5 s of CPU, a tenth of the page tests'. shotOnFailure
+ * writes one whatever the setting.
+ */
+export async function screenshot(page, name, { always = false } = {}) {
+  if (!always && process.env.SCREENSHOTS !== '1') return;
   mkdirSync(ARTIFACTS, { recursive: true });
   // The whole page, down to SHOT_MAX_HEIGHT: the API reference runs to tens
   // of thousands of pixels (a 6–7 MB PNG at each width, most of the suite's
@@ -99,6 +123,13 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width, height }, timeout: 60_000 });
 }
 const SHOT_MAX_HEIGHT = 4000;
+
+/** shotOnFailure writes page's screenshot as `${name}-failed` if test t fails. */
+export function shotOnFailure(t, page, name) {
+  t.after(async () => {
+    if (!t.passed && !page.isClosed()) await screenshot(page, `${name}-failed`, { always: true }).catch(() => {});
+  });
+}
 
 /**
  * pageWeight loads path in a fresh context and sums the gzipped bytes of
@@ -112,8 +143,21 @@ export async function pageWeight(browser, url) {
     if (!['document', 'script', 'stylesheet'].includes(type) || !res.url().startsWith(new URL(url).origin)) return;
     parts.push(res.body().then((b) => ({ url: res.url(), raw: b.length, gz: gzipSync(b).length })).catch(() => null));
   });
+  // The page's own API calls may still be under way at 'load' (some start
+  // only once an earlier one answered): closing the context would abort
+  // them, and the server answers an aborted request with a 500 that its
+  // OpenAPI check then reports. Close once none has been in flight for
+  // 100 ms (at most 5 s); the realtime stream never ends.
+  const pending = new Set();
+  page.on('request', (req) => { if (req.resourceType() !== 'eventsource') pending.add(req); });
+  page.on('requestfinished', (req) => pending.delete(req));
+  page.on('requestfailed', (req) => pending.delete(req));
   await page.goto(url, { waitUntil: 'load' });
   const files = (await Promise.all(parts)).filter(Boolean);
+  for (let calm = 0, until = Date.now() + 5_000; calm < 2 && Date.now() < until;) {
+    await sleep(50);
+    calm = pending.size ? 0 : calm + 1;
+  }
   await context.close();
   return { files, raw: files.reduce((n, f) => n + f.raw, 0), gz: files.reduce((n, f) => n + f.gz, 0) };
 }

@@ -1,14 +1,15 @@
 // Every page, signed out and signed in, at a desktop's and a phone's width: no serious
-// or critical axe-core violation, no CSP violation or script error, a
-// screenshot in artifacts/, and a first load of at most 150 KB gzipped. The
-// SDK we serve is npm's pocketbase 0.28.1, byte for byte.
+// or critical axe-core violation, no CSP violation or script error, and a
+// first load of at most 150 KB gzipped; a screenshot in artifacts/ with
+// SCREENSHOTS=1 (and of a page whose test failed). The SDK we serve is npm's
+// pocketbase 0.28.1, byte for byte.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { startServer, seedAcademy, startedLesson, launchBrowser, openPage, signIn, showWeekOf, axe, screenshot, pageWeight } from './harness.js';
+import { startServer, seedAcademy, startedLesson, launchBrowser, openPage, signIn, showWeekOf, axe, screenshot, shotOnFailure, pageWeight } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BUDGET = 150 * 1024;
@@ -41,8 +42,9 @@ const pages = [
 ];
 
 for (const [name, path, who, ready] of pages) {
-  test(`${name}: accessible on a desktop and a phone, within the CSP, screenshots`, async () => {
+  test(`${name}: accessible on a desktop and a phone, within the CSP`, async (t) => {
     const { context, page } = await openPage(browser);
+    shotOnFailure(t, page, name);
     const res = await page.goto(`${server.url}${path}`);
     assert.match(res.headers()['content-security-policy'], /script-src 'self';/, 'the page CSP applies');
     if (who) await signIn(page, who);
@@ -60,8 +62,9 @@ for (const [name, path, who, ready] of pages) {
   });
 }
 
-test('the lesson dialog and the month calendar are accessible too', async () => {
+test('the lesson dialog and the month calendar are accessible too', async (t) => {
   const { context, page } = await openPage(browser);
+  shotOnFailure(t, page, 'account-dialogs');
   await page.goto(`${server.url}/account/`);
   await signIn(page, 'alice@families.test');
   await page.getByRole('button', { name: 'Month' }).click();

@@ -74,14 +74,24 @@ test('the front page shows the academy, its instruments, public teachers and pri
 
 test('a click on "Show free times" while the prices still load is answered, not lost', async () => {
   const { context, page } = await openPage(browser);
-  // The page loads instruments, teachers and prices at once; hold the prices
-  // back so the visitor is faster than the catalogue.
+  // The page loads instruments, teachers and prices at once; the prices are
+  // held back until the visitor has clicked, so the click always comes
+  // while the catalogue still loads.
+  let release;
+  const clicked = new Promise((resolve) => { release = resolve; });
   await page.route('**/api/v1/public/pricing*', async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await clicked;
     await route.continue();
   });
   await page.goto(server.url);
-  const label = await pickSlot(page, 0);
+  await page.getByLabel('Instrument', { exact: true }).selectOption({ label: 'Piano' });
+  await page.getByLabel('Week starting').fill(seed.monday.toISOString().slice(0, 10));
+  await page.getByRole('button', { name: 'Show free times' }).click();
+  assert.equal(await page.locator('#plan-list .card').count(), 0, 'the prices were still loading at the click');
+  release();
+  const radio = page.locator('#slots input[type="radio"]').first();
+  await radio.check();
+  const label = await radio.evaluate((el) => el.labels[0].textContent);
   assert.ok(label.trim().length > 0, 'a slot was listed and chosen');
   await context.close();
 });
