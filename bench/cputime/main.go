@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command cputime runs a command and prints its wall time and the CPU time
 // of every process it started, orphans included:
 //
