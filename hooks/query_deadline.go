@@ -75,9 +75,11 @@ func (a deadlineApp) FindRecordsByIds(collectionModelOrIdentifier any, recordIds
 }
 
 // queryDeadline gives every request's record queries a deadline: they stop
-// when the client goes away or the deadline passes, and the request then
-// answers 503 instead of whatever error the cut query produced. Realtime's
-// event stream is left alone: it lives for hours and queries nothing itself.
+// when the client goes away or the deadline passes. Past the deadline the
+// request answers 503 instead of whatever error the cut query produced; a
+// request whose client is gone is left unanswered (client_gone.go).
+// Realtime's event stream is left alone: it lives for hours and queries
+// nothing itself.
 func queryDeadline(deadline time.Duration) *hook.Handler[*core.RequestEvent] {
 	return &hook.Handler[*core.RequestEvent]{
 		Id:       queryDeadlineMiddlewareId,

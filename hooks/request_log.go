@@ -56,14 +56,14 @@ func requestLog() *hook.Handler[*core.RequestEvent] {
 
 			started := time.Now()
 			err := e.Next()
-			logRequestLine(e, id, started, err)
+			logRequestLine(e, id, started, responseStatus(e, err))
 			return err
 		},
 	}
 }
 
-func logRequestLine(e *core.RequestEvent, id string, started time.Time, err error) {
-	status := responseStatus(e, err)
+// logRequestLine writes the line; extra attributes follow the usual ones.
+func logRequestLine(e *core.RequestEvent, id string, started time.Time, status int, extra ...any) {
 	auth := ""
 	if e.Auth != nil {
 		auth = e.Auth.Collection().Name + ":" + e.Auth.Id
@@ -77,6 +77,7 @@ func logRequestLine(e *core.RequestEvent, id string, started time.Time, err erro
 		slog.String("ip", e.RealIP()),
 		slog.String("auth", auth),
 	}
+	attrs = append(attrs, extra...)
 	logger := e.App.Logger()
 	// As PocketBase does for its own request log: the write may flush a
 	// batch to the logs database, which the response should not wait for.

@@ -81,6 +81,15 @@ func NewAnswersChecked(t testing.TB, opts ...wiring.Option) (*tests.TestApp, *Fi
 	return app, fixtures
 }
 
+// NewUnchecked is New without the description check, for a test that
+// binds its own checker to see the violations it expects.
+func NewUnchecked(t testing.TB, opts ...wiring.Option) (*tests.TestApp, *Fixtures) {
+	t.Helper()
+	app := buildApp(t, opts...)
+	t.Cleanup(app.Cleanup)
+	return app, fixtures
+}
+
 // Factory is an ApiScenario.TestAppFactory: every scenario gets its own app
 // (tests.ApiScenario builds a router per run, and a second on one app panics
 // on the admin UI route; scenarios that share an app go through Handler and
