@@ -11,8 +11,37 @@ import (
 // Await waits until the run ends (completed, failed, cancelled or
 // dead_letter) or ctx is done, and returns the run as it then is: callers
 // look at its Status. Runs executed by this process wake it at once; runs
-// executed elsewhere are polled.
+// executed elsewhere are polled. For callers that need the end (tests, the
+// demo, benchmarks); a route's bounded wait uses AwaitSettled.
 func Await(ctx context.Context, app core.App, id string) (*Run, error) {
+	return await(ctx, app, id, func(r *Run) bool { return r.Status.Terminal() })
+}
+
+// AwaitSettled is Await that also returns as soon as the run cannot move
+// on before ctx's deadline without something from outside: it waits for
+// an event (a family's confirmation, a payment webhook) with no wake-up of
+// its own before the deadline, sleeps past the deadline, or its definition
+// is missing from this build (version_missing). Waiting on would only end
+// in the same answer, later. A sleep, retry backoff or wait timeout that
+// falls due before the deadline is waited through, as is a waiting run an
+// event has woken (Signal sets its wake-up to now). Without a deadline on
+// ctx a parked run is waited through unless nothing of its own wakes it.
+func AwaitSettled(ctx context.Context, app core.App, id string) (*Run, error) {
+	deadline, bounded := ctx.Deadline()
+	return await(ctx, app, id, func(r *Run) bool {
+		switch r.Status {
+		case StatusVersionMissing:
+			return true
+		case StatusSleeping, StatusWaiting:
+			return r.WakeAt.IsZero() || bounded && !r.WakeAt.Before(deadline)
+		}
+		return r.Status.Terminal()
+	})
+}
+
+// await waits until done(run) or ctx is done. The engine wakes it when a
+// run it executes ends or parks; other changes are seen by polling.
+func await(ctx context.Context, app core.App, id string, done func(*Run) bool) (*Run, error) {
 	if app.IsTransactional() {
 		return nil, errors.New("workflows: Await inside a transaction would wait for a run that has not committed")
 	}
@@ -24,7 +53,7 @@ func Await(ctx context.Context, app core.App, id string) (*Run, error) {
 			woke, stop = e.waiter(id)
 		}
 		r, err := loadRun(app, id)
-		if err != nil || r.Status.Terminal() {
+		if err != nil || done(r) {
 			stop()
 			return r, err
 		}
@@ -39,9 +68,9 @@ func Await(ctx context.Context, app core.App, id string) (*Run, error) {
 	}
 }
 
-// StartAndWait starts a run and waits up to wait for it to end: the sync
-// or async answer of a route (200 with the result when Status is
-// completed, 202 with the run's id otherwise).
+// StartAndWait starts a run and waits up to wait for its answer
+// (AwaitSettled): the sync or async answer of a route (200 with the result
+// when Status is completed, 202 with the run's id otherwise).
 func StartAndWait[In, S any](app core.App, wf *Workflow[In, S], in In, opts StartOptions, wait time.Duration) (*Run, error) {
 	run, err := Start(app, wf, in, opts)
 	if err != nil || run.Status.Terminal() {
@@ -49,5 +78,5 @@ func StartAndWait[In, S any](app core.App, wf *Workflow[In, S], in In, opts Star
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	return Await(ctx, app, run.ID)
+	return AwaitSettled(ctx, app, run.ID)
 }

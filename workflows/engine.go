@@ -379,7 +379,8 @@ func (e *Engine) cancelLocal(id string) {
 	}
 }
 
-// notify wakes the Await calls of a run that reached a terminal status.
+// notify wakes the Await calls of a run that ended or parked; each looks
+// whether that is what it waits for.
 func (e *Engine) notify(id string) {
 	e.mu.Lock()
 	chans := e.waiters[id]

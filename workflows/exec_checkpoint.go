@@ -96,8 +96,8 @@ func (x *executor) commit(next *Run, steps []*StepRecord, writes []func(core.App
 	x.run, x.stored, x.pending = next, row, nil
 	x.e.publishRow(next, &row, false)
 	x.e.publishSteps(steps)
-	if next.Status.Terminal() {
-		x.e.notify(next.ID)
+	if next.Status.Terminal() || next.Status == StatusSleeping || next.Status == StatusWaiting {
+		x.e.notify(next.ID) // AwaitSettled returns for some parked runs
 	}
 	return nil
 }

@@ -129,6 +129,7 @@ func (e *Engine) versionMissing(r *Run, msg string) {
 	})
 	if err == nil {
 		e.publishRun(next, false)
+		e.notify(r.ID)
 		e.log.Warn("workflows: version missing", "run", r.ID, "workflow", r.Name, "version", r.Version)
 	}
 }

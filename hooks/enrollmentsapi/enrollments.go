@@ -28,8 +28,10 @@ import (
 // the bound (?wait=, milliseconds), 202 with the run's id while it goes on
 // (a new parent confirming the e-mail address), the failure's own status
 // when it failed within the bound (409 slot taken, with alternatives; 402
-// card declined; 422 otherwise). The run belongs to the family, which
-// follows it over realtime (workflow_runs/<id>).
+// card declined; 422 otherwise). The wait ends early once the run waits
+// for the family (workflows.AwaitSettled): the confirmation cannot come
+// while the family still waits for this answer. The run belongs to the
+// family, which follows it over realtime (workflow_runs/<id>).
 
 // enrollmentBody is what both start routes read.
 type enrollmentBody struct {
@@ -155,7 +157,7 @@ func startEnrollmentRun(e *core.RequestEvent, in enrollment.Input, password stri
 	if !run.Status.Terminal() && wait > 0 {
 		ctx, cancel := context.WithTimeout(e.Request.Context(), wait)
 		defer cancel()
-		if done, err := workflows.Await(ctx, e.App, run.ID); err == nil && done != nil {
+		if done, err := workflows.AwaitSettled(ctx, e.App, run.ID); err == nil && done != nil {
 			run = done
 		}
 	}

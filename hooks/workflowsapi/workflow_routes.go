@@ -290,13 +290,15 @@ func ConfirmTrialLesson(e *core.RequestEvent) error {
 	return AwaitAndRespond(e, run, wait)
 }
 
-// AwaitAndRespond waits up to wait for the run to end: 200 with its result
-// when it did, 202 with its id (and where to follow it) when not.
+// AwaitAndRespond waits up to wait for the run to end, or less when it
+// cannot move on within wait without something from outside
+// (workflows.AwaitSettled): 200 with its result when it ended, 202 with its
+// id (and where to follow it) when not.
 func AwaitAndRespond(e *core.RequestEvent, run *workflows.Run, wait time.Duration) error {
 	if !run.Status.Terminal() && wait > 0 {
 		ctx, cancel := context.WithTimeout(e.Request.Context(), wait)
 		defer cancel()
-		done, err := workflows.Await(ctx, e.App, run.ID)
+		done, err := workflows.AwaitSettled(ctx, e.App, run.ID)
 		if err != nil {
 			return e.InternalServerError("", err)
 		}
