@@ -1,10 +1,13 @@
 package opsapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -283,5 +286,36 @@ func forgetMigration(t testing.TB, app core.App, file string) {
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		t.Fatalf("%s: %d rows deleted", file, n)
+	}
+}
+
+// A monitor that gave up mid-check: the health route writes no 503 to
+// nobody and logs no failed check; it returns the cancellation, which
+// hooks/client_gone.go turns into an unanswered request. A caller that
+// is still there gets its answer.
+func TestHealthForAClientThatLeft(t *testing.T) {
+	app, _ := testapp.New(t)
+	for _, c := range []struct {
+		name string
+		gone bool
+	}{{"client gone", true}, {"client there", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if c.gone {
+				cancel()
+			}
+			rec := httptest.NewRecorder()
+			e := &core.RequestEvent{App: app}
+			e.Request = httptest.NewRequest(http.MethodGet, "/api/v1/health", nil).WithContext(ctx)
+			e.Response = rec
+			err := opsapi.Health(e)
+			switch {
+			case c.gone && (!errors.Is(err, context.Canceled) || rec.Body.Len() != 0):
+				t.Fatalf("client gone: error %v, answer %d %q; want context.Canceled and nothing written", err, rec.Code, rec.Body)
+			case !c.gone && (err != nil || rec.Code != http.StatusOK):
+				t.Fatalf("client there: error %v, answer %d %q", err, rec.Code, rec.Body)
+			}
+		})
 	}
 }
