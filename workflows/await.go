@@ -68,15 +68,29 @@ func await(ctx context.Context, app core.App, id string, done func(*Run) bool) (
 	}
 }
 
-// StartAndWait starts a run and waits up to wait for its answer
-// (AwaitSettled): the sync or async answer of a route (200 with the result
-// when Status is completed, 202 with the run's id otherwise).
-func StartAndWait[In, S any](app core.App, wf *Workflow[In, S], in In, opts StartOptions, wait time.Duration) (*Run, error) {
-	run, err := Start(app, wf, in, opts)
-	if err != nil || run.Status.Terminal() {
+// Settle is run as a route answers it (200 with the result when it ended,
+// 202 with its id otherwise): after waiting up to wait (AwaitSettled) for
+// a run that has not ended, as it was on an error. Existing, which Start
+// set, is kept.
+func Settle(ctx context.Context, app core.App, run *Run, wait time.Duration) (*Run, error) {
+	if run.Status.Terminal() || wait <= 0 {
+		return run, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	done, err := AwaitSettled(ctx, app, run.ID)
+	if err != nil {
 		return run, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	return AwaitSettled(ctx, app, run.ID)
+	done.Existing = run.Existing
+	return done, nil
+}
+
+// StartAndWait starts a run and settles it (Settle).
+func StartAndWait[In, S any](app core.App, wf *Workflow[In, S], in In, opts StartOptions, wait time.Duration) (*Run, error) {
+	run, err := Start(app, wf, in, opts)
+	if err != nil {
+		return run, err
+	}
+	return Settle(context.Background(), app, run, wait)
 }

@@ -1,7 +1,6 @@
 package enrollmentsapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -154,13 +153,8 @@ func startEnrollmentRun(e *core.RequestEvent, in enrollment.Input, password stri
 	if err != nil {
 		return workflowsapi.WorkflowError(e, err)
 	}
-	if !run.Status.Terminal() && wait > 0 {
-		ctx, cancel := context.WithTimeout(e.Request.Context(), wait)
-		defer cancel()
-		if done, err := workflows.AwaitSettled(ctx, e.App, run.ID); err == nil && done != nil {
-			run = done
-		}
-	}
+	// On an error the run is answered as started: it goes on regardless.
+	run, _ = workflows.Settle(e.Request.Context(), e.App, run, wait)
 	return enrollmentAnswer(e, run)
 }
 

@@ -1,7 +1,6 @@
 package workflowsapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -295,15 +294,9 @@ func ConfirmTrialLesson(e *core.RequestEvent) error {
 // (workflows.AwaitSettled): 200 with its result when it ended, 202 with its
 // id (and where to follow it) when not.
 func AwaitAndRespond(e *core.RequestEvent, run *workflows.Run, wait time.Duration) error {
-	if !run.Status.Terminal() && wait > 0 {
-		ctx, cancel := context.WithTimeout(e.Request.Context(), wait)
-		defer cancel()
-		done, err := workflows.AwaitSettled(ctx, e.App, run.ID)
-		if err != nil {
-			return e.InternalServerError("", err)
-		}
-		done.Existing = run.Existing
-		run = done
+	run, err := workflows.Settle(e.Request.Context(), e.App, run, wait)
+	if err != nil {
+		return e.InternalServerError("", err)
 	}
 	e.Response.Header().Set("Location", "/api/v1/workflows/runs/"+run.ID)
 	status := http.StatusAccepted
